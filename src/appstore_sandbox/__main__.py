@@ -1,0 +1,3 @@
+from appstore_sandbox.cli import main
+
+main()

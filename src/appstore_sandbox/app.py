@@ -1,0 +1,112 @@
+"""Builds the ASGI app: routers under both environment prefixes, and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException
+
+from appstore_sandbox import __version__
+from appstore_sandbox.apple_request import environment_prefix
+from appstore_sandbox.control import routes as control_routes
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.errors import (
+    AppleError,
+    GeneralBadRequest,
+    GeneralInternal,
+    SandboxError,
+    Unauthorized,
+)
+from appstore_sandbox.retention import routes as retention_routes
+from appstore_sandbox.sandbox import Sandbox
+
+logger = logging.getLogger("appstore_sandbox")
+CONTROL_PREFIX = "/_sandbox/"
+
+
+def create_app(sandbox: Sandbox) -> FastAPI:
+    app = FastAPI(
+        title="appstore-sandbox",
+        version=__version__,
+        description="Apple's Retention Messaging API and notification testing, on your machine.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.sandbox = sandbox
+    for environment in Environment:
+        app.include_router(
+            retention_routes.router,
+            prefix=f"/{environment.value}",
+            dependencies=[Depends(environment_prefix(environment))],
+        )
+    app.include_router(control_routes.public)
+    app.include_router(control_routes.router)
+    app.add_exception_handler(SandboxError, _sandbox_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    return app
+
+
+def error_response(request: Request, error: SandboxError) -> Response:
+    """The only place an error becomes a response."""
+    if isinstance(error, Unauthorized):
+        # Apple answers 401 with no body; the reason is ours, in a standard header.
+        description = error.message.replace('"', "'")
+        challenge = f'Bearer error="invalid_token", error_description="{description}"'
+        return Response(status_code=401, headers={"WWW-Authenticate": challenge})
+    if isinstance(error, AppleError):
+        headers = {}
+        if retry_after := getattr(error, "retry_after_ms", None):
+            headers["Retry-After"] = str(retry_after)
+        # JSONResponse sends exactly "application/json", which Apple's Python client requires.
+        return JSONResponse(
+            {"errorCode": error.code, "errorMessage": error.message},
+            status_code=error.status,
+            headers=headers,
+        )
+    return JSONResponse({"error": error.message}, status_code=error.status)
+
+
+def _on_control_surface(request: Request) -> bool:
+    return request.url.path.startswith(CONTROL_PREFIX)
+
+
+async def _sandbox_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, SandboxError)
+    return error_response(request, error)
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    message = _describe_validation(error)
+    if _on_control_surface(request):
+        return error_response(request, SandboxError(message))
+    return error_response(request, GeneralBadRequest(f"Invalid request: {message}"))
+
+
+def _describe_validation(error: RequestValidationError) -> str:
+    problems = []
+    for item in error.errors()[:3]:
+        location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+        text = str(item.get("msg", "invalid"))
+        problems.append(f"{location}: {text}" if location else text)
+    return "; ".join(problems) or "invalid request"
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if error.status_code == 404:
+        text = f"Not Found: no route for {request.method} {request.url.path}"
+        return PlainTextResponse(text, status_code=404)
+    return PlainTextResponse(str(error.detail), status_code=error.status_code)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> Response:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    if _on_control_surface(request):
+        return JSONResponse({"error": "Internal error; see the server log."}, status_code=500)
+    return error_response(request, GeneralInternal())

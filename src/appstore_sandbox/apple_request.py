@@ -1,0 +1,50 @@
+"""The dependency every Apple-surface route starts with: environment, caller, rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.sandbox import Sandbox
+from appstore_sandbox.store import App
+
+
+@dataclass(frozen=True)
+class AppleRequest:
+    """An authenticated request on Apple's surface: which app, which environment."""
+
+    app: App
+    environment: Environment
+
+
+def get_sandbox(request: Request) -> Sandbox:
+    sandbox: Sandbox = request.app.state.sandbox
+    return sandbox
+
+
+SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
+
+
+def environment_prefix(environment: Environment) -> Callable[[Request], None]:
+    """A router dependency recording which base URL (/sandbox or /production) was called."""
+
+    def record(request: Request) -> None:
+        request.state.environment = environment
+
+    return record
+
+
+def apple_request(endpoint: str) -> Callable[..., AppleRequest]:
+    """Authenticate the bearer token, then count the call against the app's rate limit."""
+
+    def dependency(request: Request, sandbox: SandboxDep) -> AppleRequest:
+        caller = sandbox.tokens.verify(request.headers.get("authorization"))
+        environment: Environment = request.state.environment
+        sandbox.rate_limiter.hit(caller.app.id, endpoint, environment.value)
+        return AppleRequest(app=caller.app, environment=environment)
+
+    return dependency

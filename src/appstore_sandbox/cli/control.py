@@ -1,0 +1,195 @@
+"""Control commands: apps, keys, purchases, certs. Each talks to a running sandbox over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import click
+
+from appstore_sandbox.cli.client import CliError, SandboxClient
+from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
+from appstore_sandbox.sandbox import key_file, write_private_key
+
+API = "/_sandbox/v1"
+
+
+def _app_path(bundle_id: str, rest: str = "") -> str:
+    return f"{API}/apps/{quote(bundle_id, safe='')}{rest}"
+
+
+@click.group()
+def apps() -> None:
+    """Apps the sandbox knows (bundle id, appAppleId, products)."""
+
+
+def _app_lines(app: dict[str, Any]) -> list[str]:
+    products = ", ".join(p["productId"] for p in app["products"]) or "none"
+    gate = "passed" if app["performanceTestPassed"] else "not passed"
+    return [
+        f"{app['bundleId']}  appAppleId {app['appAppleId']}  performance test {gate}",
+        f"  products: {products}",
+    ]
+
+
+@apps.command("create")
+@click.option("--bundle-id", required=True, help="Bundle id of the new app.")
+@click.option(
+    "--app-apple-id", type=int, default=None, help="Apple ID (random if unset)."
+)
+@control_command
+def apps_create(
+    client: SandboxClient, out: Output, bundle_id: str, app_apple_id: int | None
+) -> None:
+    """Create an app with one auto-renewable subscription product."""
+    app = client.json("POST", f"{API}/apps", {"bundleId": bundle_id, "appAppleId": app_apple_id})
+    out.emit(app, _app_lines(app))
+
+
+@apps.command("list")
+@control_command
+def apps_list(client: SandboxClient, out: Output) -> None:
+    """List apps."""
+    body = client.json("GET", f"{API}/apps")
+    out.emit(body, [line for app in body["apps"] for line in _app_lines(app)])
+
+
+@apps.command("set-performance-test")
+@bundle_id_option
+@click.option("--passed/--not-passed", default=True, help="Open or close the production gate.")
+@control_command
+def apps_set_performance_test(
+    client: SandboxClient, out: Output, bundle_id: str, passed: bool
+) -> None:
+    """Record that the app passed (or not) a performance test, which gates the production URL."""
+    app = client.json("PUT", _app_path(bundle_id, "/performance-test-passed"), {"passed": passed})
+    out.emit(app, _app_lines(app))
+
+
+@click.group()
+def keys() -> None:
+    """In-App Purchase API keys that sign requests to the sandbox."""
+
+
+def _key_lines(key: dict[str, Any]) -> list[str]:
+    return [f"{key['keyId']}  issuer {key['issuerId']}  app {key['bundleId']}"]
+
+
+@keys.command("create")
+@bundle_id_option
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the .p8 (default: ./SubscriptionKey_<KEYID>.p8).",
+)
+@control_command
+def keys_create(client: SandboxClient, out: Output, bundle_id: str, out_file: Path | None) -> None:
+    """Generate a key; its private half is written to a .p8 file and nowhere else."""
+    if out_file is not None and out_file.exists():
+        raise CliError(f"{out_file} exists; choose another --out")
+    key = client.json("POST", _app_path(bundle_id, "/keys"))
+    path = out_file or key_file(Path.cwd(), key["keyId"])
+    write_private_key(path, key.pop("privateKey"))
+    key["privateKeyFile"] = str(path.resolve())
+    out.emit(key, [*_key_lines(key), f"private key written to {key['privateKeyFile']}"])
+
+
+@keys.command("add")
+@bundle_id_option
+@click.option("--issuer-id", required=True, help="Issuer id the tokens will carry in 'iss'.")
+@click.option("--key-id", required=True, help="Key id the tokens will carry in 'kid'.")
+@click.option(
+    "--public-key",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="PEM file of the EC P-256 public key (a .p8 private key also works).",
+)
+@control_command
+def keys_add(
+    client: SandboxClient,
+    out: Output,
+    bundle_id: str,
+    issuer_id: str,
+    key_id: str,
+    public_key: Path,
+) -> None:
+    """Register a key made elsewhere, for example your App Store Connect key."""
+    body = {"issuerId": issuer_id, "publicKey": public_key.read_text()}
+    key = client.json("PUT", _app_path(bundle_id, f"/keys/{quote(key_id, safe='')}"), body)
+    out.emit(key, _key_lines(key))
+
+
+@keys.command("list")
+@bundle_id_option
+@control_command
+def keys_list(client: SandboxClient, out: Output, bundle_id: str) -> None:
+    """List an app's keys."""
+    body = client.json("GET", _app_path(bundle_id, "/keys"))
+    out.emit(body, [line for key in body["keys"] for line in _key_lines(key)])
+
+
+@click.group()
+def purchases() -> None:
+    """Sandbox purchases: the subscriptions a performance test can name."""
+
+
+def _purchase_lines(purchase: dict[str, Any]) -> list[str]:
+    shared = "  family-shared" if purchase["familyShared"] else ""
+    return [
+        f"{purchase['originalTransactionId']}  {purchase['productId']}  "
+        f"{purchase['status']}{shared}"
+    ]
+
+
+@purchases.command("create")
+@bundle_id_option
+@click.option("--product-id", default=None, help="Product to buy (default: the app's first).")
+@click.option("--family-shared", is_flag=True, help="Received through Family Sharing.")
+@control_command
+def purchases_create(
+    client: SandboxClient,
+    out: Output,
+    bundle_id: str,
+    product_id: str | None,
+    family_shared: bool,
+) -> None:
+    """Buy an auto-renewable subscription in the sandbox."""
+    body = {"productId": product_id, "familyShared": family_shared}
+    purchase = client.json("POST", _app_path(bundle_id, "/purchases"), body)
+    out.emit(purchase, _purchase_lines(purchase))
+
+
+@purchases.command("list")
+@bundle_id_option
+@control_command
+def purchases_list(client: SandboxClient, out: Output, bundle_id: str) -> None:
+    """List an app's sandbox purchases."""
+    body = client.json("GET", _app_path(bundle_id, "/purchases"))
+    out.emit(body, [line for p in body["purchases"] for line in _purchase_lines(p)])
+
+
+@click.group()
+def certs() -> None:
+    """The sandbox's signing certificates."""
+
+
+@certs.command("root")
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the root certificate (DER).",
+)
+@control_command
+def certs_root(client: SandboxClient, out: Output, out_file: Path) -> None:
+    """Download the root certificate to give Apple's SignedDataVerifier."""
+    der = client.request("GET", f"{API}/certificates/root").content
+    out_file.write_bytes(der)
+    out.emit(
+        {"file": str(out_file.resolve()), "bytes": len(der)},
+        [f"root certificate written to {out_file.resolve()} ({len(der)} bytes, DER)"],
+    )

@@ -1,0 +1,133 @@
+"""``appstore-sandbox serve``: options generated from :class:`Settings`, a banner, uvicorn."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import socket
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from appstore_sandbox import __version__
+from appstore_sandbox.app import create_app
+from appstore_sandbox.cli.client import CliError
+from appstore_sandbox.config import Settings
+from appstore_sandbox.sandbox import Sandbox, default_credentials, open_sandbox
+
+ENV_PREFIX = "APPSTORE_SANDBOX_"
+
+
+def settings_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One click option per Settings field, each also read from APPSTORE_SANDBOX_<NAME>."""
+    hints = typing.get_type_hints(Settings)
+    for field in reversed(dataclasses.fields(Settings)):
+        func = click.option(f"--{field.name.replace('_', '-')}", **_option_kwargs(field, hints))(
+            func
+        )
+    return func
+
+
+def _option_kwargs(field: dataclasses.Field[Any], hints: dict[str, Any]) -> dict[str, Any]:
+    kind = hints[field.name]
+    kwargs: dict[str, Any] = {
+        "help": field.metadata["help"],
+        "envvar": ENV_PREFIX + field.name.upper(),
+        "default": field.default,
+        "show_default": field.default is not None,
+        "show_envvar": True,
+    }
+    if kind is bool:
+        kwargs["is_flag"] = True
+    elif "choices" in field.metadata:
+        kwargs["type"] = click.Choice(field.metadata["choices"])
+    elif kind is int:
+        kwargs["type"] = int
+    elif kind is Path:
+        kwargs["type"] = click.Path(path_type=Path, file_okay=False)
+    return kwargs
+
+
+@click.command()
+@settings_options
+@click.option("--log-level", default="warning", show_default=True, help="Server log level.")
+def serve(log_level: str, **values: Any) -> None:
+    """Run the sandbox until Ctrl-C."""
+    settings = Settings(**values)
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    listener = _listen(settings.host, settings.port)
+    sandbox = open_sandbox(settings)
+    try:
+        port = listener.getsockname()[1]
+        click.echo(banner(sandbox, f"http://{_url_host(settings.host)}:{port}"))
+        config = uvicorn.Config(
+            create_app(sandbox),
+            log_level=log_level,
+            access_log=log_level in {"debug", "info"},
+            http="httptools",
+            loop="uvloop",
+            lifespan="off",
+        )
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        sandbox.close()
+        listener.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        raise CliError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    listener.listen(2048)
+    return listener
+
+
+def _url_host(host: str) -> str:
+    if host in {"0.0.0.0", "::"}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def banner(sandbox: Sandbox, base: str) -> str:
+    settings = sandbox.settings
+    lines = [
+        f"appstore-sandbox {__version__}: Apple's App Store server, on your machine",
+        "",
+        f"  Sandbox base URL       {base}/sandbox",
+        f"  Production base URL    {base}/production",
+        f"  Control surface        {base}/_sandbox/v1   (OpenAPI: {base}/openapi.json)",
+    ]
+    credentials = default_credentials(sandbox)
+    if credentials:
+        lines += [
+            "",
+            f"  Bundle id              {credentials.bundle_id}"
+            f"   (appAppleId {credentials.app_apple_id})",
+            f"  Issuer id              {credentials.issuer_id}",
+            f"  Key id                 {credentials.key_id}",
+            f"  Key file               {credentials.key_file}",
+            f"  originalTransactionId  {credentials.original_transaction_id}"
+            "   (active sandbox subscription)",
+        ]
+    database = make_url(settings.effective_database_url).render_as_string(hide_password=True)
+    lines += [
+        f"  Root certificate       {sandbox.root_certificate_file.resolve()}",
+        "",
+        f"  Data dir               {settings.data_dir.resolve()}",
+        f"  Database               {database}",
+        f"  Rate limits            {'on (Apple)' if settings.rate_limits_enabled else 'off'}"
+        f"   Strict {'on' if settings.strict else 'off'}",
+        "",
+        f"Ready on {base}. Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)

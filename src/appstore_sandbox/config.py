@@ -1,0 +1,57 @@
+"""Settings: declared once here, mirrored as ``serve`` options and APPSTORE_SANDBOX_* variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+RateLimitMode = Literal["off", "apple"]
+
+
+def _setting(default: Any, help: str, **extra: Any) -> Any:
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ``serve`` reads at start-up; passed down, never read from os.environ later."""
+
+    host: str = _setting("127.0.0.1", "Interface to listen on.")
+    port: int = _setting(8080, "Port to listen on (0 picks a free one).")
+    data_dir: Path = _setting(
+        Path(".appstore-sandbox"),
+        "Where the database, certificate authority and keys live.",
+    )
+    database_url: str | None = _setting(
+        None, "SQLAlchemy URL, e.g. postgresql://user@host/db (default: SQLite in the data dir)."
+    )
+    strict: bool = _setting(
+        False, "Behave exactly like Apple: https-only callback URLs and Apple's rate limits."
+    )
+    rate_limits: RateLimitMode = _setting(
+        "off",
+        "Apple's per-app rate limits: 'apple' enforces them (sandbox at 10%).",
+        choices=("off", "apple"),
+    )
+    admin_token: str | None = _setting(
+        None, "If set, the /_sandbox/v1 control surface requires 'Authorization: Bearer TOKEN'."
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'sandbox.db').resolve()}"
+
+    @property
+    def rate_limits_enabled(self) -> bool:
+        return self.strict or self.rate_limits == "apple"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def ca_dir(self) -> Path:
+        return self.data_dir / "ca"

@@ -1,0 +1,126 @@
+"""JSON bodies of the /_sandbox/v1 control surface (camelCase, like Apple's)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic.alias_generators import to_camel
+
+from appstore_sandbox.store import ApiKey, App, Product, Purchase
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class CreateAppRequest(CamelModel):
+    bundle_id: StrictStr
+    app_apple_id: StrictInt | None = None
+
+
+class AddKeyRequest(CamelModel):
+    issuer_id: StrictStr
+    public_key: StrictStr = Field(description="PEM of the EC P-256 public key (or the .p8 itself).")
+
+
+class CreatePurchaseRequest(CamelModel):
+    product_id: StrictStr | None = None
+    family_shared: StrictBool = False
+
+
+class PerformanceTestPassedRequest(CamelModel):
+    passed: StrictBool
+
+
+class ProductOut(CamelModel):
+    product_id: str
+    type: str
+    subscription_group: str
+
+    @classmethod
+    def of(cls, product: Product) -> ProductOut:
+        return cls(
+            product_id=product.product_id,
+            type=product.type,
+            subscription_group=product.subscription_group,
+        )
+
+
+class AppOut(CamelModel):
+    bundle_id: str
+    app_apple_id: int
+    performance_test_passed: bool
+    performance_test_passed_date: int | None
+    products: list[ProductOut]
+
+    @classmethod
+    def of(cls, app: App, products: list[Product]) -> AppOut:
+        return cls(
+            bundle_id=app.bundle_id,
+            app_apple_id=app.app_apple_id,
+            performance_test_passed=app.performance_test_passed,
+            performance_test_passed_date=app.performance_test_passed_ms,
+            products=[ProductOut.of(product) for product in products],
+        )
+
+
+class AppList(CamelModel):
+    apps: list[AppOut]
+
+
+class KeyOut(CamelModel):
+    key_id: str
+    issuer_id: str
+    bundle_id: str
+    created_date: int
+
+    @classmethod
+    def of(cls, key: ApiKey, bundle_id: str) -> KeyOut:
+        return cls(
+            key_id=key.key_id,
+            issuer_id=key.issuer_id,
+            bundle_id=bundle_id,
+            created_date=key.created_ms,
+        )
+
+
+class NewKeyOut(KeyOut):
+    private_key: str = Field(description="PKCS#8 PEM, the content of the .p8 file. Shown once.")
+
+
+class KeyList(CamelModel):
+    keys: list[KeyOut]
+
+
+class PurchaseOut(CamelModel):
+    bundle_id: str
+    original_transaction_id: str
+    transaction_id: str
+    product_id: str
+    environment: str
+    family_shared: bool
+    status: str
+    purchase_date: int
+    expires_date: int
+
+    @classmethod
+    def of(cls, purchase: Purchase, bundle_id: str) -> PurchaseOut:
+        return cls(
+            bundle_id=bundle_id,
+            original_transaction_id=purchase.original_transaction_id,
+            transaction_id=purchase.transaction_id,
+            product_id=purchase.product_id,
+            environment=purchase.environment,
+            family_shared=purchase.family_shared,
+            status=purchase.status,
+            purchase_date=purchase.purchase_ms,
+            expires_date=purchase.expires_ms,
+        )
+
+
+class PurchaseList(CamelModel):
+    purchases: list[PurchaseOut]
+
+
+class Health(CamelModel):
+    status: str
+    version: str

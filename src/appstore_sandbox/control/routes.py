@@ -1,0 +1,124 @@
+"""The /_sandbox/v1 control surface: the sandbox's own API, not Apple's."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from appstore_sandbox import __version__
+from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.control.models import (
+    AddKeyRequest,
+    AppList,
+    AppOut,
+    CreateAppRequest,
+    CreatePurchaseRequest,
+    Health,
+    KeyList,
+    KeyOut,
+    NewKeyOut,
+    PerformanceTestPassedRequest,
+    PurchaseList,
+    PurchaseOut,
+)
+from appstore_sandbox.errors import SandboxError
+
+
+class AdminTokenRequired(SandboxError):
+    status = 401
+    default_message = "This sandbox requires its admin token: Authorization: Bearer TOKEN."
+
+
+def require_admin_token(request: Request, sandbox: SandboxDep) -> None:
+    expected = sandbox.settings.admin_token
+    if not expected:
+        return
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not secrets.compare_digest(given.encode(), expected.encode()):
+        raise AdminTokenRequired()
+
+
+public = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
+router = APIRouter(
+    prefix="/_sandbox/v1", tags=["Sandbox control"], dependencies=[Depends(require_admin_token)]
+)
+
+
+@public.get("/health")
+def health() -> Health:
+    return Health(status="ok", version=__version__)
+
+
+@public.get(
+    "/certificates/root",
+    response_class=Response,
+    responses={200: {"content": {"application/pkix-cert": {}}}},
+)
+def root_certificate(sandbox: SandboxDep) -> Response:
+    """The root certificate (DER) to give Apple's SignedDataVerifier."""
+    return Response(
+        sandbox.chain.root_der(),
+        media_type="application/pkix-cert",
+        headers={"Content-Disposition": 'attachment; filename="AppStoreSandboxRootCA.cer"'},
+    )
+
+
+@router.get("/apps")
+def list_apps(sandbox: SandboxDep) -> AppList:
+    control = sandbox.control
+    return AppList(apps=[AppOut.of(app, control.products(app)) for app in control.apps()])
+
+
+@router.post("/apps", status_code=201)
+def create_app(body: CreateAppRequest, sandbox: SandboxDep) -> AppOut:
+    app = sandbox.control.create_app(body.bundle_id, body.app_apple_id)
+    return AppOut.of(app, sandbox.control.products(app))
+
+
+@router.get("/apps/{bundle_id}")
+def get_app(bundle_id: str, sandbox: SandboxDep) -> AppOut:
+    app = sandbox.control.app(bundle_id)
+    return AppOut.of(app, sandbox.control.products(app))
+
+
+@router.put("/apps/{bundle_id}/performance-test-passed")
+def set_performance_test_passed(
+    bundle_id: str, body: PerformanceTestPassedRequest, sandbox: SandboxDep
+) -> AppOut:
+    """Open (or close) the production realtime URL gate without running a performance test."""
+    app = sandbox.control.set_performance_test_passed(bundle_id, body.passed)
+    return AppOut.of(app, sandbox.control.products(app))
+
+
+@router.get("/apps/{bundle_id}/keys")
+def list_keys(bundle_id: str, sandbox: SandboxDep) -> KeyList:
+    return KeyList(keys=[KeyOut.of(key, bundle_id) for key in sandbox.control.keys(bundle_id)])
+
+
+@router.post("/apps/{bundle_id}/keys", status_code=201)
+def create_key(bundle_id: str, sandbox: SandboxDep) -> NewKeyOut:
+    """Generate an In-App Purchase key; the private key is in the response and nowhere else."""
+    new = sandbox.control.create_key(bundle_id)
+    return NewKeyOut(**KeyOut.of(new.key, bundle_id).model_dump(), private_key=new.private_key_pem)
+
+
+@router.put("/apps/{bundle_id}/keys/{key_id}", status_code=201)
+def add_key(bundle_id: str, key_id: str, body: AddKeyRequest, sandbox: SandboxDep) -> KeyOut:
+    """Register a key made elsewhere (for example a real App Store Connect key)."""
+    key = sandbox.control.add_key(bundle_id, body.issuer_id, key_id, body.public_key)
+    return KeyOut.of(key, bundle_id)
+
+
+@router.get("/apps/{bundle_id}/purchases")
+def list_purchases(bundle_id: str, sandbox: SandboxDep) -> PurchaseList:
+    purchases = sandbox.control.purchases(bundle_id)
+    return PurchaseList(purchases=[PurchaseOut.of(p, bundle_id) for p in purchases])
+
+
+@router.post("/apps/{bundle_id}/purchases", status_code=201)
+def create_purchase(
+    bundle_id: str, body: CreatePurchaseRequest, sandbox: SandboxDep
+) -> PurchaseOut:
+    purchase = sandbox.control.create_purchase(bundle_id, body.product_id, body.family_shared)
+    return PurchaseOut.of(purchase, bundle_id)

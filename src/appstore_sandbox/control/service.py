@@ -1,0 +1,197 @@
+"""The sandbox's own state management: apps, API keys, sandbox purchases, the production gate."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from appstore_sandbox.clock import Clock
+from appstore_sandbox.errors import BadInput, Conflict, NotFound
+from appstore_sandbox.store import ApiKey, App, Product, Purchase, Store
+
+AUTO_RENEWABLE = "AUTO_RENEWABLE"
+DEFAULT_SUBSCRIPTION_GROUP = "Premium"
+ISSUER_ID_META_KEY = "issuer_id"
+SUBSCRIPTION_PERIOD = timedelta(days=30)
+_BUNDLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,154}$")
+_KEY_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+_KEY_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A freshly generated API key; the private half exists only in this object and the .p8."""
+
+    key: ApiKey
+    bundle_id: str
+    private_key_pem: str
+
+
+class ControlService:
+    """One method per control-surface operation; no HTTP here."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    @property
+    def issuer_id(self) -> str:
+        """The team's issuer id, created once and shared by every key the sandbox generates."""
+        issuer_id = self._store.meta_value(ISSUER_ID_META_KEY)
+        if issuer_id is None:
+            issuer_id = str(uuid.uuid4())
+            self._store.set_meta_value(ISSUER_ID_META_KEY, issuer_id)
+        return issuer_id
+
+    # apps
+
+    def create_app(self, bundle_id: str, app_apple_id: int | None = None) -> App:
+        if not _BUNDLE_ID.match(bundle_id):
+            raise BadInput(f"{bundle_id!r} is not a bundle id (letters, digits, '.' and '-').")
+        if app_apple_id is not None and not 0 < app_apple_id < 2**63:
+            raise BadInput("appAppleId must be a positive 64-bit integer.")
+        app = self._store.add_app(
+            bundle_id, app_apple_id or _random_app_apple_id(), self._clock.now_ms()
+        )
+        self._store.add_product(
+            Product(app.id, f"{bundle_id}.monthly", AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP)
+        )
+        return app
+
+    def apps(self) -> list[App]:
+        return self._store.apps()
+
+    def app(self, bundle_id: str) -> App:
+        app = self._store.app_by_bundle_id(bundle_id)
+        if app is None:
+            raise NotFound(f"No app with bundle id {bundle_id}.")
+        return app
+
+    def products(self, app: App) -> list[Product]:
+        return self._store.products(app.id)
+
+    def set_performance_test_passed(self, bundle_id: str, passed: bool) -> App:
+        app = self.app(bundle_id)
+        self._store.set_performance_test_passed(app.id, self._clock.now_ms() if passed else None)
+        return self.app(bundle_id)
+
+    # keys
+
+    def create_key(self, bundle_id: str) -> NewKey:
+        app = self.app(bundle_id)
+        private_key = ec.generate_private_key(ec.SECP256R1())
+        key = self._store.add_key(
+            ApiKey(
+                key_id="".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(10)),
+                issuer_id=self.issuer_id,
+                app_id=app.id,
+                public_key_pem=_public_pem(private_key.public_key()),
+                created_ms=self._clock.now_ms(),
+            )
+        )
+        private_pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        return NewKey(key=key, bundle_id=bundle_id, private_key_pem=private_pem)
+
+    def add_key(self, bundle_id: str, issuer_id: str, key_id: str, key_pem: str) -> ApiKey:
+        """Register a key made elsewhere; ``key_pem`` may be the public key or the .p8 itself."""
+        app = self.app(bundle_id)
+        if not _KEY_ID.match(key_id):
+            raise BadInput("keyId must be 1-64 letters and digits.")
+        if not issuer_id.strip():
+            raise BadInput("issuerId must not be empty.")
+        public_key = _p256_public_key(key_pem)
+        if self._store.key_by_id(key_id) is not None:
+            raise Conflict(f"Key {key_id} already exists.")
+        return self._store.add_key(
+            ApiKey(key_id, issuer_id, app.id, _public_pem(public_key), self._clock.now_ms())
+        )
+
+    def keys(self, bundle_id: str) -> list[ApiKey]:
+        return self._store.keys(self.app(bundle_id).id)
+
+    # purchases
+
+    def create_purchase(
+        self, bundle_id: str, product_id: str | None = None, family_shared: bool = False
+    ) -> Purchase:
+        """An active auto-renewable subscription bought in the sandbox.
+
+        An unknown ``product_id`` is registered as an auto-renewable subscription of the app's
+        default group, so a purchase never names a product the app doesn't have.
+        """
+        app = self.app(bundle_id)
+        product = self._product_for_purchase(app, product_id)
+        now = self._clock.now()
+        original_id = _transaction_id()
+        return self._store.add_purchase(
+            Purchase(
+                app_id=app.id,
+                original_transaction_id=original_id,
+                transaction_id=original_id,
+                product_id=product.product_id,
+                environment="Sandbox",
+                family_shared=family_shared,
+                status="ACTIVE",
+                purchase_ms=int(now.timestamp() * 1000),
+                expires_ms=int((now + SUBSCRIPTION_PERIOD).timestamp() * 1000),
+            )
+        )
+
+    def purchases(self, bundle_id: str) -> list[Purchase]:
+        return self._store.purchases(self.app(bundle_id).id)
+
+    def _product_for_purchase(self, app: App, product_id: str | None) -> Product:
+        if product_id is None:
+            products = self._store.products(app.id)
+            if not products:
+                raise BadInput(f"{app.bundle_id} has no products; pass a product id.")
+            return products[0]
+        if not product_id.strip() or len(product_id) > 255:
+            raise BadInput("productId must be 1-255 characters.")
+        existing = self._store.product(app.id, product_id)
+        if existing is not None:
+            return existing
+        return self._store.add_product(
+            Product(app.id, product_id, AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP)
+        )
+
+
+def _random_app_apple_id() -> int:
+    return secrets.randbelow(9_000_000_000) + 1_000_000_000
+
+
+def _transaction_id() -> str:
+    # Sandbox transaction ids look like Apple's: 16 digits starting with 2000000.
+    return "2000000" + "".join(secrets.choice(string.digits) for _ in range(9))
+
+
+def _public_pem(key: ec.EllipticCurvePublicKey) -> str:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def _p256_public_key(pem: str) -> ec.EllipticCurvePublicKey:
+    data = pem.encode()
+    try:
+        loaded = (
+            serialization.load_pem_private_key(data, password=None).public_key()
+            if b"PRIVATE KEY" in data
+            else serialization.load_pem_public_key(data)
+        )
+    except (ValueError, TypeError) as error:
+        raise BadInput("The key is not a PEM-encoded EC key.") from error
+    if not isinstance(loaded, ec.EllipticCurvePublicKey) or loaded.curve.name != "secp256r1":
+        raise BadInput("The key must be an EC P-256 (ES256) key.")
+    return loaded

@@ -1,0 +1,39 @@
+"""Retention Messaging API routes; mounted under both /sandbox and /production."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.retention.models import RealtimeUrlRequest, RealtimeUrlResponse
+
+router = APIRouter(prefix="/inApps/v1/messaging", tags=["Retention Messaging API"])
+
+
+@router.put("/realtime/url", summary="Configure Realtime URL")
+def configure_realtime_url(
+    body: RealtimeUrlRequest,
+    call: Annotated[AppleRequest, Depends(apple_request("configure_realtime_url"))],
+    sandbox: SandboxDep,
+) -> Response:
+    sandbox.realtime_urls.configure(call.app, call.environment, body.realtimeURL)
+    return Response(status_code=200)
+
+
+@router.get("/realtime/url", summary="Get Realtime URL")
+def get_realtime_url(
+    call: Annotated[AppleRequest, Depends(apple_request("get_realtime_url"))],
+    sandbox: SandboxDep,
+) -> RealtimeUrlResponse:
+    return RealtimeUrlResponse(realtimeURL=sandbox.realtime_urls.get(call.app, call.environment))
+
+
+@router.delete("/realtime/url", summary="Delete Realtime URL")
+def delete_realtime_url(
+    call: Annotated[AppleRequest, Depends(apple_request("delete_realtime_url"))],
+    sandbox: SandboxDep,
+) -> Response:
+    sandbox.realtime_urls.delete(call.app, call.environment)
+    return Response(status_code=200)

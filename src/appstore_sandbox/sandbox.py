@@ -1,0 +1,116 @@
+"""Opening a sandbox: the store, the certificate chain, the services, and first-start defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from appstore_sandbox.auth import TokenVerifier
+from appstore_sandbox.clock import Clock
+from appstore_sandbox.config import Settings
+from appstore_sandbox.control.service import ControlService
+from appstore_sandbox.ratelimit import RateLimiter
+from appstore_sandbox.retention.realtime_url import RealtimeUrlService
+from appstore_sandbox.signing import CertificateChain, JwsSigner, load_or_create_chain
+from appstore_sandbox.store import Store, migrate, open_engine
+
+DEFAULT_BUNDLE_ID = "com.example.app"
+_DEFAULT_KEY_META = "default_key_id"
+
+
+@dataclass(frozen=True)
+class DefaultCredentials:
+    """What the banner prints: everything a client needs to talk to the default app."""
+
+    bundle_id: str
+    app_apple_id: int
+    issuer_id: str
+    key_id: str
+    key_file: Path
+    original_transaction_id: str
+
+
+@dataclass
+class Sandbox:
+    settings: Settings
+    clock: Clock
+    store: Store
+    chain: CertificateChain
+    signer: JwsSigner
+    tokens: TokenVerifier
+    rate_limiter: RateLimiter
+    control: ControlService
+    realtime_urls: RealtimeUrlService
+
+    @property
+    def root_certificate_file(self) -> Path:
+        return self.settings.ca_dir / "root.cer"
+
+    def close(self) -> None:
+        self.store.engine.dispose()
+
+
+def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
+    """Migrate the database and, on first start, create the CA, default app, key and purchase."""
+    clock = clock or Clock()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = open_engine(settings.effective_database_url)
+    migrate(engine)
+    store = Store(engine)
+    chain = load_or_create_chain(settings.ca_dir, clock.now())
+    sandbox = Sandbox(
+        settings=settings,
+        clock=clock,
+        store=store,
+        chain=chain,
+        signer=JwsSigner(chain),
+        tokens=TokenVerifier(store),
+        rate_limiter=RateLimiter(enabled=settings.rate_limits_enabled),
+        control=ControlService(store, clock),
+        realtime_urls=RealtimeUrlService(store, clock, strict=settings.strict),
+    )
+    _create_defaults(sandbox)
+    return sandbox
+
+
+def _create_defaults(sandbox: Sandbox) -> None:
+    if sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID) is not None or sandbox.store.apps():
+        return
+    sandbox.control.create_app(DEFAULT_BUNDLE_ID)
+    new_key = sandbox.control.create_key(DEFAULT_BUNDLE_ID)
+    write_private_key(
+        key_file(sandbox.settings.keys_dir, new_key.key.key_id), new_key.private_key_pem
+    )
+    sandbox.store.set_meta_value(_DEFAULT_KEY_META, new_key.key.key_id)
+    sandbox.control.create_purchase(DEFAULT_BUNDLE_ID)
+
+
+def default_credentials(sandbox: Sandbox) -> DefaultCredentials | None:
+    """The default app's credentials, or ``None`` if it was removed or its key file is gone."""
+    app = sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID)
+    key_id = sandbox.store.meta_value(_DEFAULT_KEY_META)
+    key = sandbox.store.key_by_id(key_id) if key_id else None
+    if app is None or key is None:
+        return None
+    purchases = sandbox.store.purchases(app.id)
+    return DefaultCredentials(
+        bundle_id=app.bundle_id,
+        app_apple_id=app.app_apple_id,
+        issuer_id=key.issuer_id,
+        key_id=key.key_id,
+        key_file=key_file(sandbox.settings.keys_dir, key.key_id).resolve(),
+        original_transaction_id=purchases[0].original_transaction_id if purchases else "",
+    )
+
+
+def key_file(directory: Path, key_id: str) -> Path:
+    """Where a key's .p8 goes, named as App Store Connect names In-App Purchase keys."""
+    return directory / f"SubscriptionKey_{key_id}.p8"
+
+
+def write_private_key(path: Path, pem: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(pem)

@@ -1,0 +1,48 @@
+"""Plain records the store hands to services; no behaviour beyond small conveniences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class App:
+    id: int
+    bundle_id: str
+    app_apple_id: int
+    performance_test_passed_ms: int | None
+    created_ms: int
+
+    @property
+    def performance_test_passed(self) -> bool:
+        return self.performance_test_passed_ms is not None
+
+
+@dataclass(frozen=True)
+class Product:
+    app_id: int
+    product_id: str
+    type: str
+    subscription_group: str
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    issuer_id: str
+    app_id: int
+    public_key_pem: str
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class Purchase:
+    app_id: int
+    original_transaction_id: str
+    transaction_id: str
+    product_id: str
+    environment: str
+    family_shared: bool
+    status: str
+    purchase_ms: int
+    expires_ms: int

@@ -1,0 +1,186 @@
+"""The store: every read and write of the sandbox's state, and nothing else (no rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from appstore_sandbox.errors import Conflict
+from appstore_sandbox.store import schema
+from appstore_sandbox.store.records import ApiKey, App, Product, Purchase
+
+
+class Store:
+    """Repository over one SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except IntegrityError as error:
+            raise Conflict(f"{what} already exists.") from error
+
+    def _one(self, statement: Any) -> Row[Any] | None:
+        with self.engine.connect() as connection:
+            return connection.execute(statement).first()
+
+    def _all(self, statement: Any) -> list[Row[Any]]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(statement))
+
+    # meta
+
+    def meta_value(self, key: str) -> str | None:
+        row = self._one(select(schema.meta.c.value).where(schema.meta.c.key == key))
+        return row.value if row else None
+
+    def set_meta_value(self, key: str, value: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(schema.meta).where(schema.meta.c.key == key))
+            connection.execute(insert(schema.meta).values(key=key, value=value))
+
+    # apps
+
+    def add_app(self, bundle_id: str, app_apple_id: int, now_ms: int) -> App:
+        with self._write(f"An app with bundle id {bundle_id} or appAppleId {app_apple_id}") as c:
+            c.execute(
+                insert(schema.apps).values(
+                    bundle_id=bundle_id, app_apple_id=app_apple_id, created_ms=now_ms
+                )
+            )
+        app = self.app_by_bundle_id(bundle_id)
+        assert app is not None
+        return app
+
+    def app_by_bundle_id(self, bundle_id: str) -> App | None:
+        row = self._one(select(schema.apps).where(schema.apps.c.bundle_id == bundle_id))
+        return _app(row) if row else None
+
+    def app_by_id(self, app_id: int) -> App | None:
+        row = self._one(select(schema.apps).where(schema.apps.c.id == app_id))
+        return _app(row) if row else None
+
+    def apps(self) -> list[App]:
+        return [_app(row) for row in self._all(select(schema.apps).order_by(schema.apps.c.id))]
+
+    def set_performance_test_passed(self, app_id: int, passed_ms: int | None) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(schema.apps)
+                .where(schema.apps.c.id == app_id)
+                .values(performance_test_passed_ms=passed_ms)
+            )
+
+    # products
+
+    def add_product(self, product: Product) -> Product:
+        with self._write(f"Product {product.product_id}") as connection:
+            connection.execute(
+                insert(schema.products).values(
+                    app_id=product.app_id,
+                    product_id=product.product_id,
+                    type=product.type,
+                    subscription_group=product.subscription_group,
+                )
+            )
+        return product
+
+    def products(self, app_id: int) -> list[Product]:
+        table = schema.products
+        rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.id))
+        return [_product(row) for row in rows]
+
+    def product(self, app_id: int, product_id: str) -> Product | None:
+        table = schema.products
+        row = self._one(
+            select(table).where(table.c.app_id == app_id, table.c.product_id == product_id)
+        )
+        return _product(row) if row else None
+
+    # API keys
+
+    def add_key(self, key: ApiKey) -> ApiKey:
+        with self._write(f"Key {key.key_id}") as connection:
+            connection.execute(
+                insert(schema.api_keys).values(
+                    key_id=key.key_id,
+                    issuer_id=key.issuer_id,
+                    app_id=key.app_id,
+                    public_key_pem=key.public_key_pem,
+                    created_ms=key.created_ms,
+                )
+            )
+        return key
+
+    def key_by_id(self, key_id: str) -> ApiKey | None:
+        row = self._one(select(schema.api_keys).where(schema.api_keys.c.key_id == key_id))
+        return ApiKey(**row._mapping) if row else None
+
+    def keys(self, app_id: int) -> list[ApiKey]:
+        table = schema.api_keys
+        rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.created_ms))
+        return [ApiKey(**row._mapping) for row in rows]
+
+    # purchases
+
+    def add_purchase(self, purchase: Purchase) -> Purchase:
+        with self._write(f"Transaction {purchase.original_transaction_id}") as connection:
+            connection.execute(insert(schema.purchases).values(**purchase.__dict__))
+        return purchase
+
+    def purchases(self, app_id: int) -> list[Purchase]:
+        table = schema.purchases
+        rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.id))
+        return [_purchase(row) for row in rows]
+
+    # realtime URLs
+
+    def set_realtime_url(self, app_id: int, environment: str, url: str, now_ms: int) -> None:
+        table = schema.realtime_urls
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(table).where(table.c.app_id == app_id, table.c.environment == environment)
+            )
+            connection.execute(
+                insert(table).values(
+                    app_id=app_id, environment=environment, url=url, updated_ms=now_ms
+                )
+            )
+
+    def realtime_url(self, app_id: int, environment: str) -> str | None:
+        table = schema.realtime_urls
+        row = self._one(
+            select(table.c.url).where(table.c.app_id == app_id, table.c.environment == environment)
+        )
+        return row.url if row else None
+
+    def delete_realtime_url(self, app_id: int, environment: str) -> None:
+        table = schema.realtime_urls
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(table).where(table.c.app_id == app_id, table.c.environment == environment)
+            )
+
+
+def _app(row: Row[Any]) -> App:
+    return App(**row._mapping)
+
+
+def _product(row: Row[Any]) -> Product:
+    mapping = dict(row._mapping)
+    mapping.pop("id")
+    return Product(**mapping)
+
+
+def _purchase(row: Row[Any]) -> Purchase:
+    mapping = dict(row._mapping)
+    mapping.pop("id")
+    return Purchase(**mapping)

@@ -1,0 +1,80 @@
+"""Table definitions. Changes go through a new migration in ``store/migrations/versions``."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+apps = Table(
+    "apps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bundle_id", String(255), nullable=False, unique=True),
+    Column("app_apple_id", BigInteger, nullable=False, unique=True),
+    Column("performance_test_passed_ms", BigInteger, nullable=True),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", String(255), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("subscription_group", String(255), nullable=False),
+    UniqueConstraint("app_id", "product_id"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("issuer_id", String(64), nullable=False),
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("public_key_pem", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+purchases = Table(
+    "purchases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("original_transaction_id", String(32), nullable=False, unique=True),
+    Column("transaction_id", String(32), nullable=False, unique=True),
+    Column("product_id", String(255), nullable=False),
+    Column("environment", String(16), nullable=False),
+    Column("family_shared", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("purchase_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+)
+
+realtime_urls = Table(
+    "realtime_urls",
+    metadata,
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("environment", String(16), primary_key=True),
+    Column("url", String(256), nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
