@@ -1,0 +1,88 @@
+"""Shared fixtures: real sandbox servers on loopback, on SQLite and (when configured) PostgreSQL.
+
+Set APPSTORE_SANDBOX_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run
+every server-backed test on PostgreSQL as well; each server then gets a database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.sandbox_process import SandboxProcess
+
+POSTGRES_URL = os.environ.get("APPSTORE_SANDBOX_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+class DatabaseFactory:
+    """Creates a throwaway PostgreSQL database per server and drops them all at the end."""
+
+    def __init__(self, admin_url: str) -> None:
+        self._admin = create_engine(
+            make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+        )
+        self._admin_url = make_url(admin_url)
+        self._created: list[str] = []
+
+    def create(self) -> str:
+        name = f"sandbox_test_{uuid.uuid4().hex[:12]}"
+        with self._admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self._created.append(name)
+        return self._admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self._admin.connect() as connection:
+            for name in self._created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases() -> Iterator[DatabaseFactory | None]:
+    if not POSTGRES_URL:
+        yield None
+        return
+    factory = DatabaseFactory(POSTGRES_URL)
+    yield factory
+    factory.drop_all()
+
+
+StartSandbox = Callable[..., SandboxProcess]
+
+
+@pytest.fixture(scope="session")
+def start_sandbox(
+    backend: str, databases: DatabaseFactory | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StartSandbox]:
+    """Start a fresh sandbox (own data dir and database) with extra ``serve`` arguments."""
+    started: list[SandboxProcess] = []
+
+    def start(*extra_args: str) -> SandboxProcess:
+        database_url = databases.create() if backend == "postgresql" and databases else None
+        data_dir: Path = tmp_path_factory.mktemp("sandbox")
+        process = SandboxProcess(data_dir, database_url, list(extra_args)).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox(start_sandbox: StartSandbox) -> SandboxProcess:
+    """One shared sandbox on default settings; tests must not depend on each other's state."""
+    return start_sandbox()

@@ -1,0 +1,171 @@
+"""Runs the real ``appstore-sandbox serve`` in a subprocess on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+from appstoreserverlibrary.api_client import AppStoreServerAPIClient
+from appstoreserverlibrary.models.Environment import Environment
+
+START_TIMEOUT_S = 30
+_BANNER_FIELDS = {
+    "bundle_id": r"Bundle id\s+(\S+)\s+\(appAppleId (\d+)\)",
+    "issuer_id": r"Issuer id\s+(\S+)",
+    "key_id": r"Key id\s+(\S+)",
+    "key_file": r"Key file\s+(\S+)",
+    "original_transaction_id": r"originalTransactionId\s+(\d+)",
+    "root_certificate_file": r"Root certificate\s+(\S+)",
+    "base_url": r"Ready on (http://\S+?)\.\s",
+}
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """An app of the sandbox and one of its API keys."""
+
+    bundle_id: str
+    app_apple_id: int
+    key_id: str
+    issuer_id: str
+    private_key: bytes
+
+
+@dataclass
+class SandboxProcess:
+    """A ``serve`` process; ``restart()`` keeps its data dir and database."""
+
+    data_dir: Path
+    database_url: str | None = None
+    extra_args: list[str] = field(default_factory=list)
+    banner: dict[str, str] = field(default_factory=dict)
+    _process: subprocess.Popen[str] | None = None
+
+    def start(self) -> SandboxProcess:
+        command = [sys.executable, "-m", "appstore_sandbox", "serve", "--port", "0"]
+        command += ["--data-dir", str(self.data_dir), *self.extra_args]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
+        if self.database_url:
+            env["APPSTORE_SANDBOX_DATABASE_URL"] = self.database_url
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
+        self.banner = _read_banner(self._process)
+        return self
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdout:
+            self._process.stdout.close()
+        self._process = None
+
+    def restart(self) -> SandboxProcess:
+        self.stop()
+        return self.start()
+
+    @property
+    def base_url(self) -> str:
+        return self.banner["base_url"]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @property
+    def private_key(self) -> bytes:
+        return Path(self.banner["key_file"]).read_bytes()
+
+    @property
+    def root_der(self) -> bytes:
+        return Path(self.banner["root_certificate_file"]).read_bytes()
+
+    def control(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url + "/_sandbox/v1", timeout=10)
+
+    @property
+    def default_app(self) -> AppCredentials:
+        """The app, key and purchase every sandbox creates on first start."""
+        return AppCredentials(
+            bundle_id=self.banner["bundle_id"],
+            app_apple_id=int(self.banner["app_apple_id"]),
+            key_id=self.banner["key_id"],
+            issuer_id=self.banner["issuer_id"],
+            private_key=self.private_key,
+        )
+
+    def new_app(self) -> AppCredentials:
+        """A fresh app with its own key, so a test never sees another test's state."""
+        bundle_id = f"com.example.test{uuid.uuid4().hex[:10]}"
+        with self.control() as control:
+            app = control.post("/apps", json={"bundleId": bundle_id}).raise_for_status().json()
+            key = control.post(f"/apps/{bundle_id}/keys").raise_for_status().json()
+        return AppCredentials(
+            bundle_id, app["appAppleId"], key["keyId"], key["issuerId"], key["privateKey"].encode()
+        )
+
+    def apple_client(
+        self, app: AppCredentials | None = None, environment: str = "sandbox"
+    ) -> AppStoreServerAPIClient:
+        """Apple's official client, built normally, with its base URL pointed at this sandbox."""
+        app = app or self.default_app
+        client = AppStoreServerAPIClient(
+            app.private_key,
+            app.key_id,
+            app.issuer_id,
+            app.bundle_id,
+            Environment.SANDBOX if environment == "sandbox" else Environment.PRODUCTION,
+        )
+        client._base_url = f"{self.base_url}/{environment}"
+        return client
+
+
+def _read_banner(process: subprocess.Popen[str]) -> dict[str, str]:
+    assert process.stdout is not None
+    text = _read_until(process.stdout, "Press Ctrl-C", process)
+    values: dict[str, str] = {}
+    for name, pattern in _BANNER_FIELDS.items():
+        match = re.search(pattern, text)
+        if match:
+            values[name] = match.group(1)
+            if name == "bundle_id":
+                values["app_apple_id"] = match.group(2)
+    _wait_until_healthy(values["base_url"])
+    return values
+
+
+def _read_until(stream: IO[str], marker: str, process: subprocess.Popen[str]) -> str:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line and process.poll() is not None:
+            raise RuntimeError("sandbox exited during start-up:\n" + "".join(lines))
+        lines.append(line)
+        if marker in line:
+            return "".join(lines)
+    raise RuntimeError("sandbox did not start in time:\n" + "".join(lines))
+
+
+def _wait_until_healthy(base_url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base_url + "/_sandbox/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"sandbox at {base_url} never became healthy")
