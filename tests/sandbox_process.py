@@ -39,6 +39,14 @@ class AppCredentials:
     private_key: bytes
 
 
+@dataclass(frozen=True)
+class Stopped:
+    """How a ``serve`` process ended."""
+
+    returncode: int
+    output: str
+
+
 @dataclass
 class SandboxProcess:
     """A ``serve`` process; ``restart()`` keeps its data dir and database."""
@@ -61,18 +69,18 @@ class SandboxProcess:
         self.banner = _read_banner(self._process)
         return self
 
-    def stop(self) -> None:
+    def stop(self) -> Stopped | None:
+        """SIGTERM the server; its exit status and what it printed after the banner."""
         if self._process is None:
-            return
-        self._process.terminate()
+            return None
+        process, self._process = self._process, None
+        process.terminate()
         try:
-            self._process.wait(timeout=10)
+            output, _ = process.communicate(timeout=10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        if self._process.stdout:
-            self._process.stdout.close()
-        self._process = None
+            process.kill()
+            output, _ = process.communicate()
+        return Stopped(process.returncode, output or "")
 
     def restart(self) -> SandboxProcess:
         self.stop()

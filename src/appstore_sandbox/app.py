@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from appstore_sandbox import __version__
 from appstore_sandbox.apple_request import environment_prefix
+from appstore_sandbox.control import performance_tests as control_performance_tests
 from appstore_sandbox.control import routes as control_routes
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
@@ -20,6 +25,7 @@ from appstore_sandbox.errors import (
     SandboxError,
     Unauthorized,
 )
+from appstore_sandbox.perftest import routes as perftest_routes
 from appstore_sandbox.retention import routes as retention_routes
 from appstore_sandbox.sandbox import Sandbox
 
@@ -28,7 +34,14 @@ CONTROL_PREFIX = "/_sandbox/"
 
 
 def create_app(sandbox: Sandbox) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sandbox.performance_tests.start()
+        yield
+        await asyncio.to_thread(sandbox.performance_tests.stop)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="appstore-sandbox",
         version=__version__,
         description="Apple's Retention Messaging API and notification testing, on your machine.",
@@ -42,7 +55,13 @@ def create_app(sandbox: Sandbox) -> FastAPI:
             prefix=f"/{environment.value}",
             dependencies=[Depends(environment_prefix(environment))],
         )
+    app.include_router(
+        perftest_routes.router,
+        prefix=f"/{Environment.SANDBOX.value}",
+        dependencies=[Depends(environment_prefix(Environment.SANDBOX))],
+    )
     app.include_router(control_routes.public)
+    app.include_router(control_performance_tests.router)
     app.include_router(control_routes.router)
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -82,9 +101,19 @@ async def _sandbox_error(request: Request, error: Exception) -> Response:
 
 async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    message = _describe_validation(error)
+    return await _bad_request(request, _describe_validation(error))
+
+
+async def _bad_request(request: Request, message: str) -> Response:
     if _on_control_surface(request):
         return error_response(request, SandboxError(message))
+    # FastAPI rejects a body that is not JSON before the route's dependencies run, so the token
+    # may not have been checked yet; Apple answers a bad token with 401 whatever the body.
+    sandbox: Sandbox = request.app.state.sandbox
+    try:
+        await run_in_threadpool(sandbox.tokens.verify, request.headers.get("authorization"))
+    except Unauthorized as unauthorized:
+        return error_response(request, unauthorized)
     return error_response(request, GeneralBadRequest(f"Invalid request: {message}"))
 
 
@@ -102,6 +131,9 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 404:
         text = f"Not Found: no route for {request.method} {request.url.path}"
         return PlainTextResponse(text, status_code=404)
+    if error.status_code == 400:
+        # FastAPI's "There was an error parsing the body" (e.g. a body that is not UTF-8).
+        return await _bad_request(request, str(error.detail))
     return PlainTextResponse(str(error.detail), status_code=error.status_code)
 
 

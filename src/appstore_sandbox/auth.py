@@ -77,7 +77,7 @@ def _decode(token: str, key: ApiKey) -> dict[str, Any]:
             algorithms=["ES256"],
             audience=AUDIENCE,
             issuer=key.issuer_id,
-            options={"require": ["exp", "aud", "iss", "bid"]},
+            options={"require": ["exp", "aud", "iss", "bid"], "strict_aud": True},
         )
     except jwt.ExpiredSignatureError as error:
         raise Unauthorized("token expired") from error

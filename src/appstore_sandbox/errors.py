@@ -93,3 +93,46 @@ class RateLimitExceeded(AppleError):
 class GeneralInternal(AppleError):
     code = 5000000
     default_message = "An unknown error occurred."
+
+
+class BadRequestTransactionId(AppleError):
+    # Apple publishes no number for BadRequestTransactionIdError; 4000006 (InvalidTransactionId)
+    # is the probable one (spec/error-codes.md, unconfirmed).
+    code = 4000006
+    default_message = "Invalid transaction id."
+
+
+class FamilySharingNotSupported(AppleError):
+    # Probable code of BadRequestTransactionIdNotSupportedForFamilySharingError (unconfirmed).
+    code = 4000185
+    default_message = (
+        "Invalid request. Family Sharing transactions aren't supported by this endpoint."
+    )
+
+
+class TransactionIdNotOriginal(AppleError):
+    # Probable code of BadRequestTransactionIdNotOtidError (unconfirmed).
+    code = 4000187
+    default_message = (
+        "Invalid request. The transaction ID provided is not an original transaction ID."
+    )
+
+
+class InvalidPerformanceTestRequest(AppleError):
+    code = 4000211
+    default_message = "Invalid performance test request."
+
+
+class InvalidRequestId(AppleError):
+    code = 4000212
+    default_message = "Invalid request id."
+
+
+class ExistingPerformanceTestRun(AppleError):
+    code = 4000213
+    default_message = "A performance test is already running for this app."
+
+
+class PerformanceTestRunNotFound(AppleError):
+    code = 4040018
+    default_message = "Performance test run not found."

@@ -10,6 +10,7 @@ from appstore_sandbox.auth import TokenVerifier
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.config import Settings
 from appstore_sandbox.control.service import ControlService
+from appstore_sandbox.perftest.service import PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
 from appstore_sandbox.retention.realtime_url import RealtimeUrlService
 from appstore_sandbox.signing import CertificateChain, JwsSigner, load_or_create_chain
@@ -42,6 +43,7 @@ class Sandbox:
     rate_limiter: RateLimiter
     control: ControlService
     realtime_urls: RealtimeUrlService
+    performance_tests: PerformanceTestService
 
     @property
     def root_certificate_file(self) -> Path:
@@ -59,16 +61,18 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     migrate(engine)
     store = Store(engine)
     chain = load_or_create_chain(settings.ca_dir, clock.now())
+    signer = JwsSigner(chain)
     sandbox = Sandbox(
         settings=settings,
         clock=clock,
         store=store,
         chain=chain,
-        signer=JwsSigner(chain),
+        signer=signer,
         tokens=TokenVerifier(store),
         rate_limiter=RateLimiter(enabled=settings.rate_limits_enabled),
         control=ControlService(store, clock),
         realtime_urls=RealtimeUrlService(store, clock, strict=settings.strict),
+        performance_tests=PerformanceTestService(store, clock, signer),
     )
     _create_defaults(sandbox)
     return sandbox

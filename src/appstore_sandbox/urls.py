@@ -17,6 +17,9 @@ def callback_url_problem(url: str, *, strict: bool) -> str | None:
     """
     if len(url) > MAX_URL_LENGTH:
         return f"the URL is {len(url)} characters long; at most {MAX_URL_LENGTH} are allowed"
+    if any(char.isspace() or not char.isprintable() for char in url):
+        # urlsplit silently drops tabs and newlines, so it would judge a different URL.
+        return "the URL must not contain spaces or control characters"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port

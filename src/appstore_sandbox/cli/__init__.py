@@ -6,6 +6,8 @@ import click
 
 from appstore_sandbox import __version__
 from appstore_sandbox.cli.control import apps, certs, keys, purchases
+from appstore_sandbox.cli.example import example_server
+from appstore_sandbox.cli.perf_test import perf_test
 from appstore_sandbox.cli.serve import serve
 
 
@@ -15,5 +17,5 @@ def main() -> None:
     """Apple's App Store server (Retention Messaging API, notification testing) on your machine."""
 
 
-for command in (serve, apps, keys, purchases, certs):
+for command in (serve, apps, keys, purchases, certs, perf_test, example_server):
     main.add_command(command)

@@ -35,9 +35,7 @@ def _app_lines(app: dict[str, Any]) -> list[str]:
 
 @apps.command("create")
 @click.option("--bundle-id", required=True, help="Bundle id of the new app.")
-@click.option(
-    "--app-apple-id", type=int, default=None, help="Apple ID (random if unset)."
-)
+@click.option("--app-apple-id", type=int, default=None, help="Apple ID (random if unset).")
 @control_command
 def apps_create(
     client: SandboxClient, out: Output, bundle_id: str, app_apple_id: int | None
@@ -160,6 +158,22 @@ def purchases_create(
     body = {"productId": product_id, "familyShared": family_shared}
     purchase = client.json("POST", _app_path(bundle_id, "/purchases"), body)
     out.emit(purchase, _purchase_lines(purchase))
+
+
+@purchases.command("renew")
+@bundle_id_option
+@click.option("--original-transaction-id", required=True, help="The subscription to renew.")
+@control_command
+def purchases_renew(
+    client: SandboxClient, out: Output, bundle_id: str, original_transaction_id: str
+) -> None:
+    """Renew a subscription: it gets a new transactionId (not accepted by performance tests)."""
+    path = _app_path(bundle_id, f"/purchases/{quote(original_transaction_id, safe='')}/renewals")
+    purchase = client.json("POST", path)
+    out.emit(
+        purchase,
+        [*_purchase_lines(purchase), f"  latest transactionId {purchase['transactionId']}"],
+    )
 
 
 @purchases.command("list")

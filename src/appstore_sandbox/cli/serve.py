@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
 import socket
 import typing
 from collections.abc import Callable
@@ -60,7 +61,7 @@ def serve(log_level: str, **values: Any) -> None:
     """Run the sandbox until Ctrl-C."""
     settings = Settings(**values)
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    listener = _listen(settings.host, settings.port)
+    listener = listen(settings.host, settings.port)
     sandbox = open_sandbox(settings)
     try:
         port = listener.getsockname()[1]
@@ -71,15 +72,22 @@ def serve(log_level: str, **values: Any) -> None:
             access_log=log_level in {"debug", "info"},
             http="httptools",
             loop="uvloop",
-            lifespan="off",
+            lifespan="on",
         )
+        # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler it found;
+        # with the default handler the process would die by the signal (status -15, no cleanup).
+        signal.signal(signal.SIGTERM, _exit_cleanly)
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         sandbox.close()
         listener.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -122,3 +122,12 @@ def create_purchase(
 ) -> PurchaseOut:
     purchase = sandbox.control.create_purchase(bundle_id, body.product_id, body.family_shared)
     return PurchaseOut.of(purchase, bundle_id)
+
+
+@router.post("/apps/{bundle_id}/purchases/{original_transaction_id}/renewals", status_code=201)
+def renew_purchase(
+    bundle_id: str, original_transaction_id: str, sandbox: SandboxDep
+) -> PurchaseOut:
+    """The subscription renews: a new transactionId, the same originalTransactionId."""
+    purchase = sandbox.control.renew_purchase(bundle_id, original_transaction_id)
+    return PurchaseOut.of(purchase, bundle_id)

@@ -148,6 +148,18 @@ class ControlService:
             )
         )
 
+    def renew_purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
+        """Record a renewal: the subscription gets a new latest transaction id."""
+        purchase = self._purchase(bundle_id, original_transaction_id)
+        self._store.set_latest_transaction(purchase.original_transaction_id, _transaction_id())
+        return self._purchase(bundle_id, original_transaction_id)
+
+    def _purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
+        for purchase in self.purchases(bundle_id):
+            if purchase.original_transaction_id == original_transaction_id:
+                return purchase
+        raise NotFound(f"{bundle_id} has no purchase {original_transaction_id}.")
+
     def purchases(self, bundle_id: str) -> list[Purchase]:
         return self._store.purchases(self.app(bundle_id).id)
 

@@ -46,3 +46,30 @@ class Purchase:
     status: str
     purchase_ms: int
     expires_ms: int
+
+
+@dataclass(frozen=True)
+class PerformanceTestRun:
+    request_id: str
+    app_id: int
+    original_transaction_id: str
+    target: str
+    config: str
+    status: str
+    created_ms: int
+    finished_ms: int | None
+    owner: str
+    lease_until_ms: int
+    progress: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    run_request_id: str
+    sequence: int
+    request_identifier: str
+    result: str
+    http_status: int | None
+    latency_us: int | None
+    explanation: str

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.errors import Conflict
 from appstore_sandbox.store import schema
+from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import ApiKey, App, Product, Purchase
 
 
@@ -19,6 +20,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.performance_tests = PerformanceTestStore(engine)
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:
@@ -140,6 +142,15 @@ class Store:
         table = schema.purchases
         rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.id))
         return [_purchase(row) for row in rows]
+
+    def set_latest_transaction(self, original_transaction_id: str, transaction_id: str) -> None:
+        table = schema.purchases
+        with self._write(f"Transaction {transaction_id}") as connection:
+            connection.execute(
+                update(table)
+                .where(table.c.original_transaction_id == original_transaction_id)
+                .values(transaction_id=transaction_id)
+            )
 
     # realtime URLs
 

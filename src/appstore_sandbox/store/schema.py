@@ -7,12 +7,14 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -77,4 +79,52 @@ realtime_urls = Table(
     Column("environment", String(16), primary_key=True),
     Column("url", String(256), nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
+)
+
+performance_test_configs = Table(
+    "performance_test_configs",
+    metadata,
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("config", Text, nullable=False),
+)
+
+performance_test_runs = Table(
+    "performance_test_runs",
+    metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("original_transaction_id", String(32), nullable=False),
+    Column("target", String(256), nullable=False),
+    Column("config", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("finished_ms", BigInteger, nullable=True),
+    Column("owner", String(64), nullable=False),
+    Column("lease_until_ms", BigInteger, nullable=False),
+    Column("progress", Text, nullable=True),
+    Column("note", Text, nullable=True),
+    Index(
+        "one_pending_run_per_app",
+        "app_id",
+        unique=True,
+        sqlite_where=text("status = 'PENDING'"),
+        postgresql_where=text("status = 'PENDING'"),
+    ),
+)
+
+performance_test_requests = Table(
+    "performance_test_requests",
+    metadata,
+    Column(
+        "run_request_id",
+        String(36),
+        ForeignKey("performance_test_runs.request_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("sequence", Integer, primary_key=True),
+    Column("request_identifier", String(36), nullable=False),
+    Column("result", String(40), nullable=False),
+    Column("http_status", Integer, nullable=True),
+    Column("latency_us", BigInteger, nullable=True),
+    Column("explanation", Text, nullable=False),
 )

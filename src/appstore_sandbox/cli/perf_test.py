@@ -1,0 +1,185 @@
+"""``appstore-sandbox perf-test``: run Apple's performance test against your endpoint and report."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from appstore_sandbox.cli import perf_report
+from appstore_sandbox.cli.client import CliError, SandboxClient
+from appstore_sandbox.cli.control import API
+from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
+
+POLL_S = 0.25
+PENDING = "PENDING"
+FAIL_EXIT = 1
+INTERRUPTED_EXIT = 130
+
+Report = dict[str, Any]
+
+
+class RateParam(click.ParamType):
+    """'even', 'max', or requests per second (a float)."""
+
+    name = "even|max|NUMBER"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float) or value in ("even", "max"):
+            return value
+        try:
+            return float(value)
+        except ValueError:
+            self.fail(f"{value!r} is not 'even', 'max' or a number", param, ctx)
+
+
+@click.command("perf-test")
+@bundle_id_option
+@click.option("--url", default=None, help="Configure this sandbox realtime URL first.")
+@click.option(
+    "--transaction-id", default=None, help="originalTransactionId (default: first purchase)."
+)
+@click.option("--wait/--no-wait", default=True, help="Wait for the result (default) or not.")
+@click.option("--concurrency", type=int, default=None, help="maxConcurrentRequests.")
+@click.option("--total", type=int, default=None, help="totalRequests.")
+@click.option("--duration", type=int, default=None, metavar="MS", help="totalDuration in ms.")
+@click.option("--threshold-ms", type=int, default=None, help="responseTimeThreshold in ms.")
+@click.option("--success-rate", type=int, default=None, metavar="PCT", help="Percent to pass.")
+@click.option("--rate", type=RateParam(), default=None, help="Pacing: even, max or requests/s.")
+@click.option(
+    "--junit",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the result as JUnit XML to this file.",
+)
+@control_command
+def perf_test(
+    client: SandboxClient,
+    out: Output,
+    bundle_id: str,
+    wait: bool,
+    junit: Path | None,
+    **settings: Any,
+) -> None:
+    """Run Apple's performance test of your Get Retention Message endpoint.
+
+    Exit status: 0 PASS, 1 FAIL, 2 usage or connection error, 130 interrupted while waiting.
+    """
+    if junit is not None and not wait:
+        raise click.UsageError("--junit needs --wait")
+    runs = f"{API}/apps/{quote(bundle_id, safe='')}/performance-tests"
+    started: Report = client.json("POST", runs, start_body(**settings))
+    if not wait:
+        out.emit(perf_report.json_report(started), [started["requestId"]])
+        return
+    report = _wait_or_interrupt(client, f"{runs}/{started['requestId']}", started, out.as_json)
+    _emit(report, out.as_json)
+    if junit is not None:
+        _write_junit(junit, report)
+    if report["result"]["result"] != perf_report.PASS:
+        sys.exit(FAIL_EXIT)
+
+
+def start_body(
+    url: str | None,
+    transaction_id: str | None,
+    concurrency: int | None,
+    total: int | None,
+    duration: int | None,
+    threshold_ms: int | None,
+    success_rate: int | None,
+    rate: str | float | None,
+) -> dict[str, Any]:
+    """The POST body, without the options left unset (the app's settings apply to those)."""
+    body = {
+        "url": url,
+        "originalTransactionId": transaction_id,
+        "maxConcurrentRequests": concurrency,
+        "totalRequests": total,
+        "totalDuration": duration,
+        "responseTimeThreshold": threshold_ms,
+        "successRateThreshold": success_rate,
+        "rate": rate,
+    }
+    return {name: value for name, value in body.items() if value is not None}
+
+
+def wait_for_result(
+    client: SandboxClient, path: str, report: Report, on_update: Callable[[Report], None]
+) -> Report:
+    while report["result"]["result"] == PENDING:
+        time.sleep(POLL_S)
+        report = client.json("GET", path)
+        on_update(report)
+    return report
+
+
+def _wait_or_interrupt(client: SandboxClient, path: str, started: Report, as_json: bool) -> Report:
+    try:
+        with _live_progress(enabled=sys.stdout.isatty() and not as_json) as show:
+            show(started)
+            return wait_for_result(client, path, started, show)
+    except KeyboardInterrupt:
+        click.echo(
+            f"interrupted: performance test {started['requestId']} goes on in the sandbox; "
+            f"its report: {client.server}{path}",
+            err=True,
+        )
+        sys.exit(INTERRUPTED_EXIT)
+
+
+@contextmanager
+def _live_progress(enabled: bool) -> Iterator[Callable[[Report], None]]:
+    """A transient progress bar fed with each polled report; a no-op when not enabled."""
+    if not enabled:
+        yield lambda report: None
+        return
+    columns = (
+        TextColumn("[bold]performance test[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("run", total=None, detail="")
+
+        def show(report: Report) -> None:
+            total = report["result"]["config"]["totalRequests"]
+            progress.update(task, completed=report["done"], total=total, detail=_detail(report))
+
+        yield show
+
+
+def _detail(report: Report) -> str:
+    times = report["result"]["responseTimes"]
+    failures = report["done"] - report["successes"]
+    return (
+        f"[green]✓ {report['successes']}[/] [red]✗ {failures}[/]  "
+        f"p50 {times['p50']} ms  p99 {times['p99']} ms"
+    )
+
+
+def _emit(report: Report, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(perf_report.json_report(report), indent=2))
+        return
+    console = Console(highlight=False, emoji=False, soft_wrap=True)
+    for line in perf_report.text_lines(report):
+        console.print(line)
+
+
+def _write_junit(path: Path, report: Report) -> None:
+    try:
+        path.write_bytes(perf_report.junit_xml(report))
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror}") from error

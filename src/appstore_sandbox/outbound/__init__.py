@@ -1,0 +1,2 @@
+"""Calling developers' servers: one send path and one classification, shared by the performance
+test and notification delivery."""

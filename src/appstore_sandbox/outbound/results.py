@@ -1,0 +1,47 @@
+"""Apple's ``sendAttemptResult`` values and what one send attempt produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SendAttemptResult(StrEnum):
+    SUCCESS = "SUCCESS"
+    CIRCULAR_REDIRECT = "CIRCULAR_REDIRECT"
+    INVALID_RESPONSE = "INVALID_RESPONSE"
+    NO_RESPONSE = "NO_RESPONSE"
+    OTHER = "OTHER"
+    PREMATURE_CLOSE = "PREMATURE_CLOSE"
+    SOCKET_ISSUE = "SOCKET_ISSUE"
+    TIMED_OUT = "TIMED_OUT"
+    TLS_ISSUE = "TLS_ISSUE"
+    UNSUCCESSFUL_HTTP_RESPONSE_CODE = "UNSUCCESSFUL_HTTP_RESPONSE_CODE"
+    UNSUPPORTED_CHARSET = "UNSUPPORTED_CHARSET"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpReply:
+    """A complete HTTP response: status, the Content-Type header, the whole body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One send attempt, judged: ``result`` is SUCCESS or the reason it failed.
+
+    ``latency_us`` runs from writing the request to reading the whole body (or to the moment the
+    attempt was given up); ``None`` when no request could be written at all.
+    """
+
+    result: SendAttemptResult
+    latency_us: int | None
+    http_status: int | None = None
+    explanation: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result is SendAttemptResult.SUCCESS

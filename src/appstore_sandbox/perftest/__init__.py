@@ -1,0 +1,1 @@
+"""Apple's performance test of a Get Retention Message endpoint: engine, statistics, service."""

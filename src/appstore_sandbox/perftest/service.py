@@ -1,0 +1,252 @@
+"""Initiate Performance Test / Get Performance Test Results: the rules, runs, and their upkeep.
+
+Durability: every run is a database row with an owner (this process) and a lease the owner
+renews each second while it writes progress and per-request records. A run whose lease lapses
+(its process was killed) is closed as FAIL by whichever sandbox process notices first, with what
+was measured until then and a note saying why. A process that stops cleanly closes its own runs
+the same way before it exits. Nothing stays PENDING.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import threading
+import time
+import uuid
+
+from appstore_sandbox.clock import Clock
+from appstore_sandbox.control.service import AUTO_RENEWABLE
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.errors import (
+    BadRequestTransactionId,
+    ExistingPerformanceTestRun,
+    FamilySharingNotSupported,
+    InvalidPerformanceTestRequest,
+    InvalidRequestId,
+    PerformanceTestRunNotFound,
+    TransactionIdNotOriginal,
+)
+from appstore_sandbox.perftest.config import PerformanceTestConfig
+from appstore_sandbox.perftest.execution import Execution
+from appstore_sandbox.perftest.payloads import RealtimeRequests, Subscriber
+from appstore_sandbox.perftest.stats import RunStats
+from appstore_sandbox.perftest.view import FAIL, PASS, PENDING, RunView, passed
+from appstore_sandbox.signing import JwsSigner
+from appstore_sandbox.store import App, PerformanceTestRun, Purchase, RunAlreadyPending, Store
+
+HEARTBEAT_S = 1.0
+LEASE_MS = 10_000
+_TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
+
+
+class PerformanceTestService:
+    def __init__(self, store: Store, clock: Clock, signer: JwsSigner) -> None:
+        self._store = store
+        self._runs = store.performance_tests
+        self._clock = clock
+        self._signer = signer
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._executions: dict[str, Execution] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    # settings
+
+    def app_config(self, app: App) -> PerformanceTestConfig:
+        stored = self._runs.app_config(app.id)
+        return (
+            PerformanceTestConfig.from_json(json.loads(stored))
+            if stored
+            else (PerformanceTestConfig())
+        )
+
+    def set_app_config(
+        self, app: App, overrides: dict[str, object] | None
+    ) -> PerformanceTestConfig:
+        """Replace the app's settings (``None`` restores Apple's defaults)."""
+        config = PerformanceTestConfig().with_overrides(overrides or {})
+        self._runs.set_app_config(app.id, json.dumps(config.to_json()) if overrides else None)
+        return config
+
+    # Apple's operations
+
+    def initiate(
+        self,
+        app: App,
+        original_transaction_id: str,
+        overrides: dict[str, object] | None = None,
+    ) -> RunView:
+        purchase = self._original_purchase(app, original_transaction_id)
+        target = self._store.realtime_url(app.id, Environment.SANDBOX.value)
+        if target is None:
+            raise InvalidPerformanceTestRequest(
+                "Configure the sandbox realtime URL before initiating a performance test."
+            )
+        config = self.app_config(app).with_overrides(overrides or {})
+        now = self._clock.now_ms()
+        run = PerformanceTestRun(
+            request_id=str(uuid.uuid4()),
+            app_id=app.id,
+            original_transaction_id=purchase.original_transaction_id,
+            target=target,
+            config=json.dumps(config.to_json()),
+            status=PENDING,
+            created_ms=now,
+            finished_ms=None,
+            owner=self.owner,
+            lease_until_ms=_wall_ms() + LEASE_MS,
+            progress=None,
+            note=None,
+        )
+        try:
+            self._runs.add_run(run)
+        except RunAlreadyPending as error:
+            raise ExistingPerformanceTestRun() from error
+        subscriber = Subscriber(
+            purchase.original_transaction_id, app.app_apple_id, purchase.product_id
+        )
+        requests = RealtimeRequests(
+            self._signer, self._clock, subscriber, Environment.SANDBOX.payload_value
+        )
+        execution = Execution(run, config, requests)
+        with self._lock:
+            self._executions[run.request_id] = execution
+        execution.start(self._complete)
+        return self._view(run, app, execution.stats)
+
+    def result(self, app: App, request_id: str) -> RunView:
+        try:
+            uuid.UUID(request_id)
+        except ValueError as error:
+            raise InvalidRequestId(f"{request_id!r} is not a requestId (a UUID).") from error
+        run = self._runs.run(request_id)
+        if run is None or run.app_id != app.id:
+            raise PerformanceTestRunNotFound()
+        with self._lock:
+            execution = self._executions.get(request_id)
+        if execution is not None and run.status == PENDING:
+            return self._view(run, app, execution.stats)
+        stats = RunStats.restore(json.loads(run.progress)) if run.progress else RunStats()
+        return self._view(run, app, stats)
+
+    def _original_purchase(self, app: App, transaction_id: str) -> Purchase:
+        if not isinstance(transaction_id, str) or not _TRANSACTION_ID.match(transaction_id):
+            raise BadRequestTransactionId(
+                f"originalTransactionId {transaction_id!r} is not a transaction id (digits)."
+            )
+        purchase = next(
+            (
+                p
+                for p in self._store.purchases(app.id)
+                if transaction_id in (p.original_transaction_id, p.transaction_id)
+            ),
+            None,
+        )
+        if purchase is None:
+            raise BadRequestTransactionId(
+                f"{transaction_id} is not a sandbox purchase of {app.bundle_id} "
+                "(see: appstore-sandbox purchases list)."
+            )
+        if purchase.original_transaction_id != transaction_id:
+            raise TransactionIdNotOriginal(
+                f"{transaction_id} is a renewal; its originalTransactionId is "
+                f"{purchase.original_transaction_id}."
+            )
+        if purchase.family_shared:
+            raise FamilySharingNotSupported()
+        product = self._store.product(app.id, purchase.product_id)
+        if purchase.status != "ACTIVE" or product is None or product.type != AUTO_RENEWABLE:
+            raise InvalidPerformanceTestRequest(
+                f"{transaction_id} is not an active auto-renewable subscription."
+            )
+        return purchase
+
+    def _view(self, run: PerformanceTestRun, app: App, stats: RunStats) -> RunView:
+        config = PerformanceTestConfig.from_json(json.loads(run.config))
+        return RunView(run, config, stats, app.bundle_id, self._clock.now_ms())
+
+    # upkeep
+
+    def start(self) -> None:
+        """Close runs abandoned by a dead process now, then keep leases and records current."""
+        self._sweep()
+        self._heartbeat = threading.Thread(
+            target=self._beat, name="perftest-heartbeat", daemon=True
+        )
+        self._heartbeat.start()
+
+    def stop(self, timeout_s: float = 10) -> None:
+        """Stop this process's runs (they finish as FAIL) and the heartbeat."""
+        self._stopping.set()
+        with self._lock:
+            executions = list(self._executions.values())
+        for execution in executions:
+            execution.interrupt("interrupted: the sandbox was stopped while the test was running")
+        for execution in executions:
+            execution.join(timeout_s)
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout_s)
+
+    def _beat(self) -> None:
+        while not self._stopping.wait(HEARTBEAT_S):
+            with self._lock:
+                executions = list(self._executions.values())
+            for execution in executions:
+                self._save(execution)
+            self._sweep()
+
+    def _save(self, execution: Execution) -> None:
+        with execution.flushing():
+            self._runs.add_requests(execution.take_records())
+            still_ours = self._runs.save_progress(
+                execution.request_id,
+                self.owner,
+                json.dumps(execution.stats.progress_json()),
+                _wall_ms() + LEASE_MS,
+            )
+        if not still_ours:
+            execution.interrupt("interrupted: another sandbox process closed this run")
+
+    def _sweep(self) -> None:
+        for run in self._runs.abandoned_runs(_wall_ms()):
+            self._runs.finish(
+                run.request_id,
+                FAIL,
+                progress=None,
+                finished_ms=self._clock.now_ms(),
+                note="interrupted: the sandbox process running this test stopped unexpectedly; "
+                "the numbers are those saved before it stopped",
+            )
+
+    def _complete(self, execution: Execution) -> None:
+        """Called on the run's own thread when sending is over, whatever the reason."""
+        with execution.flushing():
+            self._runs.add_requests(execution.take_records())
+            status = (
+                PASS
+                if execution.interruption is None and passed(execution.config, execution.stats)
+                else FAIL
+            )
+            now = self._clock.now_ms()
+            closed = self._runs.finish(
+                execution.request_id,
+                status,
+                json.dumps(execution.stats.progress_json()),
+                now,
+                note=execution.interruption,
+                owner=self.owner,
+            )
+        if closed and status == PASS:
+            self._store.set_performance_test_passed(execution.run.app_id, now)
+        with self._lock:
+            self._executions.pop(execution.request_id, None)
+
+
+def _wall_ms() -> int:
+    # Leases measure whether a process is alive, so they use real time, never the sandbox clock
+    # (advancing it to trigger notification retries must not expire running tests).
+    return int(time.time() * 1000)

@@ -1,0 +1,165 @@
+"""Running statistics of a performance test: counts, failure examples and a latency histogram.
+
+Memory stays flat whatever ``totalRequests`` is: an HdrHistogram, a counter per result, and at
+most ``EXAMPLES_PER_REASON`` example failures per result.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from appstore_sandbox.outbound.results import Attempt, SendAttemptResult
+
+EXAMPLES_PER_REASON = 3
+_LOWEST_US, _HIGHEST_US, _DIGITS = 1, 3_600_000_000, 3
+PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
+
+
+@dataclass(frozen=True)
+class FailureExample:
+    sequence: int
+    request_identifier: str
+    result: str
+    http_status: int | None
+    latency_ms: float | None
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sequence": self.sequence,
+            "requestIdentifier": self.request_identifier,
+            "sendAttemptResult": self.result,
+            "httpStatus": self.http_status,
+            "latencyMs": self.latency_ms,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class RunStats:
+    """Thread-safe: the engine records from its thread while the API reads snapshots."""
+
+    histogram: HdrHistogram = field(
+        default_factory=lambda: HdrHistogram(_LOWEST_US, _HIGHEST_US, _DIGITS)
+    )
+    done: int = 0
+    successes: int = 0
+    results: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[FailureExample]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, sequence: int, request_identifier: str, attempt: Attempt) -> None:
+        with self._lock:
+            self.done += 1
+            self.results[attempt.result.value] += 1
+            if attempt.succeeded:
+                self.successes += 1
+            # Percentiles cover every request that was sent: complete answers and time-outs
+            # (at the time waited); not requests that never reached the server (refused, DNS).
+            if attempt.latency_us is not None and _was_sent(attempt):
+                self.histogram.record_value(max(_LOWEST_US, min(attempt.latency_us, _HIGHEST_US)))
+            if not attempt.succeeded:
+                examples = self.examples.setdefault(attempt.result.value, [])
+                if len(examples) < EXAMPLES_PER_REASON:
+                    examples.append(_example(sequence, request_identifier, attempt))
+
+    def response_times(self) -> dict[str, int]:
+        """Apple's PerformanceTestResponseTimes, integer milliseconds."""
+        with self._lock:
+            if self.histogram.get_total_count() == 0:
+                return {"average": 0, **dict.fromkeys(PERCENTILES, 0)}
+            times = {"average": _ms(self.histogram.get_mean_value())}
+            for name, percentile in PERCENTILES.items():
+                times[name] = _ms(self.histogram.get_value_at_percentile(percentile))
+            return times
+
+    def failures(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                reason: count
+                for reason, count in sorted(self.results.items())
+                if reason != SendAttemptResult.SUCCESS.value
+            }
+
+    def histogram_buckets(self, edges_ms: tuple[int, ...]) -> list[dict[str, int]]:
+        """Recorded latencies counted per bucket ``(previous edge, edge]``; the last is open."""
+        counts = [0] * (len(edges_ms) + 1)
+        with self._lock:
+            for item in self.histogram.get_recorded_iterator():
+                value_ms = item.value_iterated_to / 1000
+                index = next((i for i, edge in enumerate(edges_ms) if value_ms <= edge), -1)
+                counts[index] += item.count_at_value_iterated_to
+        return [
+            {"upToMs": edge, "count": count}
+            for edge, count in zip((*edges_ms, -1), counts, strict=True)
+        ]
+
+    def encoded_histogram(self) -> str:
+        with self._lock:
+            return base64.b64encode(self.histogram.encode()).decode()
+
+    @classmethod
+    def restore(cls, data: dict[str, Any]) -> RunStats:
+        """Stats from a saved progress snapshot (see ``progress_json``)."""
+        stats = cls()
+        if data.get("histogram"):
+            stats.histogram = HdrHistogram.decode(base64.b64decode(data["histogram"]))
+        stats.done = int(data.get("done", 0))
+        stats.successes = int(data.get("successes", 0))
+        stats.results = Counter(data.get("results", {}))
+        stats.examples = {
+            reason: [FailureExample(**_example_fields(item)) for item in items]
+            for reason, items in data.get("examples", {}).items()
+        }
+        return stats
+
+    def progress_json(self) -> dict[str, Any]:
+        histogram = self.encoded_histogram()
+        with self._lock:
+            return {
+                "done": self.done,
+                "successes": self.successes,
+                "results": dict(self.results),
+                "examples": {
+                    reason: [example.to_json() for example in items]
+                    for reason, items in self.examples.items()
+                },
+                "histogram": histogram,
+            }
+
+
+def _was_sent(attempt: Attempt) -> bool:
+    return attempt.result not in (SendAttemptResult.NO_RESPONSE, SendAttemptResult.SOCKET_ISSUE)
+
+
+def _example(sequence: int, request_identifier: str, attempt: Attempt) -> FailureExample:
+    latency = None if attempt.latency_us is None else round(attempt.latency_us / 1000, 1)
+    return FailureExample(
+        sequence,
+        request_identifier,
+        attempt.result.value,
+        attempt.http_status,
+        latency,
+        attempt.explanation,
+    )
+
+
+def _example_fields(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "sequence": item["sequence"],
+        "request_identifier": item["requestIdentifier"],
+        "result": item["sendAttemptResult"],
+        "http_status": item["httpStatus"],
+        "latency_ms": item["latencyMs"],
+        "explanation": item["explanation"],
+    }
+
+
+def _ms(microseconds: float) -> int:
+    return round(microseconds / 1000)

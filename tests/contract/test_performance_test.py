@@ -1,0 +1,198 @@
+"""Initiate Performance Test / Get Performance Test Results through Apple's official client."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from appstoreserverlibrary.api_client import (
+    APIError,
+    APIException,
+    AppStoreServerAPIClient,
+)
+from appstoreserverlibrary.models.PerformanceTestRequest import PerformanceTestRequest
+from appstoreserverlibrary.models.PerformanceTestResultResponse import (
+    PerformanceTestResultResponse,
+)
+from appstoreserverlibrary.models.PerformanceTestStatus import PerformanceTestStatus
+from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
+from appstoreserverlibrary.models.SendAttemptResult import SendAttemptResult
+
+from tests.sandbox_process import AppCredentials, SandboxProcess
+from tests.targets import refused_url, target_server
+
+QUICK = {"totalRequests": 20, "totalDuration": 400}
+
+
+@dataclass
+class Subject:
+    app: AppCredentials
+    client: AppStoreServerAPIClient
+    original_transaction_id: str
+
+    def initiate(self) -> str:
+        response = self.client.initiate_performance_test(
+            PerformanceTestRequest(originalTransactionId=self.original_transaction_id)
+        )
+        assert response.requestId is not None
+        return response.requestId
+
+    def wait(self, request_id: str, timeout_s: float = 30) -> PerformanceTestResultResponse:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            result = self.client.get_performance_test_results(request_id)
+            if result.result != PerformanceTestStatus.PENDING:
+                return result
+            time.sleep(0.1)
+        raise AssertionError(f"run {request_id} still PENDING after {timeout_s} s")
+
+
+def _subject(sandbox: SandboxProcess, url: str | None, **config: Any) -> Subject:
+    app = sandbox.new_app()
+    with sandbox.control() as control:
+        purchase = control.post(f"/apps/{app.bundle_id}/purchases", json={}).json()
+        control.put(
+            f"/apps/{app.bundle_id}/performance-test-config", json={**QUICK, **config}
+        ).raise_for_status()
+    client = sandbox.apple_client(app)
+    if url:
+        client.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
+    return Subject(app, client, purchase["originalTransactionId"])
+
+
+def _raises(error: APIError, status: int) -> Any:
+    return pytest.raises(
+        APIException, check=lambda e: e.http_status_code == status and e.api_error == error
+    )
+
+
+def test_pass_opens_the_production_url(sandbox: SandboxProcess) -> None:
+    with target_server("ok") as url:
+        subject = _subject(sandbox, url)
+        request_id = subject.initiate()
+        result = subject.wait(request_id)
+    assert result.result == PerformanceTestStatus.PASS
+    assert result.successRate == 100
+    assert result.numPending == 0
+    assert result.target == url
+    assert not result.failures
+    assert result.config is not None and result.config.totalRequests == 20
+    assert result.responseTimes is not None and result.responseTimes.p99 is not None
+    production = sandbox.apple_client(subject.app, "production")
+    production.configure_realtime_url(RealtimeUrlRequest(realtimeURL="https://example.com/prod"))
+    assert production.get_realtime_url().realtimeURL == "https://example.com/prod"
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "expected"),
+    [
+        ("500", SendAttemptResult.UNSUCCESSFUL_HTTP_RESPONSE_CODE),
+        ("html", SendAttemptResult.INVALID_RESPONSE),
+        ("wrong-shape", SendAttemptResult.INVALID_RESPONSE),
+        ("slow", SendAttemptResult.TIMED_OUT),
+        ("close-mid-response", SendAttemptResult.PREMATURE_CLOSE),
+        ("hang-up", SendAttemptResult.PREMATURE_CLOSE),
+    ],
+)
+def test_failures_are_keyed_by_send_attempt_result(
+    sandbox: SandboxProcess, behaviour: str, expected: SendAttemptResult
+) -> None:
+    with target_server(behaviour) as url:
+        subject = _subject(sandbox, url, totalRequests=10, responseTimeThreshold=500)
+        result = subject.wait(subject.initiate())
+    assert result.result == PerformanceTestStatus.FAIL
+    assert result.successRate == 0
+    assert result.failures == {expected: 10}
+    with pytest.raises(APIException, check=lambda e: e.http_status_code == 403):
+        sandbox.apple_client(subject.app, "production").configure_realtime_url(
+            RealtimeUrlRequest(realtimeURL="https://example.com/prod")
+        )
+
+
+def test_refused_connections_are_no_response(sandbox: SandboxProcess) -> None:
+    subject = _subject(sandbox, refused_url())
+    result = subject.wait(subject.initiate())
+    assert result.result == PerformanceTestStatus.FAIL
+    assert result.failures == {SendAttemptResult.NO_RESPONSE: 20}
+
+
+def test_pending_while_running_then_one_run_at_a_time(sandbox: SandboxProcess) -> None:
+    with target_server("ok") as url:
+        subject = _subject(sandbox, url, totalRequests=10, totalDuration=3000)
+        request_id = subject.initiate()
+        pending = subject.client.get_performance_test_results(request_id)
+        assert pending.result == PerformanceTestStatus.PENDING
+        assert pending.numPending is not None and 0 < pending.numPending <= 10
+        with _raises(APIError.EXISTING_PERFORMANCE_TEST_RUN, 400):
+            subject.initiate()
+        assert subject.wait(request_id).result == PerformanceTestStatus.PASS
+        second = subject.initiate()  # allowed again once the first one finished
+        assert second != request_id
+        subject.wait(second)
+
+
+def test_without_sandbox_url_is_4000211(sandbox: SandboxProcess) -> None:
+    subject = _subject(sandbox, None)
+    with _raises(APIError.INVALID_PERFORMANCE_TEST_REQUEST, 400):
+        subject.initiate()
+
+
+@pytest.mark.parametrize("transaction_id", ["not-a-number", "2000000999999999", ""])
+def test_unknown_or_malformed_transaction(sandbox: SandboxProcess, transaction_id: str) -> None:
+    subject = _subject(sandbox, "https://example.com/r")
+    subject.original_transaction_id = transaction_id
+    # BadRequestTransactionIdError has no published code; 4000006 is the probable one.
+    with pytest.raises(APIException, check=lambda e: e.raw_api_error == 4000006):
+        subject.initiate()
+
+
+def test_another_apps_purchase_is_unknown(sandbox: SandboxProcess) -> None:
+    subject = _subject(sandbox, "https://example.com/r")
+    other = _subject(sandbox, None)
+    subject.original_transaction_id = other.original_transaction_id
+    with pytest.raises(APIException, check=lambda e: e.raw_api_error == 4000006):
+        subject.initiate()
+
+
+def test_family_shared_and_renewal_ids_are_refused(sandbox: SandboxProcess) -> None:
+    subject = _subject(sandbox, "https://example.com/r")
+    with sandbox.control() as control:
+        shared = control.post(
+            f"/apps/{subject.app.bundle_id}/purchases", json={"familyShared": True}
+        ).json()
+        renewed = control.post(
+            f"/apps/{subject.app.bundle_id}/purchases/{subject.original_transaction_id}/renewals"
+        ).json()
+    subject.original_transaction_id = shared["originalTransactionId"]
+    with pytest.raises(APIException, check=lambda e: e.raw_api_error == 4000185):
+        subject.initiate()
+    subject.original_transaction_id = renewed["transactionId"]
+    assert renewed["transactionId"] != renewed["originalTransactionId"]
+    with pytest.raises(APIException, check=lambda e: e.raw_api_error == 4000187):
+        subject.initiate()
+
+
+def test_result_lookups(sandbox: SandboxProcess) -> None:
+    with target_server("ok") as url:
+        subject = _subject(sandbox, url)
+        request_id = subject.initiate()
+        with _raises(APIError.INVALID_REQUEST_ID, 400):
+            subject.client.get_performance_test_results("not-a-uuid")
+        with _raises(APIError.PERFORMANCE_TEST_RUN_NOT_FOUND, 404):
+            subject.client.get_performance_test_results(str(uuid.uuid4()))
+        stranger = sandbox.apple_client(sandbox.new_app())
+        with _raises(APIError.PERFORMANCE_TEST_RUN_NOT_FOUND, 404):
+            stranger.get_performance_test_results(request_id)
+        subject.wait(request_id)
+
+
+def test_production_base_url_has_no_performance_test(sandbox: SandboxProcess) -> None:
+    subject = _subject(sandbox, "https://example.com/r")
+    production = sandbox.apple_client(subject.app, "production")
+    with pytest.raises(APIException, check=lambda e: e.http_status_code == 404):
+        production.initiate_performance_test(
+            PerformanceTestRequest(originalTransactionId=subject.original_transaction_id)
+        )

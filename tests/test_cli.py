@@ -1,0 +1,412 @@
+"""The ``appstore-sandbox`` command line, run as a real subprocess against a running sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from appstoreserverlibrary.api_client import APIError, APIException
+from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.conftest import StartSandbox
+from tests.sandbox_process import AppCredentials, SandboxProcess
+
+CLI_TIMEOUT_S = 60
+ADMIN_TOKEN = "s3cret"
+
+
+@dataclass(frozen=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        assert self.returncode == 0, self.stderr
+        return json.loads(self.stdout)
+
+
+def run_cli(
+    *args: str,
+    server: str | None = None,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> CliResult:
+    """``python -m appstore_sandbox ARGS [--server SERVER]``, isolated from APPSTORE_SANDBOX_*."""
+    command = [sys.executable, "-m", "appstore_sandbox", *args]
+    if server is not None:
+        command += ["--server", server]
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
+    completed = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**clean_env, **(env or {})},
+        timeout=CLI_TIMEOUT_S,
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+def assert_one_line_error(result: CliResult, *, contains: str = "") -> str:
+    """Exit status 2, and exactly one ``error: ...`` line on stderr, no traceback."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert contains in lines[0]
+    return lines[0]
+
+
+def _bundle_id() -> str:
+    return f"com.example.cli{uuid.uuid4().hex[:10]}"
+
+
+def _create_app(sandbox: SandboxProcess, bundle_id: str) -> dict[str, Any]:
+    with sandbox.control() as control:
+        app: dict[str, Any] = (
+            control.post("/apps", json={"bundleId": bundle_id}).raise_for_status().json()
+        )
+    return app
+
+
+def _control_json(sandbox: SandboxProcess, path: str) -> Any:
+    with sandbox.control() as control:
+        return control.get(path).raise_for_status().json()
+
+
+def _assert_authenticates(sandbox: SandboxProcess, app: AppCredentials) -> None:
+    """Apple's client signs with ``app``; a 404 for the unconfigured URL means auth passed."""
+    with pytest.raises(APIException) as raised:
+        sandbox.apple_client(app).get_realtime_url()
+    assert raised.value.http_status_code == 404
+    assert raised.value.api_error == APIError.REALTIME_URL_NOT_FOUND
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        yield listener.getsockname()[1]
+
+
+# apps
+
+
+def test_apps_create_then_list_and_duplicate_is_refused(sandbox: SandboxProcess) -> None:
+    bundle_id = _bundle_id()
+    created = run_cli(
+        "apps",
+        "create",
+        "--bundle-id",
+        bundle_id,
+        "--app-apple-id",
+        "987654321",
+        "--json",
+        server=sandbox.base_url,
+    ).json()
+    assert created["bundleId"] == bundle_id
+    assert created["appAppleId"] == 987654321
+    assert created["performanceTestPassed"] is False
+    assert [p["productId"] for p in created["products"]] == [f"{bundle_id}.monthly"]
+    assert created["products"][0]["type"] == "AUTO_RENEWABLE"
+
+    listed = run_cli("apps", "list", "--json", server=sandbox.base_url).json()
+    by_bundle_id = {app["bundleId"]: app for app in listed["apps"]}
+    assert by_bundle_id[bundle_id] == created
+    assert "com.example.app" in by_bundle_id
+
+    duplicate = run_cli("apps", "create", "--bundle-id", bundle_id, server=sandbox.base_url)
+    assert_one_line_error(duplicate, contains=bundle_id)
+    assert duplicate.stdout == ""
+
+
+def test_apps_list_human_output_names_the_app(sandbox: SandboxProcess) -> None:
+    bundle_id = _bundle_id()
+    app = _create_app(sandbox, bundle_id)
+    result = run_cli("apps", "list", server=sandbox.base_url)
+    assert result.returncode == 0, result.stderr
+    assert bundle_id in result.stdout
+    assert str(app["appAppleId"]) in result.stdout
+    assert f"{bundle_id}.monthly" in result.stdout
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(result.stdout)
+
+
+def test_set_performance_test_opens_the_production_realtime_url(sandbox: SandboxProcess) -> None:
+    app = sandbox.new_app()
+    production = sandbox.apple_client(app, "production")
+    request = RealtimeUrlRequest(realtimeURL="https://example.com/production")
+    with pytest.raises(APIException) as raised:
+        production.configure_realtime_url(request)
+    assert raised.value.api_error == APIError.FORBIDDEN_NO_PASSING_TEST
+
+    result = run_cli(
+        "apps",
+        "set-performance-test",
+        "--bundle-id",
+        app.bundle_id,
+        "--passed",
+        "--json",
+        server=sandbox.base_url,
+    ).json()
+    assert result["performanceTestPassed"] is True
+    assert isinstance(result["performanceTestPassedDate"], int)
+
+    production.configure_realtime_url(request)
+    assert production.get_realtime_url().realtimeURL == "https://example.com/production"
+
+
+# keys
+
+
+def test_keys_create_writes_a_working_private_key(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    bundle_id = _bundle_id()
+    app = _create_app(sandbox, bundle_id)
+    key_path = tmp_path / "my-key.p8"
+    key = run_cli(
+        "keys",
+        "create",
+        "--bundle-id",
+        bundle_id,
+        "--json",
+        "--out",
+        str(key_path),
+        server=sandbox.base_url,
+    ).json()
+
+    assert key["bundleId"] == bundle_id
+    assert key["issuerId"] == sandbox.banner["issuer_id"]
+    assert key["keyId"].isalnum()
+    assert key["privateKeyFile"] == str(key_path.resolve())
+    assert "privateKey" not in key
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+
+    _assert_authenticates(
+        sandbox,
+        AppCredentials(
+            bundle_id, app["appAppleId"], key["keyId"], key["issuerId"], key_path.read_bytes()
+        ),
+    )
+    keys = _control_json(sandbox, f"/apps/{bundle_id}/keys")["keys"]
+    assert [k["keyId"] for k in keys] == [key["keyId"]]
+
+
+def test_keys_create_defaults_to_subscription_key_file_in_cwd(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    bundle_id = _bundle_id()
+    _create_app(sandbox, bundle_id)
+    key = run_cli(
+        "keys", "create", "--bundle-id", bundle_id, "--json", server=sandbox.base_url, cwd=tmp_path
+    ).json()
+
+    expected = tmp_path / f"SubscriptionKey_{key['keyId']}.p8"
+    assert [path.name for path in tmp_path.iterdir()] == [expected.name]
+    assert key["privateKeyFile"] == str(expected.resolve())
+    assert stat.S_IMODE(expected.stat().st_mode) == 0o600
+    private_key = serialization.load_pem_private_key(expected.read_bytes(), password=None)
+    assert isinstance(private_key, ec.EllipticCurvePrivateKey)
+    assert private_key.curve.name == "secp256r1"
+
+
+def test_keys_add_registers_a_key_made_elsewhere(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    bundle_id = _bundle_id()
+    app = _create_app(sandbox, bundle_id)
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    public_pem = tmp_path / "public.pem"
+    public_pem.write_bytes(
+        private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    issuer_id = str(uuid.uuid4())
+    key_id = uuid.uuid4().hex[:10].upper()
+    add = [
+        "keys",
+        "add",
+        "--bundle-id",
+        bundle_id,
+        "--issuer-id",
+        issuer_id,
+        "--key-id",
+        key_id,
+        "--public-key",
+        str(public_pem),
+    ]
+
+    added = run_cli(*add, "--json", server=sandbox.base_url).json()
+    assert (added["keyId"], added["issuerId"], added["bundleId"]) == (key_id, issuer_id, bundle_id)
+
+    private_pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    _assert_authenticates(
+        sandbox, AppCredentials(bundle_id, app["appAppleId"], key_id, issuer_id, private_pem)
+    )
+
+    assert_one_line_error(run_cli(*add, server=sandbox.base_url), contains=key_id)
+
+
+# purchases
+
+
+def test_purchases_create_and_list(sandbox: SandboxProcess) -> None:
+    bundle_id = _bundle_id()
+    _create_app(sandbox, bundle_id)
+    default = run_cli(
+        "purchases", "create", "--bundle-id", bundle_id, "--json", server=sandbox.base_url
+    ).json()
+    shared = run_cli(
+        "purchases",
+        "create",
+        "--bundle-id",
+        bundle_id,
+        "--product-id",
+        "com.example.yearly",
+        "--family-shared",
+        "--json",
+        server=sandbox.base_url,
+    ).json()
+
+    for purchase in (default, shared):
+        transaction_id = purchase["originalTransactionId"]
+        assert len(transaction_id) == 16
+        assert transaction_id.isdigit()
+        assert transaction_id.startswith("2000000")
+        assert purchase["bundleId"] == bundle_id
+        assert purchase["status"] == "ACTIVE"
+        assert purchase["environment"] == "Sandbox"
+    assert (default["productId"], default["familyShared"]) == (f"{bundle_id}.monthly", False)
+    assert (shared["productId"], shared["familyShared"]) == ("com.example.yearly", True)
+    assert default["originalTransactionId"] != shared["originalTransactionId"]
+
+    listed = run_cli(
+        "purchases", "list", "--bundle-id", bundle_id, "--json", server=sandbox.base_url
+    ).json()
+    assert listed["purchases"] == [default, shared]
+    # An unknown product id is registered as a product of the app.
+    products = _control_json(sandbox, f"/apps/{bundle_id}")["products"]
+    assert {p["productId"] for p in products} == {f"{bundle_id}.monthly", "com.example.yearly"}
+
+
+def test_default_app_has_the_banner_purchase(sandbox: SandboxProcess) -> None:
+    listed = run_cli("purchases", "list", "--json", server=sandbox.base_url).json()
+    first = listed["purchases"][0]
+    assert first["originalTransactionId"] == sandbox.banner["original_transaction_id"]
+    assert first["bundleId"] == "com.example.app"
+    assert first["productId"] == "com.example.app.monthly"
+    assert first["status"] == "ACTIVE"
+
+
+# certs
+
+
+def test_certs_root_writes_the_root_certificate(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    out = tmp_path / "root.cer"
+    result = run_cli("certs", "root", "--out", str(out), "--json", server=sandbox.base_url).json()
+    der = out.read_bytes()
+
+    assert result == {"file": str(out.resolve()), "bytes": len(der)}
+    assert der == httpx.get(sandbox.url("/_sandbox/v1/certificates/root")).content
+    assert der == sandbox.root_der
+    certificate = x509.load_der_x509_certificate(der)
+    assert certificate.subject == certificate.issuer
+
+
+# errors and help
+
+
+def test_no_server_is_a_one_line_error(tmp_path: Path) -> None:
+    server = f"http://127.0.0.1:{_free_port()}"
+    result = run_cli("apps", "list", server=server, cwd=tmp_path)
+    assert_one_line_error(result, contains=f"no sandbox server at {server}")
+
+
+def test_serve_on_a_busy_port_is_a_one_line_error(busy_port: int, tmp_path: Path) -> None:
+    result = run_cli(
+        "serve", "--port", str(busy_port), "--data-dir", str(tmp_path / "data"), cwd=tmp_path
+    )
+    assert result.returncode != 0
+    assert_one_line_error(result, contains=f"cannot listen on 127.0.0.1:{busy_port}")
+    assert "Ready on" not in result.stdout
+
+
+def test_help_lists_the_commands() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0, result.stderr
+    commands_section = result.stdout.split("Commands:", 1)[1]
+    commands = {line.split()[0] for line in commands_section.splitlines() if line.strip()}
+    assert {"serve", "apps", "keys", "purchases", "certs"} <= commands
+
+
+# admin token
+
+
+@pytest.fixture(scope="module")
+def locked(start_sandbox: StartSandbox) -> SandboxProcess:
+    return start_sandbox("--admin-token", ADMIN_TOKEN)
+
+
+def test_admin_token_locks_the_control_surface(locked: SandboxProcess) -> None:
+    missing = run_cli("apps", "list", "--json", server=locked.base_url)
+    assert_one_line_error(missing, contains="admin token")
+
+    listed = run_cli(
+        "apps", "list", "--json", "--admin-token", ADMIN_TOKEN, server=locked.base_url
+    ).json()
+    assert [app["bundleId"] for app in listed["apps"]] == ["com.example.app"]
+
+    from_env = run_cli(
+        "purchases",
+        "list",
+        "--json",
+        server=locked.base_url,
+        env={"APPSTORE_SANDBOX_ADMIN_TOKEN": ADMIN_TOKEN},
+    ).json()
+    assert (
+        from_env["purchases"][0]["originalTransactionId"]
+        == (locked.banner["original_transaction_id"])
+    )
+
+
+def test_admin_token_leaves_health_and_apple_surface_open(locked: SandboxProcess) -> None:
+    health = httpx.get(locked.url("/_sandbox/v1/health"))
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+
+    assert httpx.get(locked.url("/_sandbox/v1/apps")).status_code == 401
+    wrong = httpx.get(locked.url("/_sandbox/v1/apps"), headers={"Authorization": "Bearer guess"})
+    assert wrong.status_code == 401
+    authorized = httpx.get(
+        locked.url("/_sandbox/v1/apps"), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
+    assert authorized.status_code == 200
+
+    # Apple's surface authenticates with the app's ES256 token, not the admin token.
+    _assert_authenticates(locked, locked.default_app)
