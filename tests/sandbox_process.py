@@ -82,6 +82,14 @@ class SandboxProcess:
             output, _ = process.communicate()
         return Stopped(process.returncode, output or "")
 
+    def kill(self) -> None:
+        """SIGKILL: the server gets no chance to clean up, as in a crash."""
+        if self._process is None:
+            return
+        process, self._process = self._process, None
+        process.kill()
+        process.communicate()
+
     def restart(self) -> SandboxProcess:
         self.stop()
         return self.start()

@@ -9,7 +9,8 @@ import stat
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,12 @@ def run_cli(
         timeout=CLI_TIMEOUT_S,
     )
     return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+def run_clis(*invocations: Sequence[str], server: str) -> list[CliResult]:
+    """Independent invocations at the same time (each one pays ~1 s of interpreter start-up)."""
+    with ThreadPoolExecutor(max_workers=len(invocations)) as pool:
+        return list(pool.map(lambda args: run_cli(*args, server=server), invocations))
 
 
 def assert_one_line_error(result: CliResult, *, contains: str = "") -> str:
@@ -134,12 +141,15 @@ def test_apps_create_then_list_and_duplicate_is_refused(sandbox: SandboxProcess)
     assert [p["productId"] for p in created["products"]] == [f"{bundle_id}.monthly"]
     assert created["products"][0]["type"] == "AUTO_RENEWABLE"
 
-    listed = run_cli("apps", "list", "--json", server=sandbox.base_url).json()
-    by_bundle_id = {app["bundleId"]: app for app in listed["apps"]}
+    listed, duplicate = run_clis(
+        ["apps", "list", "--json"],
+        ["apps", "create", "--bundle-id", bundle_id],
+        server=sandbox.base_url,
+    )
+    by_bundle_id = {app["bundleId"]: app for app in listed.json()["apps"]}
     assert by_bundle_id[bundle_id] == created
     assert "com.example.app" in by_bundle_id
 
-    duplicate = run_cli("apps", "create", "--bundle-id", bundle_id, server=sandbox.base_url)
     assert_one_line_error(duplicate, contains=bundle_id)
     assert duplicate.stdout == ""
 
@@ -279,20 +289,13 @@ def test_keys_add_registers_a_key_made_elsewhere(sandbox: SandboxProcess, tmp_pa
 def test_purchases_create_and_list(sandbox: SandboxProcess) -> None:
     bundle_id = _bundle_id()
     _create_app(sandbox, bundle_id)
-    default = run_cli(
-        "purchases", "create", "--bundle-id", bundle_id, "--json", server=sandbox.base_url
-    ).json()
-    shared = run_cli(
-        "purchases",
-        "create",
-        "--bundle-id",
-        bundle_id,
-        "--product-id",
-        "com.example.yearly",
-        "--family-shared",
-        "--json",
+    default_result, shared_result = run_clis(
+        ["purchases", "create", "--bundle-id", bundle_id, "--json"],
+        ["purchases", "create", "--bundle-id", bundle_id, "--product-id", "com.example.yearly",
+         "--family-shared", "--json"],
         server=sandbox.base_url,
-    ).json()
+    )  # fmt: skip
+    default, shared = default_result.json(), shared_result.json()
 
     for purchase in (default, shared):
         transaction_id = purchase["originalTransactionId"]
@@ -309,19 +312,12 @@ def test_purchases_create_and_list(sandbox: SandboxProcess) -> None:
     listed = run_cli(
         "purchases", "list", "--bundle-id", bundle_id, "--json", server=sandbox.base_url
     ).json()
-    assert listed["purchases"] == [default, shared]
+    by_id = {p["originalTransactionId"]: p for p in listed["purchases"]}
+    assert len(listed["purchases"]) == len(by_id) == 2
+    assert by_id == {p["originalTransactionId"]: p for p in (default, shared)}
     # An unknown product id is registered as a product of the app.
     products = _control_json(sandbox, f"/apps/{bundle_id}")["products"]
     assert {p["productId"] for p in products} == {f"{bundle_id}.monthly", "com.example.yearly"}
-
-
-def test_default_app_has_the_banner_purchase(sandbox: SandboxProcess) -> None:
-    listed = run_cli("purchases", "list", "--json", server=sandbox.base_url).json()
-    first = listed["purchases"][0]
-    assert first["originalTransactionId"] == sandbox.banner["original_transaction_id"]
-    assert first["bundleId"] == "com.example.app"
-    assert first["productId"] == "com.example.app.monthly"
-    assert first["status"] == "ACTIVE"
 
 
 # certs
@@ -374,24 +370,27 @@ def locked(start_sandbox: StartSandbox) -> SandboxProcess:
 
 
 def test_admin_token_locks_the_control_surface(locked: SandboxProcess) -> None:
-    missing = run_cli("apps", "list", "--json", server=locked.base_url)
-    assert_one_line_error(missing, contains="admin token")
+    env_token = {"APPSTORE_SANDBOX_ADMIN_TOKEN": ADMIN_TOKEN}
+    with ThreadPoolExecutor() as pool:
+        missing_call = pool.submit(run_cli, "apps", "list", "--json", server=locked.base_url)
+        flag_call = pool.submit(
+            run_cli, "apps", "list", "--json", "--admin-token", ADMIN_TOKEN, server=locked.base_url
+        )
+        env_call = pool.submit(
+            run_cli, "purchases", "list", "--json", server=locked.base_url, env=env_token
+        )
 
-    listed = run_cli(
-        "apps", "list", "--json", "--admin-token", ADMIN_TOKEN, server=locked.base_url
-    ).json()
+    assert_one_line_error(missing_call.result(), contains="admin token")
+    listed = flag_call.result().json()
     assert [app["bundleId"] for app in listed["apps"]] == ["com.example.app"]
 
-    from_env = run_cli(
-        "purchases",
-        "list",
-        "--json",
-        server=locked.base_url,
-        env={"APPSTORE_SANDBOX_ADMIN_TOKEN": ADMIN_TOKEN},
-    ).json()
-    assert (
-        from_env["purchases"][0]["originalTransactionId"]
-        == (locked.banner["original_transaction_id"])
+    # The default app has exactly one purchase after the first start: the banner's.
+    [purchase] = env_call.result().json()["purchases"]
+    assert purchase["originalTransactionId"] == locked.banner["original_transaction_id"]
+    assert (purchase["bundleId"], purchase["productId"], purchase["status"]) == (
+        "com.example.app",
+        "com.example.app.monthly",
+        "ACTIVE",
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,12 +17,11 @@ from starlette.testclient import TestClient
 
 from appstore_sandbox.example.server import DEFAULT_MESSAGE_ID, ExampleOptions, build_example_app
 from appstore_sandbox.signing import CertificateChain, JwsSigner, create_chain, load_chain
+from tests.example_process import START_TIMEOUT_S, example_command, example_server
 from tests.sandbox_process import SandboxProcess
 
 BUNDLE_ID = "com.example.app"
 APP_APPLE_ID = 1234567890
-READY = "Example server ready on "
-START_TIMEOUT_S = 30
 
 
 @pytest.fixture(scope="module")
@@ -283,37 +281,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _example_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "appstore_sandbox", "example-server", "--port", "0", *args]
-
-
-def _read_ready_url(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + START_TIMEOUT_S
-    seen: list[str] = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            raise RuntimeError("example server exited during start-up:\n" + "".join(seen))
-        seen.append(line)
-        if line.startswith(READY):
-            return line.removeprefix(READY).strip()
-    raise RuntimeError("example server did not start in time:\n" + "".join(seen))
-
-
 @pytest.fixture
 def example_process(sandbox: SandboxProcess) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    command = _example_command("--sandbox", sandbox.base_url)
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        yield _read_ready_url(process), process
-    finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+    with example_server(sandbox.base_url) as running:
+        yield running
 
 
 def test_the_command_verifies_what_the_sandbox_chain_signs(
@@ -333,7 +304,7 @@ def test_the_command_verifies_what_the_sandbox_chain_signs(
 
 def _run_failing(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        _example_command(*args), capture_output=True, text=True, timeout=START_TIMEOUT_S
+        example_command(*args), capture_output=True, text=True, timeout=START_TIMEOUT_S
     )
 
 

@@ -21,6 +21,7 @@ from appstoreserverlibrary.models.PerformanceTestStatus import PerformanceTestSt
 from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
 from appstoreserverlibrary.models.SendAttemptResult import SendAttemptResult
 
+from tests.example_process import example_server
 from tests.sandbox_process import AppCredentials, SandboxProcess
 from tests.targets import refused_url, target_server
 
@@ -67,6 +68,15 @@ def _raises(error: APIError, status: int) -> Any:
     return pytest.raises(
         APIException, check=lambda e: e.http_status_code == status and e.api_error == error
     )
+
+
+def test_pass_against_the_example_server(sandbox: SandboxProcess) -> None:
+    """The reference endpoint verifies every signed request with Apple's verifier and passes."""
+    with example_server(sandbox.base_url) as (base_url, _):
+        subject = _subject(sandbox, f"{base_url}/retention", totalRequests=30, totalDuration=1500)
+        result = subject.wait(subject.initiate())
+    assert result.result == PerformanceTestStatus.PASS, result.failures
+    assert result.successRate == 100
 
 
 def test_pass_opens_the_production_url(sandbox: SandboxProcess) -> None:

@@ -1,0 +1,251 @@
+"""Shared benchmark helpers: targets on loopback, CPU pinning, subprocesses, medians, tables.
+
+Run as a script it is the fixed-delay target server:
+``python _common.py delay-server --port P --delay-ms 50``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DRIVER = HERE / "_engine_driver.py"
+SERVER_CORE, GENERATOR_CORE = 0, 1
+RUNS = 3
+MESSAGE_BODY = '{"message":{"messageIdentifier":"6c3a1f0e-9b2d-4e5f-8a7b-1c2d3e4f5a6b"}}'
+
+NGINX_CONF = """\
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    keepalive_requests 10000000;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            default_type application/json;
+            return 200 '{body}';
+        }}
+    }}
+}}
+"""
+
+
+# --- prerequisites and processes --------------------------------------------
+
+
+def require(*tools: str) -> None:
+    """Exit with a clear message if any command-line tool is missing or the CPUs are too few."""
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    problems = [f"  {tool}: not found on PATH" for tool in missing]
+    if os.cpu_count() is None or os.cpu_count() < 2:  # type: ignore[operator]
+        problems.append("  CPUs: need at least 2 (target on core 0, generator on core 1)")
+    if problems:
+        hints = {
+            "nginx": "apt-get install -y nginx",
+            "wrk": "apt-get install -y wrk",
+            "locust": "pip install -e '.[bench]'",
+            "taskset": "apt-get install -y util-linux",
+        }
+        lines = ["missing prerequisites:", *problems]
+        lines += [f"  install {tool} with: {hints[tool]}" for tool in missing if tool in hints]
+        sys.exit("\n".join(lines))
+
+
+def pinned(core: int, command: Sequence[str]) -> list[str]:
+    return ["taskset", "-c", str(core), *command]
+
+
+def run(command: Sequence[str], timeout_s: float, env: dict[str, str] | None = None) -> str:
+    """Run ``command`` to completion and return its stdout; fail loudly with its stderr."""
+    done = subprocess.run(
+        list(command), capture_output=True, text=True, timeout=timeout_s, env=env, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[0]} exited {done.returncode}:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"target exited with {process.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout_s} s")
+
+
+@contextlib.contextmanager
+def _process(command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port, process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def nginx_target() -> Iterator[str]:
+    """nginx (one worker, on the server core) answering every request with a valid reply."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-nginx-") as directory:
+        conf = Path(directory) / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(dir=directory, port=port, body=MESSAGE_BODY))
+        command = pinned(SERVER_CORE, ["nginx", "-p", directory, "-e", "stderr", "-c", str(conf)])
+        with _process(command, port):
+            yield f"http://127.0.0.1:{port}/"
+
+
+@contextlib.contextmanager
+def delay_target(delay_ms: float) -> Iterator[tuple[str, int]]:
+    """The fixed-delay server below, on the server core; yields its URL and process id."""
+    port = free_port()
+    server = [sys.executable, str(Path(__file__)), "delay-server"]
+    server += ["--port", str(port), "--delay-ms", str(delay_ms)]
+    with _process(pinned(SERVER_CORE, server), port) as process:
+        yield f"http://127.0.0.1:{port}/", process.pid
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --- the engine ---------------------------------------------------------------
+
+
+def engine(url: str, total: int, concurrency: int, max_seconds: float) -> dict[str, Any]:
+    """Run the engine driver pinned to the generator core; its JSON summary."""
+    command = [sys.executable, str(DRIVER), "--url", url, "--total", str(total)]
+    command += ["--concurrency", str(concurrency), "--max-seconds", str(max_seconds)]
+    process = subprocess.run(
+        pinned(GENERATOR_CORE, command),
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=max_seconds + 60,
+        check=False,
+    )  # stderr (progress lines) goes straight to the terminal
+    if process.returncode != 0:
+        raise RuntimeError(f"engine driver exited {process.returncode}")
+    summary: dict[str, Any] = json.loads(process.stdout.strip().splitlines()[-1])
+    if summary["successes"] != summary["requests"]:
+        raise RuntimeError(f"engine run had failures: {summary['results']}")
+    return summary
+
+
+def signed_body() -> bytes:
+    """One body exactly as the engine posts it (signed the same way, so the same size)."""
+    command = [sys.executable, str(DRIVER), "--print-body"]
+    return run(command, timeout_s=60).encode()
+
+
+# --- numbers and tables ---------------------------------------------------------
+
+
+def median_of(measure: Callable[[], float], runs: int = RUNS) -> float:
+    return statistics.median(measure() for _ in range(runs))
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    line = " | ".join(f"{h:>{w}}" for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(f"{str(c):>{w}}" for c, w in zip(row, widths, strict=True)))
+
+
+# --- the fixed-delay target -------------------------------------------------------
+
+
+class _DelayedReplies(asyncio.Protocol):
+    """HTTP/1.1 keep-alive: every complete request gets the reply ``delay_s`` later."""
+
+    def __init__(self, delay_s: float, reply: bytes) -> None:
+        self._delay_s, self._reply = delay_s, reply
+        self._buffer = b""
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while (end := self._buffer.find(b"\r\n\r\n")) >= 0:
+            length = 0
+            for line in self._buffer[:end].split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(self._buffer) < end + 4 + length:
+                return
+            self._buffer = self._buffer[end + 4 + length :]
+            asyncio.get_running_loop().call_later(self._delay_s, self._send)
+
+    def _send(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.write(self._reply)
+
+
+async def _serve_delayed(port: int, delay_s: float) -> None:
+    body = MESSAGE_BODY.encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+    reply = (head + "\r\nConnection: keep-alive\r\n\r\n").encode() + body
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: _DelayedReplies(delay_s, reply), "127.0.0.1", port, backlog=1024
+    )
+    async with server:
+        await server.serve_forever()
+
+
+def _main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=["delay-server"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--delay-ms", type=float, required=True)
+    args = parser.parse_args()
+    import uvloop
+
+    with contextlib.suppress(KeyboardInterrupt):
+        uvloop.run(_serve_delayed(args.port, args.delay_ms / 1000))
+
+
+if __name__ == "__main__":
+    _main()
