@@ -147,7 +147,9 @@ def cpu_seconds(pid: int) -> float:
 # --- the engine ---------------------------------------------------------------
 
 
-def engine(url: str, total: int, concurrency: int, max_seconds: float) -> dict[str, Any]:
+def engine(
+    url: str, total: int, concurrency: int, max_seconds: float, *, all_must_succeed: bool = True
+) -> dict[str, Any]:
     """Run the engine driver pinned to the generator core; its JSON summary."""
     command = [sys.executable, str(DRIVER), "--url", url, "--total", str(total)]
     command += ["--concurrency", str(concurrency), "--max-seconds", str(max_seconds)]
@@ -161,31 +163,61 @@ def engine(url: str, total: int, concurrency: int, max_seconds: float) -> dict[s
     if process.returncode != 0:
         raise RuntimeError(f"engine driver exited {process.returncode}")
     summary: dict[str, Any] = json.loads(process.stdout.strip().splitlines()[-1])
-    if summary["successes"] != summary["requests"]:
+    if all_must_succeed and summary["successes"] != summary["requests"]:
         raise RuntimeError(f"engine run had failures: {summary['results']}")
     return summary
 
 
-def signed_body() -> bytes:
-    """One body exactly as the engine posts it (signed the same way, so the same size)."""
-    command = [sys.executable, str(DRIVER), "--print-body"]
-    return run(command, timeout_s=60).encode()
+@contextlib.contextmanager
+def signed_body_file() -> Iterator[Path]:
+    """A file holding one body exactly as the engine posts it (signed, so the same size)."""
+    body = run([sys.executable, str(DRIVER), "--print-body"], timeout_s=60)
+    with tempfile.TemporaryDirectory(prefix="bench-body-") as directory:
+        path = Path(directory) / "body.json"
+        path.write_text(body)
+        yield path
+
+
+def warn_if_busy(sample_s: float = 1.0) -> None:
+    """Say so on stderr if other processes keep the CPUs busy: the numbers will be noisy."""
+
+    def busy_and_total() -> tuple[int, int]:
+        ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # minus idle and iowait
+
+    busy_before, total_before = busy_and_total()
+    time.sleep(sample_s)
+    busy_after, total_after = busy_and_total()
+    share = (busy_after - busy_before) / max(1, total_after - total_before)
+    if share > 0.10:
+        print(
+            f"warning: the CPUs are {share:.0%} busy before starting; expect noise", file=sys.stderr
+        )
 
 
 # --- numbers and tables ---------------------------------------------------------
 
 
-def median_of(measure: Callable[[], float], runs: int = RUNS) -> float:
-    return statistics.median(measure() for _ in range(runs))
+def median_of_runs(
+    runs: int, label: str, one_run: Callable[[], dict[str, float]]
+) -> dict[str, float]:
+    """Call ``one_run`` (which measures every side once, so drift hits all sides) ``runs`` times,
+    printing each run's numbers to stderr; the median of each number."""
+    results = []
+    for attempt in range(1, runs + 1):
+        results.append(one_run())
+        numbers = ", ".join(f"{name} {value:,.2f}" for name, value in results[-1].items())
+        print(f"{label}, run {attempt}/{runs}: {numbers}", file=sys.stderr)
+    return {name: statistics.median(r[name] for r in results) for name in results[0]}
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    line = " | ".join(f"{h:>{w}}" for h, w in zip(headers, widths, strict=True))
-    print(line)
-    print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(f"{str(c):>{w}}" for c, w in zip(row, widths, strict=True)))
+    """Right-aligned columns, ``|`` between them, a rule under the header."""
+    widths = [max(map(len, column)) for column in zip(headers, *rows, strict=True)]
+    for number, row in enumerate([headers, *rows]):
+        print(" | ".join(f"{cell:>{width}}" for cell, width in zip(row, widths, strict=True)))
+        if number == 0:
+            print("-+-".join("-" * width for width in widths))
 
 
 # --- the fixed-delay target -------------------------------------------------------

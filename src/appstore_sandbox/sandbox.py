@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from appstore_sandbox.auth import TokenVerifier
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.config import Settings
 from appstore_sandbox.control.service import ControlService
+from appstore_sandbox.keyfiles import key_file, write_private_key
 from appstore_sandbox.perftest.service import PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
 from appstore_sandbox.retention.realtime_url import RealtimeUrlService
@@ -106,15 +106,3 @@ def default_credentials(sandbox: Sandbox) -> DefaultCredentials | None:
         key_file=key_file(sandbox.settings.keys_dir, key.key_id).resolve(),
         original_transaction_id=purchases[0].original_transaction_id if purchases else "",
     )
-
-
-def key_file(directory: Path, key_id: str) -> Path:
-    """Where a key's .p8 goes, named as App Store Connect names In-App Purchase keys."""
-    return directory / f"SubscriptionKey_{key_id}.p8"
-
-
-def write_private_key(path: Path, pem: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(pem)

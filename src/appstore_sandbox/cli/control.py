@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -10,7 +11,7 @@ import click
 
 from appstore_sandbox.cli.client import CliError, SandboxClient
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
-from appstore_sandbox.sandbox import key_file, write_private_key
+from appstore_sandbox.keyfiles import key_file, write_private_key
 
 API = "/_sandbox/v1"
 
@@ -88,6 +89,10 @@ def keys_create(client: SandboxClient, out: Output, bundle_id: str, out_file: Pa
     """Generate a key; its private half is written to a .p8 file and nowhere else."""
     if out_file is not None and out_file.exists():
         raise CliError(f"{out_file} exists; choose another --out")
+    target_dir = (out_file or Path.cwd() / "x").resolve().parent
+    if not os.access(target_dir, os.W_OK):
+        # Checked first: the private key exists only in the response and would be lost.
+        raise CliError(f"cannot write the key file into {target_dir}")
     key = client.json("POST", _app_path(bundle_id, "/keys"))
     path = out_file or key_file(Path.cwd(), key["keyId"])
     write_private_key(path, key.pop("privateKey"))

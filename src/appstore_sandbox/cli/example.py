@@ -11,8 +11,7 @@ import uvicorn
 from cryptography import x509
 
 from appstore_sandbox.cli.client import DEFAULT_SERVER, CliError, SandboxClient
-from appstore_sandbox.cli.control import API
-from appstore_sandbox.cli.serve import listen
+from appstore_sandbox.cli.sockets import listen, url_host
 from appstore_sandbox.example.server import (
     DEFAULT_BUNDLE_ID,
     DEFAULT_MESSAGE_ID,
@@ -21,6 +20,8 @@ from appstore_sandbox.example.server import (
 )
 
 _LOOKUP_TIMEOUT_S = 10
+
+ROOT_CERTIFICATE_PATH = "/_sandbox/v1/certificates/root"
 
 
 def _read_root_file(path: Path) -> bytes:
@@ -41,24 +42,18 @@ def _checked_der(der: bytes, source: str) -> bytes:
 def _root_certificate(client: SandboxClient, root_cert: Path | None) -> bytes:
     if root_cert is not None:
         return _checked_der(_read_root_file(root_cert), str(root_cert))
-    response = client.request("GET", f"{API}/certificates/root")
+    response = client.request("GET", ROOT_CERTIFICATE_PATH)
     return _checked_der(response.content, f"the root certificate from {client.server}")
 
 
 def _lookup_app_apple_id(client: SandboxClient, bundle_id: str) -> int | None:
     # Optional: without it the server still answers Sandbox calls, so any failure is ignored.
     try:
-        app = client.json("GET", f"{API}/apps/{quote(bundle_id, safe='')}")
+        app = client.json("GET", f"/_sandbox/v1/apps/{quote(bundle_id, safe='')}")
     except (CliError, ValueError):
         return None
     value = app.get("appAppleId") if isinstance(app, dict) else None
     return value if isinstance(value, int) else None
-
-
-def _url_host(host: str) -> str:
-    if host in {"0.0.0.0", "::"}:
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
 
 
 def banner(options: ExampleOptions, root_source: str, base: str) -> str:
@@ -147,8 +142,8 @@ def example_server(
     )
     listener = listen(host, port)
     try:
-        base = f"http://{_url_host(host)}:{listener.getsockname()[1]}"
-        root_source = str(root_cert) if root_cert else f"{client.server}{API}/certificates/root"
+        base = f"http://{url_host(host)}:{listener.getsockname()[1]}"
+        root_source = str(root_cert) if root_cert else f"{client.server}{ROOT_CERTIFICATE_PATH}"
         click.echo(banner(options, root_source, base))
         config = uvicorn.Config(
             build_example_app(options),

@@ -123,7 +123,7 @@ def histogram_lines(
     for index in shown:
         label = _bucket_label(buckets, index).ljust(label_width)
         bar = _bar_markup(buckets, index, threshold_ms, width, marked=index == marked)
-        lines.append(f"  {label}  {str(counts[index]).rjust(count_width)}  {bar}")
+        lines.append(f"  {label}  {str(counts[index]).rjust(count_width)}  {bar}".rstrip())
     if marked not in shown:
         lines.append(f"  threshold {threshold_ms} ms: {_threshold_side(marked, used)}")
     return lines
@@ -133,7 +133,7 @@ def _bar_markup(
     buckets: list[dict[str, int]], index: int, threshold_ms: int, width: int, marked: bool
 ) -> str:
     bar = _bar(buckets[index]["count"], max(bucket["count"] for bucket in buckets), width)
-    markup = f"[{_bucket_style(buckets, index, threshold_ms)}]{bar}[/]"
+    markup = f"[{_bucket_style(buckets, index, threshold_ms)}]{bar}[/]" if bar else ""
     if marked:
         markup += f"{' ' * (width - len(bar))} ◀ threshold {threshold_ms} ms"
     return markup

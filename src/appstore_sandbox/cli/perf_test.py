@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -37,9 +38,12 @@ class RateParam(click.ParamType):
         if isinstance(value, float) or value in ("even", "max"):
             return value
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
-            self.fail(f"{value!r} is not 'even', 'max' or a number", param, ctx)
+            number = math.nan
+        if not math.isfinite(number) or number <= 0:
+            self.fail(f"{value!r} is not 'even', 'max' or a positive number", param, ctx)
+        return number
 
 
 @click.command("perf-test")
@@ -49,10 +53,12 @@ class RateParam(click.ParamType):
     "--transaction-id", default=None, help="originalTransactionId (default: first purchase)."
 )
 @click.option("--wait/--no-wait", default=True, help="Wait for the result (default) or not.")
-@click.option("--concurrency", type=int, default=None, help="maxConcurrentRequests.")
-@click.option("--total", type=int, default=None, help="totalRequests.")
+@click.option("--concurrency", type=int, default=None, metavar="N", help="maxConcurrentRequests.")
+@click.option("--total", type=int, default=None, metavar="N", help="totalRequests.")
 @click.option("--duration", type=int, default=None, metavar="MS", help="totalDuration in ms.")
-@click.option("--threshold-ms", type=int, default=None, help="responseTimeThreshold in ms.")
+@click.option(
+    "--threshold-ms", type=int, default=None, metavar="MS", help="responseTimeThreshold in ms."
+)
 @click.option("--success-rate", type=int, default=None, metavar="PCT", help="Percent to pass.")
 @click.option("--rate", type=RateParam(), default=None, help="Pacing: even, max or requests/s.")
 @click.option(
@@ -76,13 +82,16 @@ def perf_test(
     """
     if junit is not None and not wait:
         raise click.UsageError("--junit needs --wait")
-    runs = f"{API}/apps/{quote(bundle_id, safe='')}/performance-tests"
+    app = f"{API}/apps/{quote(bundle_id, safe='')}"
+    if settings["transaction_id"] is None:
+        _require_a_purchase(client, app, bundle_id)
+    runs = f"{app}/performance-tests"
     started: Report = client.json("POST", runs, start_body(**settings))
     if not wait:
         out.emit(perf_report.json_report(started), [started["requestId"]])
         return
-    report = _wait_or_interrupt(client, f"{runs}/{started['requestId']}", started, out.as_json)
-    _emit(report, out.as_json)
+    report = wait_with_progress(client, f"{runs}/{started['requestId']}", started, out.as_json)
+    print_report(report, out.as_json)
     if junit is not None:
         _write_junit(junit, report)
     if report["result"]["result"] != perf_report.PASS:
@@ -113,6 +122,15 @@ def start_body(
     return {name: value for name, value in body.items() if value is not None}
 
 
+def _require_a_purchase(client: SandboxClient, app: str, bundle_id: str) -> None:
+    # The server would only say that '' is not a transaction id.
+    if not client.json("GET", f"{app}/purchases")["purchases"]:
+        raise CliError(
+            f"{bundle_id} has no sandbox purchase to test with; create one with: "
+            f"appstore-sandbox purchases create --bundle-id {bundle_id}"
+        )
+
+
 def wait_for_result(
     client: SandboxClient, path: str, report: Report, on_update: Callable[[Report], None]
 ) -> Report:
@@ -123,7 +141,8 @@ def wait_for_result(
     return report
 
 
-def _wait_or_interrupt(client: SandboxClient, path: str, started: Report, as_json: bool) -> Report:
+def wait_with_progress(client: SandboxClient, path: str, started: Report, as_json: bool) -> Report:
+    """Poll the run's report until it is final; Ctrl-C exits 130 and leaves the run going."""
     try:
         with _live_progress(enabled=sys.stdout.isatty() and not as_json) as show:
             show(started)
@@ -169,7 +188,8 @@ def _detail(report: Report) -> str:
     )
 
 
-def _emit(report: Report, as_json: bool) -> None:
+def print_report(report: Report, as_json: bool) -> None:
+    """The final report on stdout: JSON, or text (coloured on a terminal)."""
     if as_json:
         click.echo(json.dumps(perf_report.json_report(report), indent=2))
         return

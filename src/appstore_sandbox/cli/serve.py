@@ -5,21 +5,19 @@ from __future__ import annotations
 import dataclasses
 import logging
 import signal
-import socket
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import uvicorn
-from sqlalchemy.engine import make_url
 
 from appstore_sandbox import __version__
-from appstore_sandbox.app import create_app
-from appstore_sandbox.cli.client import CliError
+from appstore_sandbox.cli.sockets import listen, url_host
 from appstore_sandbox.config import Settings
-from appstore_sandbox.sandbox import Sandbox, default_credentials, open_sandbox
+
+if TYPE_CHECKING:
+    from appstore_sandbox.sandbox import Sandbox
 
 ENV_PREFIX = "APPSTORE_SANDBOX_"
 
@@ -59,13 +57,19 @@ def _option_kwargs(field: dataclasses.Field[Any], hints: dict[str, Any]) -> dict
 @click.option("--log-level", default="warning", show_default=True, help="Server log level.")
 def serve(log_level: str, **values: Any) -> None:
     """Run the sandbox until Ctrl-C."""
+    # Imported here: the server's dependencies are heavy and other commands don't need them.
+    import uvicorn
+
+    from appstore_sandbox.app import create_app
+    from appstore_sandbox.sandbox import open_sandbox
+
     settings = Settings(**values)
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     listener = listen(settings.host, settings.port)
     sandbox = open_sandbox(settings)
     try:
         port = listener.getsockname()[1]
-        click.echo(banner(sandbox, f"http://{_url_host(settings.host)}:{port}"))
+        click.echo(banner(sandbox, f"http://{url_host(settings.host)}:{port}"))
         config = uvicorn.Config(
             create_app(sandbox),
             log_level=log_level,
@@ -77,6 +81,7 @@ def serve(log_level: str, **values: Any) -> None:
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler it found;
         # with the default handler the process would die by the signal (status -15, no cleanup).
         signal.signal(signal.SIGTERM, _exit_cleanly)
+        signal.signal(signal.SIGINT, _exit_cleanly)
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         sandbox.close()
@@ -87,26 +92,11 @@ def _exit_cleanly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-    except OSError as error:
-        listener.close()
-        raise CliError(f"cannot listen on {host}:{port}: {error.strerror}") from error
-    listener.listen(2048)
-    return listener
-
-
-def _url_host(host: str) -> str:
-    if host in {"0.0.0.0", "::"}:
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
-
-
 def banner(sandbox: Sandbox, base: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    from appstore_sandbox.sandbox import default_credentials
+
     settings = sandbox.settings
     lines = [
         f"appstore-sandbox {__version__}: Apple's App Store server, on your machine",

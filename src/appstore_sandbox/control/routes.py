@@ -27,7 +27,10 @@ from appstore_sandbox.errors import SandboxError
 
 class AdminTokenRequired(SandboxError):
     status = 401
-    default_message = "This sandbox requires its admin token: Authorization: Bearer TOKEN."
+    default_message = (
+        "This sandbox's control surface is locked: pass its admin token "
+        "(--admin-token or APPSTORE_SANDBOX_ADMIN_TOKEN; over HTTP, Authorization: Bearer TOKEN)."
+    )
 
 
 def require_admin_token(request: Request, sandbox: SandboxDep) -> None:

@@ -57,6 +57,8 @@ class ControlService:
             raise BadInput(f"{bundle_id!r} is not a bundle id (letters, digits, '.' and '-').")
         if app_apple_id is not None and not 0 < app_apple_id < 2**63:
             raise BadInput("appAppleId must be a positive 64-bit integer.")
+        if self._store.app_by_bundle_id(bundle_id) is not None:
+            raise Conflict(f"An app with bundle id {bundle_id} already exists.")
         app = self._store.add_app(
             bundle_id, app_apple_id or _random_app_apple_id(), self._clock.now_ms()
         )

@@ -105,7 +105,10 @@ class PerformanceTestService:
         try:
             self._runs.add_run(run)
         except RunAlreadyPending as error:
-            raise ExistingPerformanceTestRun() from error
+            running = self._runs.pending_run_id(app.id)
+            raise ExistingPerformanceTestRun(
+                f"A performance test is already running for {app.bundle_id}: {running}."
+            ) from error
         subscriber = Subscriber(
             purchase.original_transaction_id, app.app_apple_id, purchase.product_id
         )

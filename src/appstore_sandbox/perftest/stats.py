@@ -92,7 +92,8 @@ class RunStats:
         counts = [0] * (len(edges_ms) + 1)
         with self._lock:
             for item in self.histogram.get_recorded_iterator():
-                value_ms = item.value_iterated_to / 1000
+                # The lowest value the bucket stands for, so 699.9 ms never counts as "> 700 ms".
+                value_ms = self.histogram.get_lowest_equivalent_value(item.value_iterated_to) / 1000
                 index = next((i for i, edge in enumerate(edges_ms) if value_ms <= edge), -1)
                 counts[index] += item.count_at_value_iterated_to
         return [

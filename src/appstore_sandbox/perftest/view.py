@@ -62,8 +62,12 @@ class RunView:
                 reason: [example.to_json() for example in examples]
                 for reason, examples in sorted(self.stats.examples.items())
             },
-            "histogram": self.stats.histogram_buckets(HISTOGRAM_EDGES_MS),
+            "histogram": self.stats.histogram_buckets(self._histogram_edges()),
         }
+
+    def _histogram_edges(self) -> tuple[int, ...]:
+        """Fixed edges plus the threshold, so no bucket mixes on-time and late answers."""
+        return tuple(sorted({*HISTOGRAM_EDGES_MS, self.config.responseTimeThreshold}))
 
 
 def passed(config: PerformanceTestConfig, stats: RunStats) -> bool:

@@ -49,6 +49,14 @@ class PerformanceTestStore:
             row = connection.execute(select(_runs).where(_runs.c.request_id == request_id)).first()
         return PerformanceTestRun(**row._mapping) if row else None
 
+    def pending_run_id(self, app_id: int) -> str | None:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(_runs.c.request_id).where(
+                    _runs.c.app_id == app_id, _runs.c.status == PENDING
+                )
+            ).scalar()
+
     def save_progress(
         self, request_id: str, owner: str, progress: str, lease_until_ms: int
     ) -> bool:

@@ -1,0 +1,137 @@
+"""``appstore-sandbox demo``: the whole story on embedded defaults, in one command.
+
+A throwaway sandbox and the example developer server are started; Apple's own client configures
+the sandbox realtime URL; Apple's performance test runs against the example server; a PASS opens
+the production realtime URL, which Apple's client then configures.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+from appstoreserverlibrary.api_client import APIException, AppStoreServerAPIClient
+from appstoreserverlibrary.models.Environment import Environment
+from appstoreserverlibrary.models.PerformanceTestRequest import PerformanceTestRequest
+from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
+from rich.console import Console
+
+from appstore_sandbox.cli import perf_test
+from appstore_sandbox.cli.client import CliError, SandboxClient
+from appstore_sandbox.cli.control import API
+from appstore_sandbox.cli.processes import child
+from appstore_sandbox.keyfiles import key_file
+from appstore_sandbox.sandbox import DEFAULT_BUNDLE_ID
+
+console = Console(highlight=False, soft_wrap=True)
+NEXT_STEPS = (
+    ("appstore-sandbox serve", "keep a sandbox running (state in ./.appstore-sandbox)"),
+    ("appstore-sandbox perf-test --url URL", "test your own Get Retention Message endpoint"),
+    ("appstore-sandbox example-server", "run the reference endpoint used above"),
+    ("client._base_url = '.../sandbox'", "point Apple's client at the sandbox (README.md)"),
+)
+
+
+@click.command()
+@click.option("--total", default=100, show_default=True, help="Requests in the performance test.")
+@click.option("--duration", default=5000, show_default=True, help="Test duration in ms.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Keep the sandbox's state here (default: a temporary directory, removed at the end).",
+)
+def demo(total: int, duration: int, data_dir: Path | None) -> None:
+    """Start a sandbox and an example endpoint, pass Apple's performance test, go to production."""
+    with tempfile.TemporaryDirectory(prefix="appstore-sandbox-demo-") as scratch:
+        passed = _run(data_dir or Path(scratch), total, duration)
+    sys.exit(0 if passed else perf_test.FAIL_EXIT)
+
+
+def _run(data_dir: Path, total: int, duration: int) -> bool:
+    _step(1, f"Starting the sandbox (data in {data_dir})")
+    serve = ["serve", "--port", "0", "--data-dir", str(data_dir)]
+    with child(serve, "Ready on ") as ready:
+        base = ready.split(". Press")[0]
+        console.print(f"   Sandbox base URL {base}/sandbox, production {base}/production")
+        _step(2, "Starting the example Get Retention Message endpoint")
+        example = ["example-server", "--port", "0", "--sandbox", base, "--quiet"]
+        with child(example, "Example server ready on ") as example_base:
+            console.print("   It verifies every signed request with Apple's SignedDataVerifier")
+            return _story(
+                SandboxClient(base), data_dir, f"{example_base}/retention", total, duration
+            )
+
+
+def _story(control: SandboxClient, data_dir: Path, url: str, total: int, duration: int) -> bool:
+    credentials = _credentials(control, data_dir)
+    sandbox_client = _apple_client(control.server, credentials, "sandbox")
+    _step(3, "Configuring the sandbox realtime URL with Apple's own Python client")
+    sandbox_client.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
+    console.print(f"   realtimeURL = {sandbox_client.get_realtime_url().realtimeURL}")
+
+    app_path = f"{API}/apps/{DEFAULT_BUNDLE_ID}"
+    control.json(
+        "PUT",
+        f"{app_path}/performance-test-config",
+        {"totalRequests": total, "totalDuration": duration},
+    )
+    _step(4, f"Running Apple's performance test: {total} signed requests over {duration} ms")
+    started = sandbox_client.initiate_performance_test(
+        PerformanceTestRequest(originalTransactionId=credentials["originalTransactionId"])
+    )
+    path = f"{app_path}/performance-tests/{started.requestId}"
+    report = perf_test.wait_with_progress(control, path, control.json("GET", path), False)
+    perf_test.print_report(report, False)
+    if report["result"]["result"] != "PASS":
+        return False
+
+    _step(5, "Configuring the production realtime URL (allowed now that the test passed)")
+    production = _apple_client(control.server, credentials, "production")
+    try:
+        production.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
+    except APIException as error:
+        message = f"production URL refused: {error.raw_api_error} {error.error_message}"
+        raise CliError(message) from error
+    console.print(f"   production realtimeURL = {production.get_realtime_url().realtimeURL}")
+    _next_steps()
+    return True
+
+
+def _credentials(control: SandboxClient, data_dir: Path) -> dict[str, Any]:
+    app_path = f"{API}/apps/{DEFAULT_BUNDLE_ID}"
+    key = control.json("GET", f"{app_path}/keys")["keys"][0]
+    purchase = control.json("GET", f"{app_path}/purchases")["purchases"][0]
+    return {
+        "keyId": key["keyId"],
+        "issuerId": key["issuerId"],
+        "keyFile": key_file(data_dir / "keys", key["keyId"]),
+        "originalTransactionId": purchase["originalTransactionId"],
+    }
+
+
+def _apple_client(
+    base: str, credentials: dict[str, Any], environment: str
+) -> AppStoreServerAPIClient:
+    client = AppStoreServerAPIClient(
+        credentials["keyFile"].read_bytes(),
+        credentials["keyId"],
+        credentials["issuerId"],
+        DEFAULT_BUNDLE_ID,
+        Environment.SANDBOX if environment == "sandbox" else Environment.PRODUCTION,
+    )
+    client._base_url = f"{base}/{environment}"  # Apple's client, pointed at the sandbox
+    return client
+
+
+def _step(number: int, text: str) -> None:
+    console.print(f"\n[bold]{number}. {text}[/]")
+
+
+def _next_steps() -> None:
+    console.print("\n[bold]Next[/]")
+    for command, what in NEXT_STEPS:
+        console.print(f"   {command:<40} {what}")

@@ -1,0 +1,26 @@
+"""Listening sockets for the servers the CLI starts (bound before the banner is printed)."""
+
+from __future__ import annotations
+
+import socket
+
+from appstore_sandbox.cli.client import CliError
+
+
+def listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        raise CliError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    listener.listen(2048)
+    return listener
+
+
+def url_host(host: str) -> str:
+    if host in {"0.0.0.0", "::"}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
