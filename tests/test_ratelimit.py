@@ -13,10 +13,18 @@ ENDPOINT = "get_realtime_url"
 SANDBOX_BUDGET = 360
 
 
-@pytest.mark.parametrize("endpoint", sorted(set(APPLE_RATES) - {"configure_default_message"}))
+FASTER = {"configure_default_message", "get_notification_history"}
+
+
+@pytest.mark.parametrize("endpoint", sorted(set(APPLE_RATES) - FASTER))
 def test_most_endpoints_allow_one_request_per_second(endpoint: str) -> None:
     assert hourly_budget(endpoint, "production") == 3600
     assert hourly_budget(endpoint, "sandbox") == 360
+
+
+def test_notification_history_allows_fifty_per_second() -> None:
+    assert hourly_budget("get_notification_history", "production") == 180_000
+    assert hourly_budget("get_notification_history", "sandbox") == 18_000
 
 
 def test_configure_default_message_allows_ten_per_second() -> None:

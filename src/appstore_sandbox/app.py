@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from appstore_sandbox import __version__
 from appstore_sandbox.apple_request import environment_prefix
+from appstore_sandbox.control import notifications as control_notifications
 from appstore_sandbox.control import performance_tests as control_performance_tests
 from appstore_sandbox.control import routes as control_routes
 from appstore_sandbox.environments import Environment
@@ -25,6 +26,7 @@ from appstore_sandbox.errors import (
     SandboxError,
     Unauthorized,
 )
+from appstore_sandbox.notifications import routes as notification_routes
 from appstore_sandbox.perftest import routes as perftest_routes
 from appstore_sandbox.retention import routes as retention_routes
 from appstore_sandbox.sandbox import Sandbox
@@ -37,7 +39,9 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         sandbox.performance_tests.start()
+        sandbox.notifications.worker.start()
         yield
+        await asyncio.to_thread(sandbox.notifications.worker.stop)
         await asyncio.to_thread(sandbox.performance_tests.stop)
 
     app = FastAPI(
@@ -50,11 +54,12 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     )
     app.state.sandbox = sandbox
     for environment in Environment:
-        app.include_router(
-            retention_routes.router,
-            prefix=f"/{environment.value}",
-            dependencies=[Depends(environment_prefix(environment))],
-        )
+        for router in (retention_routes.router, notification_routes.router):
+            app.include_router(
+                router,
+                prefix=f"/{environment.value}",
+                dependencies=[Depends(environment_prefix(environment))],
+            )
     app.include_router(
         perftest_routes.router,
         prefix=f"/{Environment.SANDBOX.value}",
@@ -62,6 +67,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     )
     app.include_router(control_routes.public)
     app.include_router(control_performance_tests.router)
+    app.include_router(control_notifications.router)
     app.include_router(control_routes.router)
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

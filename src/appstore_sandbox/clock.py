@@ -27,6 +27,11 @@ class Clock:
     def offset(self) -> timedelta:
         return self._offset
 
+    def set_offset(self, offset: timedelta) -> None:
+        """Adopt an offset another process stored (see ``ControlService.sync_clock``)."""
+        with self._lock:
+            self._offset = max(self._offset, offset)
+
     def advance(self, delta: timedelta) -> datetime:
         if delta < timedelta(0):
             raise ValueError("the sandbox clock only moves forward")

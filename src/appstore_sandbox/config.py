@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 RateLimitMode = Literal["off", "apple"]
+RetrySchedule = Literal["apple", "fast"]
+ReviewMode = Literal["auto", "manual"]
 
 
 def _setting(default: Any, help: str, **extra: Any) -> Any:
@@ -33,6 +35,21 @@ class Settings:
         "off",
         "Apple's per-app rate limits: 'apple' enforces them (sandbox at 10%).",
         choices=("off", "apple"),
+    )
+    retry_schedule: RetrySchedule = _setting(
+        "apple",
+        "Production notification retries: 'apple' waits 1, 12, 24, 48 and 72 hours (sandbox "
+        "time); 'fast' waits that many seconds instead.",
+        choices=("apple", "fast"),
+    )
+    delivery_timeout_ms: int = _setting(
+        5000, "How long a notification receiver may take to answer before TIMED_OUT."
+    )
+    review: ReviewMode = _setting(
+        "auto",
+        "Review of uploaded retention images and messages: 'auto' approves them at once; "
+        "'manual' keeps them PENDING until 'appstore-sandbox review approve|reject'.",
+        choices=("auto", "manual"),
     )
     admin_token: str | None = _setting(
         None, "If set, the /_sandbox/v1 control surface requires 'Authorization: Bearer TOKEN'."

@@ -81,6 +81,109 @@ class RealtimeUrlNotFound(AppleError):
     default_message = "No realtime URL is configured for this environment."
 
 
+# Retention messages, images and default messages.
+
+
+class InvalidProductId(AppleError):
+    code = 4000023
+    default_message = "Invalid product id."
+
+
+class InvalidImage(AppleError):
+    code = 4000161
+    default_message = "The image does not meet the requirements."
+
+
+class HeaderTooLong(AppleError):
+    code = 4000162
+    default_message = "The header is too long."
+
+
+class BodyTooLong(AppleError):
+    code = 4000163
+    default_message = "The body is too long."
+
+
+class InvalidLocale(AppleError):
+    code = 4000164
+    default_message = "Invalid locale."
+
+
+class AltTextTooLong(AppleError):
+    code = 4000175
+    default_message = "The alt text is too long."
+
+
+class BadRequestImageSize(AppleError):
+    code = 4000216
+    default_message = "Invalid image size."
+
+
+class TooManyBulletPoints(AppleError):
+    code = 4000218
+    default_message = "Too many bullet points."
+
+
+class BulletPointTextTooLong(AppleError):
+    code = 4000219
+    default_message = "The bullet point text is too long."
+
+
+class AboveImageRequiresAnImage(AppleError):
+    code = 4000224
+    default_message = "headerPosition ABOVE_IMAGE requires an image."
+
+
+class MaximumNumberOfImagesReached(AppleError):
+    code = 4030014
+    default_message = "The maximum number of images has been reached."
+
+
+class MaximumNumberOfMessagesReached(AppleError):
+    code = 4030016
+    default_message = "The maximum number of messages has been reached."
+
+
+class MessageNotApproved(AppleError):
+    code = 4030017
+    default_message = "The message is not approved."
+
+
+class ImageNotApproved(AppleError):
+    code = 4030018
+    default_message = "The image is not approved."
+
+
+class ImageInUse(AppleError):
+    code = 4030019
+    default_message = "The image is in use by a message."
+
+
+class ImageNotFound(AppleError):
+    code = 4040014
+    default_message = "Image not found."
+
+
+class MessageNotFound(AppleError):
+    code = 4040015
+    default_message = "Message not found."
+
+
+class DefaultMessageNotFound(AppleError):
+    code = 4040020
+    default_message = "No default message is configured for this product and locale."
+
+
+class ImageAlreadyExists(AppleError):
+    code = 4090000
+    default_message = "An image with this identifier already exists."
+
+
+class MessageAlreadyExists(AppleError):
+    code = 4090001
+    default_message = "A message with this identifier already exists."
+
+
 class RateLimitExceeded(AppleError):
     code = 4290000
     default_message = "Rate limit exceeded."
@@ -136,3 +239,68 @@ class ExistingPerformanceTestRun(AppleError):
 class PerformanceTestRunNotFound(AppleError):
     code = 4040018
     default_message = "Performance test run not found."
+
+
+class InvalidTransactionId(AppleError):
+    code = 4000006
+    default_message = "Invalid transaction id."
+
+
+class StartDateTooFarInPast(AppleError):
+    code = 4000012
+    default_message = "Invalid request. The start date is too far in the past."
+
+
+class StartDateAfterEndDate(AppleError):
+    code = 4000013
+    default_message = "Invalid request. The end date must be after the start date."
+
+
+class InvalidPaginationToken(AppleError):
+    code = 4000014
+    default_message = "Invalid pagination token."
+
+
+class InvalidStartDate(AppleError):
+    code = 4000015
+    default_message = "Invalid start date."
+
+
+class InvalidEndDate(AppleError):
+    code = 4000016
+    default_message = "Invalid end date."
+
+
+class PaginationTokenExpired(AppleError):
+    code = 4000017
+    default_message = "The pagination token has expired."
+
+
+class InvalidNotificationType(AppleError):
+    code = 4000018
+    default_message = "Invalid notification type or subtype."
+
+
+class MultipleFiltersSupplied(AppleError):
+    code = 4000019
+    default_message = "Invalid request. Supply either transactionId or notificationType, not both."
+
+
+class InvalidTestNotificationToken(AppleError):
+    code = 4000020
+    default_message = "Invalid test notification token."
+
+
+class ServerNotificationUrlNotFound(AppleError):
+    code = 4040007
+    default_message = "No App Store Server Notifications URL is configured for this environment."
+
+
+class TestNotificationNotFound(AppleError):
+    code = 4040008
+    default_message = "Test notification not found."
+
+
+class TransactionIdNotFound(AppleError):
+    code = 4040010
+    default_message = "Transaction id not found."

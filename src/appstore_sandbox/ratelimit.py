@@ -32,6 +32,9 @@ APPLE_RATES: dict[str, float] = {
     "delete_realtime_url": 1,
     "initiate_performance_test": 1,
     "get_performance_test_results": 1,
+    "request_test_notification": 1,
+    "get_test_notification_status": 1,
+    "get_notification_history": 50,
 }
 
 

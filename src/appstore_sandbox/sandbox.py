@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +13,9 @@ from appstore_sandbox.clock import Clock
 from appstore_sandbox.config import Settings
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.keyfiles import key_file, write_private_key
+from appstore_sandbox.notifications.delivery import DeliveryWorker
+from appstore_sandbox.notifications.schedule import RetrySchedule
+from appstore_sandbox.notifications.service import NotificationService
 from appstore_sandbox.perftest.service import PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
 from appstore_sandbox.retention.realtime_url import RealtimeUrlService
@@ -44,6 +50,7 @@ class Sandbox:
     control: ControlService
     realtime_urls: RealtimeUrlService
     performance_tests: PerformanceTestService
+    notifications: NotificationService
 
     @property
     def root_certificate_file(self) -> Path:
@@ -73,9 +80,26 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         control=ControlService(store, clock),
         realtime_urls=RealtimeUrlService(store, clock, strict=settings.strict),
         performance_tests=PerformanceTestService(store, clock, signer),
+        notifications=NotificationService(
+            store, clock, signer, _delivery_worker(settings, store, clock), settings.strict
+        ),
     )
+    sandbox.control.sync_clock()
     _create_defaults(sandbox)
     return sandbox
+
+
+def _delivery_worker(settings: Settings, store: Store, clock: Clock) -> DeliveryWorker:
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    control = ControlService(store, clock)
+    return DeliveryWorker(
+        store.notifications,
+        clock,
+        RetrySchedule(fast=settings.retry_schedule == "fast"),
+        settings.delivery_timeout_ms / 1000,
+        owner,
+        before_poll=control.sync_clock,
+    )
 
 
 def _create_defaults(sandbox: Sandbox) -> None:

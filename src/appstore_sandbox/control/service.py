@@ -19,6 +19,7 @@ from appstore_sandbox.store import ApiKey, App, Product, Purchase, Store
 AUTO_RENEWABLE = "AUTO_RENEWABLE"
 DEFAULT_SUBSCRIPTION_GROUP = "Premium"
 ISSUER_ID_META_KEY = "issuer_id"
+CLOCK_OFFSET_META_KEY = "clock_offset_ms"
 SUBSCRIPTION_PERIOD = timedelta(days=30)
 _BUNDLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,154}$")
 _KEY_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
@@ -49,6 +50,24 @@ class ControlService:
             issuer_id = str(uuid.uuid4())
             self._store.set_meta_value(ISSUER_ID_META_KEY, issuer_id)
         return issuer_id
+
+    # the sandbox clock
+
+    def advance_clock(self, delta: timedelta) -> int:
+        """Move sandbox time forward for every process sharing the database; returns now (ms)."""
+        if delta <= timedelta(0):
+            raise BadInput("The sandbox clock only moves forward; give a positive duration.")
+        self.sync_clock()
+        self._clock.advance(delta)
+        offset_ms = int(self._clock.offset.total_seconds() * 1000)
+        self._store.set_meta_value(CLOCK_OFFSET_META_KEY, str(offset_ms))
+        return self._clock.now_ms()
+
+    def sync_clock(self) -> None:
+        """Adopt the offset stored by any process (and survive restarts)."""
+        stored = self._store.meta_value(CLOCK_OFFSET_META_KEY)
+        if stored is not None:
+            self._clock.set_offset(timedelta(milliseconds=int(stored)))
 
     # apps
 

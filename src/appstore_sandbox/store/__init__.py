@@ -1,26 +1,32 @@
 """Persistence: schema, migrations and the one repository services talk to."""
 
 from appstore_sandbox.store.database import migrate, open_engine
+from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore, RunAlreadyPending
 from appstore_sandbox.store.records import (
     ApiKey,
     App,
+    Notification,
     PerformanceTestRun,
     Product,
     Purchase,
     RequestRecord,
+    SendAttempt,
 )
 from appstore_sandbox.store.repository import Store
 
 __all__ = [
     "ApiKey",
     "App",
+    "Notification",
+    "NotificationStore",
     "PerformanceTestRun",
     "PerformanceTestStore",
     "Product",
     "Purchase",
     "RequestRecord",
     "RunAlreadyPending",
+    "SendAttempt",
     "Store",
     "migrate",
     "open_engine",

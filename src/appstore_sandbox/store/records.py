@@ -73,3 +73,34 @@ class RequestRecord:
     http_status: int | None
     latency_us: int | None
     explanation: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: int
+    notification_uuid: str
+    app_id: int
+    environment: str
+    notification_type: str
+    subtype: str | None
+    transaction_id: str | None
+    test_token: str | None
+    url: str
+    signed_payload: str
+    created_ms: int
+    status: str
+    attempts: int
+    next_attempt_ms: int | None
+    claimed_by: str | None
+    claimed_until_ms: int | None
+
+
+@dataclass(frozen=True)
+class SendAttempt:
+    notification_id: int
+    number: int
+    attempt_ms: int
+    result: str
+    http_status: int | None
+    latency_us: int | None
+    explanation: str

@@ -11,8 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.errors import Conflict
 from appstore_sandbox.store import schema
+from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import ApiKey, App, Product, Purchase
+from appstore_sandbox.store.retention import RetentionStore
 
 
 class Store:
@@ -21,6 +23,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.performance_tests = PerformanceTestStore(engine)
+        self.notifications = NotificationStore(engine)
+        self.retention = RetentionStore(engine)
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:

@@ -128,3 +128,52 @@ performance_test_requests = Table(
     Column("latency_us", BigInteger, nullable=True),
     Column("explanation", Text, nullable=False),
 )
+
+notification_urls = Table(
+    "notification_urls",
+    metadata,
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("environment", String(16), primary_key=True),
+    Column("url", String(256), nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notification_uuid", String(36), nullable=False, unique=True),
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("environment", String(16), nullable=False),
+    Column("notification_type", String(64), nullable=False),
+    Column("subtype", String(64), nullable=True),
+    Column("transaction_id", String(32), nullable=True),
+    Column("test_token", String(64), nullable=True, unique=True),
+    Column("url", String(256), nullable=False),
+    Column("signed_payload", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_ms", BigInteger, nullable=True),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until_ms", BigInteger, nullable=True),
+    Index("notifications_due", "status", "next_attempt_ms"),
+    Index("notifications_history", "app_id", "environment", "created_ms"),
+)
+
+notification_attempts = Table(
+    "notification_attempts",
+    metadata,
+    Column(
+        "notification_id",
+        Integer,
+        ForeignKey("notifications.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("number", Integer, primary_key=True),
+    Column("attempt_ms", BigInteger, nullable=False),
+    Column("result", String(40), nullable=False),
+    Column("http_status", Integer, nullable=True),
+    Column("latency_us", BigInteger, nullable=True),
+    Column("explanation", Text, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""App Store Server Notifications testing: test notifications, delivery with retries, history."""

@@ -1,0 +1,144 @@
+"""Delivering notifications: a worker with its own thread and event loop in every process.
+
+It claims due notifications in the database (so each attempt happens once, whichever process
+claims it), POSTs them with the same sender the performance test uses, records each attempt and
+schedules the next one. Requesting a notification wakes it at once; due retries are picked up by
+polling, so a retry made due by advancing the sandbox clock goes out within a poll interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import uvloop
+
+from appstore_sandbox.clock import Clock
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.notifications.schedule import RetrySchedule
+from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult
+from appstore_sandbox.outbound.sender import Sender
+from appstore_sandbox.store import Notification, NotificationStore, SendAttempt
+from appstore_sandbox.store.notifications import DELIVERED, FAILED, PENDING
+
+logger = logging.getLogger("appstore_sandbox.notifications")
+POLL_S = 0.25
+CLAIM_LEASE_MS = 60_000
+BATCH = 100
+USER_AGENT = "App Store Server Notifications (appstore-sandbox)"
+
+
+def judge_notification_reply(reply: HttpReply) -> Attempt:
+    """Apple counts any status from 200 to 206 as delivered; the body does not matter."""
+    if 200 <= reply.status <= 206:
+        return Attempt(SendAttemptResult.SUCCESS, None, reply.status)
+    return Attempt(
+        SendAttemptResult.UNSUCCESSFUL_HTTP_RESPONSE_CODE,
+        None,
+        reply.status,
+        f"HTTP {reply.status}; only 200-206 count as delivered",
+    )
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        store: NotificationStore,
+        clock: Clock,
+        schedule: RetrySchedule,
+        timeout_s: float,
+        owner: str,
+        before_poll: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._schedule = schedule
+        self._timeout_s = timeout_s
+        self._owner = owner
+        self._before_poll = before_poll
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._main, name="notification-delivery", daemon=True
+        )
+        self._thread.start()
+        self._ready.wait(10)
+
+    def wake(self) -> None:
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def stop(self, timeout_s: float = 10) -> None:
+        self._stopping = True
+        self.wake()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _main(self) -> None:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(self._run())
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._ready.set()
+        sender = Sender(BATCH, USER_AGENT)
+        deliveries: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                for notification in await asyncio.to_thread(self._claim):
+                    task = asyncio.create_task(self._deliver(sender, notification))
+                    deliveries.add(task)
+                    task.add_done_callback(deliveries.discard)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), POLL_S)
+        finally:
+            await asyncio.gather(*deliveries, return_exceptions=True)
+            await sender.close()
+
+    def _claim(self) -> list[Notification]:
+        try:
+            self._before_poll()
+            wall_ms = int(time.time() * 1000)
+            return self._store.claim_due(
+                self._owner, self._clock.now_ms(), wall_ms, CLAIM_LEASE_MS, BATCH
+            )
+        except Exception:  # a database hiccup must not kill delivery for good
+            logger.exception("could not claim due notifications")
+            return []
+
+    async def _deliver(self, sender: Sender, notification: Notification) -> None:
+        body = json.dumps({"signedPayload": notification.signed_payload}).encode()
+        attempt_ms = self._clock.now_ms()
+        attempt = await sender.post(
+            notification.url, body, self._timeout_s, judge_notification_reply
+        )
+        number = notification.attempts + 1
+        next_ms = None
+        if attempt.succeeded:
+            status = DELIVERED
+        else:
+            environment = Environment(notification.environment)
+            next_ms = self._schedule.next_attempt_ms(environment, number, attempt_ms)
+            status = PENDING if next_ms is not None else FAILED
+        record = SendAttempt(
+            notification_id=notification.id,
+            number=number,
+            attempt_ms=attempt_ms,
+            result=attempt.result.value,
+            http_status=attempt.http_status,
+            latency_us=attempt.latency_us,
+            explanation=attempt.explanation,
+        )
+        await asyncio.to_thread(self._store.record_attempt, record, self._owner, status, next_ms)

@@ -1,0 +1,114 @@
+"""Get Notification History: the request's rules and an opaque pagination token.
+
+The token carries where the previous page ended and a digest of the request body it belongs to
+(Apple requires the same body for every page), so a token is checked without server-side state.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.errors import (
+    InvalidEndDate,
+    InvalidNotificationType,
+    InvalidPaginationToken,
+    InvalidStartDate,
+    InvalidTransactionId,
+    MultipleFiltersSupplied,
+    PaginationTokenExpired,
+    StartDateAfterEndDate,
+    StartDateTooFarInPast,
+)
+from appstore_sandbox.notifications.types import type_problem
+
+PAGE_SIZE = 20
+DAY_MS = 86_400_000
+RETENTION_DAYS = {Environment.SANDBOX: 30, Environment.PRODUCTION: 180}
+# Apple doesn't publish a lifetime; a day is enough to page through any history.
+TOKEN_LIFETIME_MS = DAY_MS
+_TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
+
+
+@dataclass(frozen=True)
+class HistoryRequest:
+    start_ms: int
+    end_ms: int
+    notification_type: str | None
+    subtype: str | None
+    transaction_id: str | None
+    only_failures: bool
+    digest: str
+
+
+def parse_request(body: Any, environment: Environment, now_ms: int) -> HistoryRequest:
+    """Check a NotificationHistoryRequest; raise the Apple error for the first problem."""
+    if not isinstance(body, dict):
+        raise InvalidStartDate("The body must be a NotificationHistoryRequest object.")
+    start, end = body.get("startDate"), body.get("endDate")
+    if not _is_ms(start):
+        raise InvalidStartDate("startDate must be a UNIX time in milliseconds.")
+    if not _is_ms(end):
+        raise InvalidEndDate("endDate must be a UNIX time in milliseconds.")
+    if end <= start:
+        raise StartDateAfterEndDate()
+    days = RETENTION_DAYS[environment]
+    if start < now_ms - days * DAY_MS:
+        raise StartDateTooFarInPast(
+            f"startDate must be within the last {days} days in {environment.value}."
+        )
+    notification_type, subtype = body.get("notificationType"), body.get("notificationSubtype")
+    transaction_id = body.get("transactionId")
+    if transaction_id is not None and notification_type is not None:
+        raise MultipleFiltersSupplied()
+    if problem := type_problem(notification_type, subtype):
+        raise InvalidNotificationType(f"Invalid request: {problem}.")
+    if transaction_id is not None and not (
+        isinstance(transaction_id, str) and _TRANSACTION_ID.match(transaction_id)
+    ):
+        raise InvalidTransactionId()
+    return HistoryRequest(
+        start_ms=start,
+        end_ms=min(end, now_ms + 1),  # a future endDate means "until now"
+        notification_type=notification_type,
+        subtype=subtype,
+        transaction_id=transaction_id,
+        only_failures=body.get("onlyFailures") is True,
+        digest=_digest(body),
+    )
+
+
+def encode_token(request: HistoryRequest, after_id: int, now_ms: int) -> str:
+    raw = json.dumps({"d": request.digest, "a": after_id, "t": now_ms}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str, request: HistoryRequest, now_ms: int) -> int:
+    """The id the previous page ended at."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded))
+        digest, after_id, issued_ms = data["d"], int(data["a"]), int(data["t"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise InvalidPaginationToken() from error
+    if digest != request.digest:
+        raise InvalidPaginationToken(
+            "This paginationToken belongs to another request body; send the same body again."
+        )
+    if now_ms - issued_ms > TOKEN_LIFETIME_MS:
+        raise PaginationTokenExpired()
+    return after_id
+
+
+def _is_ms(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _digest(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical).hexdigest()[:24]

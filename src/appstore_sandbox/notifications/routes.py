@@ -1,0 +1,40 @@
+"""App Store Server API notification-testing routes; mounted under /sandbox and /production."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+
+from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+
+router = APIRouter(prefix="/inApps/v1/notifications", tags=["App Store Server API"])
+
+
+@router.post("/test", summary="Request a Test Notification")
+def request_test_notification(
+    call: Annotated[AppleRequest, Depends(apple_request("request_test_notification"))],
+    sandbox: SandboxDep,
+) -> dict[str, str]:
+    notification = sandbox.notifications.request_test(call.app, call.environment)
+    return {"testNotificationToken": str(notification.test_token)}
+
+
+@router.get("/test/{testNotificationToken}", summary="Get Test Notification Status")
+def get_test_notification_status(
+    testNotificationToken: str,
+    call: Annotated[AppleRequest, Depends(apple_request("get_test_notification_status"))],
+    sandbox: SandboxDep,
+) -> dict[str, Any]:
+    sent = sandbox.notifications.test_status(call.app, call.environment, testNotificationToken)
+    return sent.apple_item()
+
+
+@router.post("/history", summary="Get Notification History")
+def get_notification_history(
+    call: Annotated[AppleRequest, Depends(apple_request("get_notification_history"))],
+    sandbox: SandboxDep,
+    body: Annotated[Any, Body()] = None,
+    paginationToken: str | None = None,
+) -> dict[str, Any]:
+    return sandbox.notifications.history(call.app, call.environment, body, paginationToken)

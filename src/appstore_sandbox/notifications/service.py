@@ -1,0 +1,176 @@
+"""Notification testing: URLs, Request a Test Notification, its status, and history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from appstore_sandbox.clock import Clock
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.errors import (
+    BadInput,
+    InvalidTestNotificationToken,
+    ServerNotificationUrlNotFound,
+    TestNotificationNotFound,
+    TransactionIdNotFound,
+)
+from appstore_sandbox.notifications import history, payloads
+from appstore_sandbox.notifications.delivery import DeliveryWorker
+from appstore_sandbox.signing import JwsSigner
+from appstore_sandbox.store import App, Notification, SendAttempt, Store
+from appstore_sandbox.store.notifications import HistoryQuery, NewNotification
+from appstore_sandbox.urls import callback_url_problem
+
+
+@dataclass(frozen=True)
+class SentNotification:
+    """A notification and every attempt to deliver it so far."""
+
+    notification: Notification
+    attempts: list[SendAttempt]
+
+    def apple_item(self) -> dict[str, Any]:
+        """Apple's CheckTestNotificationResponse / notificationHistoryResponseItem."""
+        attempts = [
+            {"attemptDate": a.attempt_ms, "sendAttemptResult": a.result} for a in self.attempts
+        ]
+        item: dict[str, Any] = {
+            "signedPayload": self.notification.signed_payload,
+            "sendAttempts": attempts,
+        }
+        if attempts:
+            item["firstSendAttemptResult"] = attempts[0]["sendAttemptResult"]
+        return item
+
+
+class NotificationService:
+    def __init__(
+        self, store: Store, clock: Clock, signer: JwsSigner, worker: DeliveryWorker, strict: bool
+    ) -> None:
+        self._store = store
+        self._notifications = store.notifications
+        self._clock = clock
+        self._signer = signer
+        self.worker = worker
+        self._strict = strict
+
+    # URLs (App Store Connect keeps these; the control surface sets them here)
+
+    def set_url(self, app: App, environment: Environment, url: str | None) -> None:
+        if url is not None and (problem := callback_url_problem(url, strict=self._strict)):
+            raise BadInput(f"Invalid notification URL: {problem}.")
+        self._notifications.set_url(app.id, environment.value, url, self._clock.now_ms())
+
+    def urls(self, app: App) -> dict[str, str]:
+        return self._notifications.urls(app.id)
+
+    # Apple's operations
+
+    def request_test(self, app: App, environment: Environment) -> Notification:
+        url = self._notifications.url(app.id, environment.value)
+        if url is None:
+            raise ServerNotificationUrlNotFound(
+                f"No {environment.value} notification URL is set for {app.bundle_id} "
+                "(appstore-sandbox apps set-notification-url)."
+            )
+        now = self._clock.now_ms()
+        payload = payloads.test_notification(app, environment, now)
+        notification = self._notifications.add(
+            NewNotification(
+                notification_uuid=payload["notificationUUID"],
+                app_id=app.id,
+                environment=environment.value,
+                notification_type="TEST",
+                subtype=None,
+                transaction_id=None,
+                test_token=str(uuid.uuid4()),
+                url=url,
+                signed_payload=self._signer.sign(payload),
+                created_ms=now,
+            )
+        )
+        self.worker.wake()
+        return notification
+
+    def test_status(self, app: App, environment: Environment, token: str) -> SentNotification:
+        try:
+            uuid.UUID(token)
+        except ValueError as error:
+            raise InvalidTestNotificationToken() from error
+        notification = self._notifications.by_test_token(token)
+        if (
+            notification is None
+            or notification.app_id != app.id
+            or notification.environment != environment.value
+        ):
+            raise TestNotificationNotFound()
+        sent = self._with_attempts([notification])[0]
+        if not sent.attempts:
+            # Apple answers 404 until the first attempt has a result.
+            raise TestNotificationNotFound("The first send attempt has not finished yet.")
+        return sent
+
+    def history(
+        self, app: App, environment: Environment, body: Any, token: str | None
+    ) -> dict[str, Any]:
+        now = self._clock.now_ms()
+        request = history.parse_request(body, environment, now)
+        after_id = history.decode_token(token, request, now) if token else 0
+        original_id = self._customer(app, request.transaction_id)
+        page = self._notifications.history(
+            HistoryQuery(
+                app_id=app.id,
+                environment=environment.value,
+                start_ms=request.start_ms,
+                end_ms=request.end_ms,
+                notification_type=request.notification_type,
+                subtype=request.subtype,
+                transaction_id=original_id,
+                only_failures=request.only_failures,
+                after_id=after_id,
+                limit=history.PAGE_SIZE + 1,
+            )
+        )
+        has_more = len(page) > history.PAGE_SIZE
+        page = page[: history.PAGE_SIZE]
+        response: dict[str, Any] = {
+            "notificationHistory": [sent.apple_item() for sent in self._with_attempts(page)],
+            "hasMore": has_more,
+        }
+        if has_more:
+            response["paginationToken"] = history.encode_token(request, page[-1].id, now)
+        return response
+
+    def _customer(self, app: App, transaction_id: str | None) -> str | None:
+        """The original transaction id behind any transaction id of the customer."""
+        if transaction_id is None:
+            return None
+        for purchase in self._store.purchases(app.id):
+            if transaction_id in (purchase.original_transaction_id, purchase.transaction_id):
+                return purchase.original_transaction_id
+        raise TransactionIdNotFound()
+
+    # the sandbox's own views
+
+    def find(self, app: App, token_or_uuid: str) -> SentNotification:
+        notification = self._notifications.by_test_token(
+            token_or_uuid
+        ) or self._notifications.by_uuid(token_or_uuid)
+        if notification is None or notification.app_id != app.id:
+            raise TestNotificationNotFound()
+        return self._with_attempts([notification])[0]
+
+    def sent(
+        self, app: App, environment: Environment, only_failures: bool, limit: int
+    ) -> list[SentNotification]:
+        page = self._notifications.history(
+            HistoryQuery(
+                app.id, environment.value, 0, 2**62, None, None, None, only_failures, 0, limit
+            )
+        )
+        return self._with_attempts(page)
+
+    def _with_attempts(self, notifications: list[Notification]) -> list[SentNotification]:
+        attempts = self._notifications.attempts([n.id for n in notifications])
+        return [SentNotification(n, attempts[n.id]) for n in notifications]
