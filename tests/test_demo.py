@@ -27,5 +27,6 @@ def test_demo_passes_and_opens_production(tmp_path) -> None:  # type: ignore[no-
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "PASS  successRate 100%" in completed.stdout
     assert "production realtimeURL = http://127.0.0.1:" in completed.stdout
+    assert ": DELIVERED" in completed.stdout, "the TEST notification reached the example server"
     assert "Traceback" not in completed.stdout + completed.stderr
     assert (tmp_path / "state" / "sandbox.db").exists(), "--data-dir keeps the state"

@@ -17,6 +17,7 @@ from appstore_sandbox import __version__
 from appstore_sandbox.apple_request import environment_prefix
 from appstore_sandbox.control import notifications as control_notifications
 from appstore_sandbox.control import performance_tests as control_performance_tests
+from appstore_sandbox.control import review as control_review
 from appstore_sandbox.control import routes as control_routes
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
@@ -67,6 +68,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     )
     app.include_router(control_routes.public)
     app.include_router(control_performance_tests.router)
+    app.include_router(control_review.router)
     app.include_router(control_notifications.router)
     app.include_router(control_routes.router)
     app.add_exception_handler(SandboxError, _sandbox_error)

@@ -72,3 +72,8 @@ class Settings:
     @property
     def ca_dir(self) -> Path:
         return self.data_dir / "ca"
+
+    @property
+    def images_dir(self) -> Path:
+        """Uploaded retention images (PNG files); their metadata is in the database."""
+        return self.data_dir / "images"

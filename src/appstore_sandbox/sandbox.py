@@ -18,9 +18,14 @@ from appstore_sandbox.notifications.schedule import RetrySchedule
 from appstore_sandbox.notifications.service import NotificationService
 from appstore_sandbox.perftest.service import PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
+from appstore_sandbox.retention.default_messages import DefaultMessageService
+from appstore_sandbox.retention.images import ImageService
+from appstore_sandbox.retention.messages import MessageService
 from appstore_sandbox.retention.realtime_url import RealtimeUrlService
+from appstore_sandbox.retention.review import ReviewService
 from appstore_sandbox.signing import CertificateChain, JwsSigner, load_or_create_chain
 from appstore_sandbox.store import Store, migrate, open_engine
+from appstore_sandbox.store.image_files import ImageFiles
 
 DEFAULT_BUNDLE_ID = "com.example.app"
 _DEFAULT_KEY_META = "default_key_id"
@@ -51,6 +56,10 @@ class Sandbox:
     realtime_urls: RealtimeUrlService
     performance_tests: PerformanceTestService
     notifications: NotificationService
+    review: ReviewService
+    images: ImageService
+    messages: MessageService
+    default_messages: DefaultMessageService
 
     @property
     def root_certificate_file(self) -> Path:
@@ -69,6 +78,7 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     store = Store(engine)
     chain = load_or_create_chain(settings.ca_dir, clock.now())
     signer = JwsSigner(chain)
+    review = ReviewService(store, clock, settings.review)
     sandbox = Sandbox(
         settings=settings,
         clock=clock,
@@ -80,6 +90,10 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         control=ControlService(store, clock),
         realtime_urls=RealtimeUrlService(store, clock, strict=settings.strict),
         performance_tests=PerformanceTestService(store, clock, signer),
+        review=review,
+        images=ImageService(store, ImageFiles(settings.images_dir), clock, review),
+        messages=MessageService(store, clock, review),
+        default_messages=DefaultMessageService(store, clock),
         notifications=NotificationService(
             store, clock, signer, _delivery_worker(settings, store, clock), settings.strict
         ),

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "keys": ("control:keys", "In-App Purchase API keys that sign requests to the sandbox."),
     "purchases": ("control:purchases", "Sandbox purchases a performance test can name."),
     "certs": ("control:certs", "The sandbox's signing certificates."),
+    "review": ("review:review", "Approve or reject uploaded images and messages."),
 }
 
 

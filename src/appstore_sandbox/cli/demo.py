@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,9 @@ from rich.console import Console
 from appstore_sandbox.cli import perf_test
 from appstore_sandbox.cli.client import CliError, SandboxClient
 from appstore_sandbox.cli.control import API
+from appstore_sandbox.cli.options import DEFAULT_BUNDLE_ID
 from appstore_sandbox.cli.processes import child
 from appstore_sandbox.keyfiles import key_file
-from appstore_sandbox.sandbox import DEFAULT_BUNDLE_ID
 
 console = Console(highlight=False, soft_wrap=True)
 NEXT_STEPS = (
@@ -61,9 +62,12 @@ def _run(data_dir: Path, total: int, duration: int) -> bool:
         example = ["example-server", "--port", "0", "--sandbox", base, "--quiet"]
         with child(example, "Example server ready on ") as example_base:
             console.print("   It verifies every signed request with Apple's SignedDataVerifier")
-            return _story(
-                SandboxClient(base), data_dir, f"{example_base}/retention", total, duration
-            )
+            control = SandboxClient(base)
+            passed = _story(control, data_dir, f"{example_base}/retention", total, duration)
+            if passed:
+                _notification(control, data_dir, f"{example_base}/notifications")
+                _next_steps()
+            return passed
 
 
 def _story(control: SandboxClient, data_dir: Path, url: str, total: int, duration: int) -> bool:
@@ -97,8 +101,25 @@ def _story(control: SandboxClient, data_dir: Path, url: str, total: int, duratio
         message = f"production URL refused: {error.raw_api_error} {error.error_message}"
         raise CliError(message) from error
     console.print(f"   production realtimeURL = {production.get_realtime_url().realtimeURL}")
-    _next_steps()
     return True
+
+
+def _notification(control: SandboxClient, data_dir: Path, url: str) -> None:
+    _step(6, "Sending a signed TEST notification to the example endpoint")
+    control.json("PUT", f"{API}/apps/{DEFAULT_BUNDLE_ID}/notification-urls/sandbox", {"url": url})
+    client = _apple_client(control.server, _credentials(control, data_dir), "sandbox")
+    token = client.request_test_notification().testNotificationToken
+    record = control.json("GET", f"{API}/apps/{DEFAULT_BUNDLE_ID}/notifications/{token}")
+    deadline = time.monotonic() + 10
+    while record["status"] == "PENDING" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        record = control.json("GET", f"{API}/apps/{DEFAULT_BUNDLE_ID}/notifications/{token}")
+    for attempt in record["sendAttempts"]:
+        console.print(
+            f"   attempt: {attempt['sendAttemptResult']} (HTTP {attempt['httpStatus']}, "
+            f"{attempt['latencyMs']} ms); the endpoint verified it with Apple's verifier"
+        )
+    console.print(f"   testNotificationToken {token}: {record['status']}")
 
 
 def _credentials(control: SandboxClient, data_dir: Path) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.retention import content_routes
 from appstore_sandbox.retention.models import RealtimeUrlRequest, RealtimeUrlResponse
 
 router = APIRouter(prefix="/inApps/v1/messaging", tags=["Retention Messaging API"])
@@ -37,3 +38,7 @@ def delete_realtime_url(
 ) -> Response:
     sandbox.realtime_urls.delete(call.app, call.environment)
     return Response(status_code=200)
+
+
+# Images, messages and default messages share this router's prefix and tags.
+router.include_router(content_routes.router)

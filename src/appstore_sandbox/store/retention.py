@@ -22,6 +22,7 @@ _messages = retention_schema.retention_messages
 _bullets = retention_schema.retention_bullet_points
 _defaults = retention_schema.retention_default_messages
 
+
 @dataclass(frozen=True)
 class RetentionImage:
     image_identifier: str
@@ -104,7 +105,9 @@ class RetentionContent:
 
     def image(self, image_identifier: str) -> RetentionImage | None:
         row = self._connection.execute(
-            select(_images).where(*self._mine(_images), _images.c.image_identifier == image_identifier)
+            select(_images).where(
+                *self._mine(_images), _images.c.image_identifier == image_identifier
+            )
         ).first()
         return _image(row) if row else None
 
@@ -122,7 +125,9 @@ class RetentionContent:
 
     def delete_image(self, image_identifier: str) -> None:
         self._connection.execute(
-            delete(_images).where(*self._mine(_images), _images.c.image_identifier == image_identifier)
+            delete(_images).where(
+                *self._mine(_images), _images.c.image_identifier == image_identifier
+            )
         )
 
     def image_in_use(self, image_identifier: str) -> bool:
@@ -169,7 +174,9 @@ class RetentionContent:
         if message_identifiers:
             rows = self._connection.execute(
                 select(_bullets)
-                .where(*self._mine(_bullets), _bullets.c.message_identifier.in_(message_identifiers))
+                .where(
+                    *self._mine(_bullets), _bullets.c.message_identifier.in_(message_identifiers)
+                )
                 .order_by(_bullets.c.message_identifier, _bullets.c.position)
             )
             for row in rows:
@@ -202,7 +209,9 @@ class RetentionContent:
         """Deletes the message with its bullet points and the default configurations naming it."""
         for table in (_defaults, _bullets, _messages):
             self._connection.execute(
-                delete(table).where(*self._mine(table), table.c.message_identifier == message_identifier)
+                delete(table).where(
+                    *self._mine(table), table.c.message_identifier == message_identifier
+                )
             )
 
     def set_message_state(self, message_identifier: str, state: str, now_ms: int) -> bool:
@@ -216,7 +225,11 @@ class RetentionContent:
     # default messages
 
     def _default_key(self, product_id: str, locale: str) -> list[Any]:
-        return [*self._mine(_defaults), _defaults.c.product_id == product_id, _defaults.c.locale == locale]
+        return [
+            *self._mine(_defaults),
+            _defaults.c.product_id == product_id,
+            _defaults.c.locale == locale,
+        ]
 
     def default_message(self, product_id: str, locale: str) -> str | None:
         return self._connection.execute(

@@ -10,12 +10,22 @@ from alembic import op
 revision = "0004"
 down_revision = "0003"
 
-_IMAGE_KEY = ["retention_images.app_id", "retention_images.environment", "retention_images.image_identifier"]
-_MESSAGE_KEY = ["retention_messages.app_id", "retention_messages.environment", "retention_messages.message_identifier"]
+_IMAGE_KEY = [
+    "retention_images.app_id",
+    "retention_images.environment",
+    "retention_images.image_identifier",
+]
+_MESSAGE_KEY = [
+    "retention_messages.app_id",
+    "retention_messages.environment",
+    "retention_messages.message_identifier",
+]
 
 
 def _app_id(primary_key: bool = True) -> sa.Column:
-    return sa.Column("app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), primary_key=primary_key)
+    return sa.Column(
+        "app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), primary_key=primary_key
+    )
 
 
 def upgrade() -> None:
@@ -46,9 +56,17 @@ def upgrade() -> None:
         sa.Column("image_alt_text", sa.Text, nullable=True),
         sa.Column("created_ms", sa.BigInteger, nullable=False),
         sa.Column("reviewed_ms", sa.BigInteger, nullable=True),
-        sa.ForeignKeyConstraint(["app_id", "environment", "image_identifier"], _IMAGE_KEY, name="retention_message_image"),
+        sa.ForeignKeyConstraint(
+            ["app_id", "environment", "image_identifier"],
+            _IMAGE_KEY,
+            name="retention_message_image",
+        ),
     )
-    op.create_index("retention_messages_by_image", "retention_messages", ["app_id", "environment", "image_identifier"])
+    op.create_index(
+        "retention_messages_by_image",
+        "retention_messages",
+        ["app_id", "environment", "image_identifier"],
+    )
     op.create_table(
         "retention_bullet_points",
         sa.Column("app_id", sa.Integer, primary_key=True),
@@ -59,11 +77,22 @@ def upgrade() -> None:
         sa.Column("image_identifier", sa.String(36), nullable=False),
         sa.Column("alt_text", sa.Text, nullable=False),
         sa.ForeignKeyConstraint(
-            ["app_id", "environment", "message_identifier"], _MESSAGE_KEY, name="retention_bullet_point_message", ondelete="CASCADE"
+            ["app_id", "environment", "message_identifier"],
+            _MESSAGE_KEY,
+            name="retention_bullet_point_message",
+            ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["app_id", "environment", "image_identifier"], _IMAGE_KEY, name="retention_bullet_point_image"),
+        sa.ForeignKeyConstraint(
+            ["app_id", "environment", "image_identifier"],
+            _IMAGE_KEY,
+            name="retention_bullet_point_image",
+        ),
     )
-    op.create_index("retention_bullet_points_by_image", "retention_bullet_points", ["app_id", "environment", "image_identifier"])
+    op.create_index(
+        "retention_bullet_points_by_image",
+        "retention_bullet_points",
+        ["app_id", "environment", "image_identifier"],
+    )
     op.create_table(
         "retention_default_messages",
         _app_id(),
@@ -73,11 +102,16 @@ def upgrade() -> None:
         sa.Column("message_identifier", sa.String(36), nullable=False),
         sa.Column("updated_ms", sa.BigInteger, nullable=False),
         sa.ForeignKeyConstraint(
-            ["app_id", "environment", "message_identifier"], _MESSAGE_KEY, name="retention_default_message_message", ondelete="CASCADE"
+            ["app_id", "environment", "message_identifier"],
+            _MESSAGE_KEY,
+            name="retention_default_message_message",
+            ondelete="CASCADE",
         ),
     )
     op.create_index(
-        "retention_default_messages_by_message", "retention_default_messages", ["app_id", "environment", "message_identifier"]
+        "retention_default_messages_by_message",
+        "retention_default_messages",
+        ["app_id", "environment", "message_identifier"],
     )
 
 

@@ -1,0 +1,169 @@
+"""Routes for images, messages and default messages; included in ``routes.router``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.errors import InvalidImage
+from appstore_sandbox.retention.models import (
+    DefaultConfigurationRequest,
+    DefaultConfigurationResponse,
+    GetImageListResponse,
+    GetImageListResponseItem,
+    GetMessageListResponse,
+    GetMessageListResponseItem,
+    ImageSize,
+    ReviewState,
+    UploadMessageRequestBody,
+)
+
+router = APIRouter()
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+_PNG_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+ImageId = Annotated[str, Path(alias="imageIdentifier")]
+MessageId = Annotated[str, Path(alias="messageIdentifier")]
+ProductId = Annotated[str, Path(alias="productId")]
+
+
+def _ok() -> Response:
+    return Response(status_code=200)
+
+
+async def _read_image(request: Request) -> bytes:
+    """The raw body, refused past MAX_IMAGE_BYTES without reading the rest."""
+    too_large = InvalidImage(f"Invalid image: the body is over {MAX_IMAGE_BYTES} bytes.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMAGE_BYTES:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_IMAGE_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.put("/image/{imageIdentifier}", summary="Upload Image", openapi_extra=_PNG_BODY)
+async def upload_image(
+    image_identifier: ImageId,
+    request: Request,
+    call: Annotated[AppleRequest, Depends(apple_request("upload_image"))],
+    sandbox: SandboxDep,
+    image_size: Annotated[str | None, Query(alias="imageSize")] = None,
+) -> Response:
+    data = await _read_image(request)
+    await run_in_threadpool(
+        sandbox.images.upload, call.app, call.environment, image_identifier, image_size, data
+    )
+    return _ok()
+
+
+@router.delete("/image/{imageIdentifier}", summary="Delete Image")
+def delete_image(
+    image_identifier: ImageId,
+    call: Annotated[AppleRequest, Depends(apple_request("delete_image"))],
+    sandbox: SandboxDep,
+) -> Response:
+    sandbox.images.delete(call.app, call.environment, image_identifier)
+    return _ok()
+
+
+@router.get("/image/list", summary="Get Image List")
+def get_image_list(
+    call: Annotated[AppleRequest, Depends(apple_request("get_image_list"))], sandbox: SandboxDep
+) -> GetImageListResponse:
+    images = sandbox.images.list(call.app, call.environment)
+    return GetImageListResponse(
+        imageIdentifiers=[
+            GetImageListResponseItem(
+                imageIdentifier=image.image_identifier,
+                imageState=ReviewState(image.state),
+                imageSize=ImageSize(image.image_size),
+            )
+            for image in images
+        ]
+    )
+
+
+@router.put("/message/{messageIdentifier}", summary="Upload Message")
+def upload_message(
+    message_identifier: MessageId,
+    body: UploadMessageRequestBody,
+    call: Annotated[AppleRequest, Depends(apple_request("upload_message"))],
+    sandbox: SandboxDep,
+) -> Response:
+    sandbox.messages.upload(call.app, call.environment, message_identifier, body)
+    return _ok()
+
+
+@router.delete("/message/{messageIdentifier}", summary="Delete Message")
+def delete_message(
+    message_identifier: MessageId,
+    call: Annotated[AppleRequest, Depends(apple_request("delete_message"))],
+    sandbox: SandboxDep,
+) -> Response:
+    sandbox.messages.delete(call.app, call.environment, message_identifier)
+    return _ok()
+
+
+@router.get("/message/list", summary="Get Message List")
+def get_message_list(
+    call: Annotated[AppleRequest, Depends(apple_request("get_message_list"))], sandbox: SandboxDep
+) -> GetMessageListResponse:
+    messages = sandbox.messages.list(call.app, call.environment)
+    return GetMessageListResponse(
+        messageIdentifiers=[
+            GetMessageListResponseItem(
+                messageIdentifier=message.message_identifier,
+                messageState=ReviewState(message.state),
+            )
+            for message in messages
+        ]
+    )
+
+
+@router.put("/default/{productId}/{locale}", summary="Configure Default Message")
+def configure_default_message(
+    product_id: ProductId,
+    locale: str,
+    body: DefaultConfigurationRequest,
+    call: Annotated[AppleRequest, Depends(apple_request("configure_default_message"))],
+    sandbox: SandboxDep,
+) -> Response:
+    sandbox.default_messages.configure(
+        call.app, call.environment, product_id, locale, body.messageIdentifier
+    )
+    return _ok()
+
+
+@router.get("/default/{productId}/{locale}", summary="Get Default Message")
+def get_default_message(
+    product_id: ProductId,
+    locale: str,
+    call: Annotated[AppleRequest, Depends(apple_request("get_default_message"))],
+    sandbox: SandboxDep,
+) -> DefaultConfigurationResponse:
+    identifier = sandbox.default_messages.get(call.app, call.environment, product_id, locale)
+    return DefaultConfigurationResponse(messageIdentifier=identifier)
+
+
+@router.delete("/default/{productId}/{locale}", summary="Delete Default Message")
+def delete_default_message(
+    product_id: ProductId,
+    locale: str,
+    call: Annotated[AppleRequest, Depends(apple_request("delete_default_message"))],
+    sandbox: SandboxDep,
+) -> Response:
+    sandbox.default_messages.delete(call.app, call.environment, product_id, locale)
+    return _ok()

@@ -1,0 +1,167 @@
+"""Get Notification History through Apple's client: filters, pagination and every error."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+from appstoreserverlibrary.api_client import APIError, APIException, AppStoreServerAPIClient
+from appstoreserverlibrary.models.NotificationHistoryRequest import NotificationHistoryRequest
+from appstoreserverlibrary.models.NotificationTypeV2 import NotificationTypeV2
+from appstoreserverlibrary.models.Subtype import Subtype
+
+from tests.contract.test_notifications import set_url, wait_for_attempts
+from tests.receivers import receiver
+from tests.sandbox_process import AppCredentials, SandboxProcess
+
+DAY_MS = 86_400_000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def window(**filters: Any) -> NotificationHistoryRequest:
+    return NotificationHistoryRequest(
+        startDate=now_ms() - DAY_MS, endDate=now_ms() + 60_000, **filters
+    )
+
+
+def _raises(error: APIError) -> Any:
+    return pytest.raises(APIException, check=lambda e: e.api_error == error)
+
+
+def send_tests(
+    sandbox: SandboxProcess, app: AppCredentials, count: int, status: int
+) -> AppStoreServerAPIClient:
+    client = sandbox.apple_client(app)
+    with receiver(status) as inbox:
+        set_url(sandbox, app, inbox.url)
+        tokens = [client.request_test_notification().testNotificationToken for _ in range(count)]
+        for token in tokens:
+            assert token
+            wait_for_attempts(client, token)
+    return client
+
+
+@pytest.fixture(scope="module")
+def busy_app(sandbox: SandboxProcess) -> tuple[AppCredentials, AppStoreServerAPIClient]:
+    """An app with 23 delivered and 2 failed test notifications."""
+    app = sandbox.new_app()
+    send_tests(sandbox, app, 23, 200)
+    return app, send_tests(sandbox, app, 2, 500)
+
+
+def test_pages_of_twenty(busy_app: tuple[AppCredentials, AppStoreServerAPIClient]) -> None:
+    _, client = busy_app
+    request = window()
+    first = client.get_notification_history(None, request)
+    assert first.notificationHistory is not None and len(first.notificationHistory) == 20
+    assert first.hasMore is True and first.paginationToken
+    second = client.get_notification_history(first.paginationToken, request)
+    assert second.notificationHistory is not None and len(second.notificationHistory) == 5
+    assert second.hasMore is False
+    payloads = {item.signedPayload for item in first.notificationHistory}
+    payloads |= {item.signedPayload for item in second.notificationHistory}
+    assert len(payloads) == 25, "no notification twice, none missing"
+
+
+def test_only_failures(busy_app: tuple[AppCredentials, AppStoreServerAPIClient]) -> None:
+    _, client = busy_app
+    page = client.get_notification_history(None, window(onlyFailures=True))
+    assert page.notificationHistory is not None and len(page.notificationHistory) == 2
+    for item in page.notificationHistory:
+        assert item.sendAttempts and item.sendAttempts[0].sendAttemptResult
+        assert item.sendAttempts[0].rawSendAttemptResult == "UNSUCCESSFUL_HTTP_RESPONSE_CODE"
+
+
+def test_type_filter(busy_app: tuple[AppCredentials, AppStoreServerAPIClient]) -> None:
+    _, client = busy_app
+    tests = client.get_notification_history(None, window(notificationType=NotificationTypeV2.TEST))
+    assert tests.notificationHistory is not None and len(tests.notificationHistory) == 20
+    renewals = client.get_notification_history(
+        None, window(notificationType=NotificationTypeV2.DID_RENEW)
+    )
+    assert renewals.notificationHistory == [] and renewals.hasMore is False
+
+
+def test_a_customer_with_no_notifications(sandbox: SandboxProcess) -> None:
+    client = sandbox.apple_client()
+    history = client.get_notification_history(
+        None, window(transactionId=sandbox.banner["original_transaction_id"])
+    )
+    assert history.notificationHistory == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"startDate": None}, APIError.INVALID_START_DATE),
+        ({"endDate": None}, APIError.INVALID_END_DATE),
+        ({"endDate": "soon"}, APIError.INVALID_END_DATE),
+        ({"startDate": "END"}, APIError.START_DATE_AFTER_END_DATE),
+        ({"startDate": "31 days ago"}, APIError.START_DATE_TOO_FAR_IN_PAST),
+        ({"notificationType": "NOT_A_TYPE"}, APIError.INVALID_NOTIFICATION_TYPE),
+        (
+            {"notificationType": "TEST", "notificationSubtype": "UPGRADE"},
+            APIError.INVALID_NOTIFICATION_TYPE,
+        ),
+        ({"notificationSubtype": "UPGRADE"}, APIError.INVALID_NOTIFICATION_TYPE),
+        (
+            {"notificationType": "TEST", "transactionId": "2000000000000001"},
+            APIError.MULTIPLE_FILTERS_SUPPLIED,
+        ),
+        ({"transactionId": "abc"}, APIError.INVALID_TRANSACTION_ID),
+        ({"transactionId": "2000000999999999"}, APIError.TRANSACTION_ID_NOT_FOUND),
+    ],
+)
+def test_request_errors(sandbox: SandboxProcess, changes: dict[str, Any], error: APIError) -> None:
+    # Raw JSON, because Apple's client refuses most of these bodies before sending them.
+    now = now_ms()
+    body: dict[str, Any] = {"startDate": now - DAY_MS, "endDate": now}
+    for name, value in changes.items():
+        body[name] = {"END": now, "31 days ago": now - 31 * DAY_MS}.get(value, value)
+    body = {name: value for name, value in body.items() if value is not None}
+    response = _post_history(sandbox, body)
+    assert response.headers["content-type"] == "application/json"
+    assert (response.status_code, response.json()["errorCode"]) == (error.value // 10000, error)
+
+
+def test_valid_subtype_pair_is_accepted(sandbox: SandboxProcess) -> None:
+    client = sandbox.apple_client()
+    page = client.get_notification_history(
+        None,
+        window(
+            notificationType=NotificationTypeV2.SUBSCRIBED, notificationSubtype=Subtype.INITIAL_BUY
+        ),
+    )
+    assert page.notificationHistory == []
+
+
+def test_production_keeps_180_days(sandbox: SandboxProcess) -> None:
+    body = {"startDate": now_ms() - 100 * DAY_MS, "endDate": now_ms()}
+    assert _post_history(sandbox, body, "production").status_code == 200
+    assert _post_history(sandbox, body, "sandbox").json()["errorCode"] == 4000012
+
+
+def test_pagination_token_errors(busy_app: tuple[AppCredentials, AppStoreServerAPIClient]) -> None:
+    _, client = busy_app
+    request = window()
+    first = client.get_notification_history(None, request)
+    with _raises(APIError.INVALID_PAGINATION_TOKEN):
+        client.get_notification_history("garbage", request)
+    with _raises(APIError.INVALID_PAGINATION_TOKEN):
+        client.get_notification_history(first.paginationToken, window(onlyFailures=True))
+
+
+def _post_history(
+    sandbox: SandboxProcess, body: dict[str, Any], environment: str = "sandbox"
+) -> httpx.Response:
+    token = sandbox.apple_client()._generate_token()
+    return httpx.post(
+        sandbox.url(f"/{environment}/inApps/v1/notifications/history"),
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+    )
