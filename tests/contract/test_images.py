@@ -25,6 +25,7 @@ from tests.contract.retention_client import (
 from tests.sandbox_process import SandboxProcess
 
 MAX_IMAGES = 2000
+X = "\u00d7"  # the multiplication sign the messages use, as in 1920x1080
 
 
 def test_upload_list_delete(sandbox: SandboxProcess) -> None:
@@ -64,13 +65,13 @@ def test_uploaded_file_is_kept_under_the_data_dir(sandbox: SandboxProcess) -> No
 @pytest.mark.parametrize(
     ("data", "image_size", "message"),
     [
-        (pngs.image(1920, 1080), None, "image is 1920×1080; FULL_SIZE images must be 3840 wide"),
-        (pngs.image(3840, 159), None, "3840×159"),
-        (pngs.image(3840, 2161), None, "3840×2161"),
-        (pngs.image(3839, 160), None, "3839×160"),
-        (pngs.bullet_point(), ImageSize.FULL_SIZE, "1024×1024; FULL_SIZE"),
-        (pngs.full_size(), ImageSize.BULLET_POINT, "BULLET_POINT images must be 1024×1024"),
-        (pngs.image(1024, 1023), ImageSize.BULLET_POINT, "1024×1023"),
+        (pngs.image(1920, 1080), None, f"image is 1920{X}1080; FULL_SIZE images must be 3840 wide"),
+        (pngs.image(3840, 159), None, f"3840{X}159"),
+        (pngs.image(3840, 2161), None, f"3840{X}2161"),
+        (pngs.image(3839, 160), None, f"3839{X}160"),
+        (pngs.bullet_point(), ImageSize.FULL_SIZE, f"1024{X}1024; FULL_SIZE"),
+        (pngs.full_size(), ImageSize.BULLET_POINT, f"BULLET_POINT images must be 1024{X}1024"),
+        (pngs.image(1024, 1023), ImageSize.BULLET_POINT, f"1024{X}1023"),
         (pngs.image(3840, 160, "RGBA"), None, "alpha channel (mode RGBA)"),
         (pngs.image(1024, 1024, "LA"), ImageSize.BULLET_POINT, "alpha channel (mode LA)"),
         (pngs.with_transparent_color(), None, "tRNS"),
@@ -209,17 +210,19 @@ def test_environments_and_apps_are_separate(sandbox: SandboxProcess) -> None:
 
 
 def test_the_2001st_image_is_4030014(sandbox: SandboxProcess) -> None:
-    # 2000 concurrent uploads of the smallest valid PNG (317 bytes): about 10 s on two cores.
+    # 2010 concurrent uploads of the smallest valid PNG (317 bytes), about 10 s on two cores:
+    # exactly 2000 get in, however the requests interleave.
     app = sandbox.new_app()
     started = time.monotonic()
     statuses = put_many(
         sandbox,
         app,
-        [f"/image/{uuid.uuid4()}" for _ in range(MAX_IMAGES)],
+        [f"/image/{uuid.uuid4()}" for _ in range(MAX_IMAGES + 10)],
         content=pngs.smallest_full_size(),
         headers={"Content-Type": "image/png"},
     )
-    assert statuses == [200] * MAX_IMAGES, f"{time.monotonic() - started:.1f} s"
+    elapsed = f"{time.monotonic() - started:.1f} s"
+    assert (statuses.count(200), statuses.count(403)) == (MAX_IMAGES, 10), elapsed
 
     client = sandbox.apple_client(app)
     assert len(client.get_image_list().imageIdentifiers) == MAX_IMAGES

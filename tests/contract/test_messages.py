@@ -69,7 +69,9 @@ def test_upload_list_delete(client: AppStoreServerAPIClient) -> None:
     rich = uuid.uuid4()
     client.upload_message(rich, _rich_body(client, bullets=5))
 
-    listed = {m.messageIdentifier: m.messageState for m in client.get_message_list().messageIdentifiers}
+    listed = {
+        m.messageIdentifier: m.messageState for m in client.get_message_list().messageIdentifiers
+    }
     assert listed == {text_only: MessageState.APPROVED, rich: MessageState.APPROVED}
 
     client.delete_message(rich)
@@ -259,13 +261,14 @@ def test_environments_and_apps_are_separate(sandbox: SandboxProcess, app: AppCre
 
 
 def test_the_2001st_message_is_4030016(sandbox: SandboxProcess, app: AppCredentials) -> None:
+    # 2010 concurrent uploads: exactly 2000 get in, however the requests interleave.
     statuses = put_many(
         sandbox,
         app,
-        [f"/message/{uuid.uuid4()}" for _ in range(MAX_MESSAGES)],
+        [f"/message/{uuid.uuid4()}" for _ in range(MAX_MESSAGES + 10)],
         json={"header": "Before you go", "body": "Stay a while."},
     )
-    assert statuses == [200] * MAX_MESSAGES
+    assert (statuses.count(200), statuses.count(403)) == (MAX_MESSAGES, 10)
 
     client = sandbox.apple_client(app)
     assert len(client.get_message_list().messageIdentifiers) == MAX_MESSAGES

@@ -124,7 +124,7 @@ def banner(sandbox: Sandbox, base: str) -> str:
         f"  Data dir               {settings.data_dir.resolve()}",
         f"  Database               {database}",
         f"  Rate limits            {'on (Apple)' if settings.rate_limits_enabled else 'off'}"
-        f"   Strict {'on' if settings.strict else 'off'}",
+        f"   Strict {'on' if settings.strict else 'off'}   Review {settings.review}",
         "",
         f"Ready on {base}. Press Ctrl-C to stop.",
     ]
