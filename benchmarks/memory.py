@@ -37,7 +37,7 @@ def main() -> None:
     baseline = peaks[f"{SMALL:,}"]
     rows = []
     for size in sizes:
-        delta = peaks[f"{size:,}"] - baseline
+        delta = round(peaks[f"{size:,}"] - baseline, 1) + 0.0  # no "-0.0"
         verdict = "" if size == SMALL or abs(delta) < TARGET_MB else f" (>= {TARGET_MB})"
         rows.append([f"{size:,}", f"{peaks[f'{size:,}']:.1f}", f"{delta:+.1f}{verdict}"])
     print_table(["requests", "peak RSS MB", "Δ vs 10k"], rows)

@@ -236,6 +236,7 @@ def test_json_prints_apples_result_and_the_extras_only(sandbox: SandboxProcess) 
         "note",
         "done",
         "elapsedMs",
+        "catalogProblems",
     }
     uuid.UUID(report["requestId"])
     apple = report["result"]

@@ -15,10 +15,12 @@ from starlette.exceptions import HTTPException
 
 from appstore_sandbox import __version__
 from appstore_sandbox.apple_request import environment_prefix
+from appstore_sandbox.control import catalog as control_catalog
 from appstore_sandbox.control import notifications as control_notifications
 from appstore_sandbox.control import performance_tests as control_performance_tests
 from appstore_sandbox.control import review as control_review
 from appstore_sandbox.control import routes as control_routes
+from appstore_sandbox.control import simulation as control_simulation
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
     AppleError,
@@ -70,6 +72,8 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.include_router(control_performance_tests.router)
     app.include_router(control_review.router)
     app.include_router(control_notifications.router)
+    app.include_router(control_catalog.router)
+    app.include_router(control_simulation.router)
     app.include_router(control_routes.router)
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

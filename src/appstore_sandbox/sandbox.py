@@ -11,6 +11,7 @@ from pathlib import Path
 from appstore_sandbox.auth import TokenVerifier
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.config import Settings
+from appstore_sandbox.control.catalog_service import CatalogService
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.keyfiles import key_file, write_private_key
 from appstore_sandbox.notifications.delivery import DeliveryWorker
@@ -18,6 +19,7 @@ from appstore_sandbox.notifications.schedule import RetrySchedule
 from appstore_sandbox.notifications.service import NotificationService
 from appstore_sandbox.perftest.service import PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
+from appstore_sandbox.retention.cancel_simulation import CancelSimulator
 from appstore_sandbox.retention.default_messages import DefaultMessageService
 from appstore_sandbox.retention.images import ImageService
 from appstore_sandbox.retention.messages import MessageService
@@ -60,6 +62,8 @@ class Sandbox:
     images: ImageService
     messages: MessageService
     default_messages: DefaultMessageService
+    catalog: CatalogService
+    cancel_simulator: CancelSimulator
 
     @property
     def root_certificate_file(self) -> Path:
@@ -94,6 +98,8 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         images=ImageService(store, ImageFiles(settings.images_dir), clock, review),
         messages=MessageService(store, clock, review),
         default_messages=DefaultMessageService(store, clock),
+        catalog=CatalogService(store, clock),
+        cancel_simulator=CancelSimulator(store, clock, signer),
         notifications=NotificationService(
             store, clock, signer, _delivery_worker(settings, store, clock), settings.strict
         ),

@@ -23,6 +23,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "purchases": ("control:purchases", "Sandbox purchases a performance test can name."),
     "certs": ("control:certs", "The sandbox's signing certificates."),
     "review": ("review:review", "Approve or reject uploaded images and messages."),
+    "products": ("catalog:products", "Products: auto-renewable subscriptions in groups."),
+    "offers": ("catalog:offers", "Promotional offers of subscriptions."),
+    "simulate-cancel": (
+        "simulate:simulate_cancel",
+        "Tap Cancel Subscription: see the message the customer would get.",
+    ),
+    "notify": ("notify:notify", "Send test notifications and see every delivery attempt."),
+    "clock": ("clock:clock", "The sandbox clock: move time forward to make retries due."),
 }
 
 

@@ -11,6 +11,7 @@ import click
 
 from appstore_sandbox.cli.client import CliError, SandboxClient
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
+from appstore_sandbox.environments import Environment
 from appstore_sandbox.keyfiles import key_file, write_private_key
 
 API = "/_sandbox/v1"
@@ -64,6 +65,58 @@ def apps_set_performance_test(
     """Record that the app passed (or not) a performance test, which gates the production URL."""
     app = client.json("PUT", _app_path(bundle_id, "/performance-test-passed"), {"passed": passed})
     out.emit(app, _app_lines(app))
+
+
+@apps.command("set-response-checks")
+@bundle_id_option
+@click.option(
+    "--mode",
+    type=click.Choice(["warn", "strict"]),
+    required=True,
+    help="warn: catalog problems are only reported; strict: they fail the request.",
+)
+@control_command
+def apps_set_response_checks(client: SandboxClient, out: Output, bundle_id: str, mode: str) -> None:
+    """Whether realtime responses that don't fit the catalog fail performance-test requests."""
+    body = client.json("PUT", _app_path(bundle_id, "/response-checks"), {"mode": mode})
+    out.emit(body, [f"{body['bundleId']}  response checks {body['mode']}"])
+
+
+ENVIRONMENTS = [environment.value for environment in Environment]
+
+
+def _notification_url_lines(bundle_id: str, urls: dict[str, str]) -> list[str]:
+    return [f"{bundle_id}  notification URLs (V2)"] + [
+        f"  {environment:<10}  {urls.get(environment, 'not set')}" for environment in ENVIRONMENTS
+    ]
+
+
+@apps.command("set-notification-url")
+@bundle_id_option
+@click.option(
+    "--environment",
+    type=click.Choice(ENVIRONMENTS),
+    default="sandbox",
+    show_default=True,
+    help="Which of the app's two URLs to set.",
+)
+@click.option("--url", default=None, help="Where this environment's notifications go.")
+@click.option("--remove", is_flag=True, help="Remove the URL instead of setting one.")
+@control_command
+def apps_set_notification_url(
+    client: SandboxClient,
+    out: Output,
+    bundle_id: str,
+    environment: str,
+    url: str | None,
+    remove: bool,
+) -> None:
+    """Set (or --remove) the App Store Server Notifications V2 URL of one environment."""
+    if (url is not None) == remove:
+        raise click.UsageError("give exactly one of --url and --remove")
+    path = _app_path(bundle_id, f"/notification-urls/{environment}")
+    urls = client.json("PUT", path, {"url": url})
+    out.emit(urls, _notification_url_lines(bundle_id, urls))
 
 
 @click.group()

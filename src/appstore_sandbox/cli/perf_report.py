@@ -18,7 +18,16 @@ BAR_WIDTH = 40
 EXAMPLES_SHOWN = 3
 JUNIT_SUITE = "appstore-sandbox performance test"
 JUNIT_CLASS = "appstore-sandbox.perf-test"
-JSON_KEYS = ("requestId", "result", "examples", "histogram", "note", "done", "elapsedMs")
+JSON_KEYS = (
+    "requestId",
+    "result",
+    "examples",
+    "histogram",
+    "note",
+    "done",
+    "elapsedMs",
+    "catalogProblems",
+)
 
 REASON_HINTS = {
     "TIMED_OUT": "Answer within {threshold} ms; the budget includes your signature verification "
@@ -26,7 +35,8 @@ REASON_HINTS = {
     "UNSUCCESSFUL_HTTP_RESPONSE_CODE": "Only HTTP 200 counts; your server's log has the error "
     "behind this status.",
     "INVALID_RESPONSE": "The body must be a RealtimeResponseBody with exactly one of message, "
-    "alternateProduct, promotionalOffer, advancedCommerceInfo.",
+    "alternateProduct, promotionalOffer, advancedCommerceInfo (with strict response checks, "
+    "one that fits the app's catalog too).",
     "NO_RESPONSE": "Nothing is listening at the URL: is your server running on that host and port?",
     "PREMATURE_CLOSE": "Your server closed the connection before finishing the response "
     "(a crash, a killed worker, a wrong Content-Length?).",
@@ -58,6 +68,7 @@ def text_lines(report: dict[str, Any]) -> list[str]:
         "",
         *histogram_lines(report["histogram"], threshold),
         *_blank_before(failure_lines(report)),
+        *_blank_before(catalog_lines(report)),
         "",
         _next_step(result["result"] == PASS),
     ]
@@ -150,6 +161,29 @@ def failure_lines(report: dict[str, Any]) -> list[str]:
         lines += [f"  [red]{reason}[/]  {count}", f"    [dim]{escape(hint)}[/]"]
         for example in report["examples"].get(reason, [])[:EXAMPLES_SHOWN]:
             lines += _example_lines(example)
+    return lines
+
+
+def catalog_lines(report: dict[str, Any]) -> list[str]:
+    """Replies that don't fit the app's catalog (missing or unapproved message, bad offer...)."""
+    catalog = report.get("catalogProblems") or {}
+    if not catalog.get("count"):
+        return []
+    strict = catalog.get("mode") == "strict"
+    effect = "counted as INVALID_RESPONSE" if strict else "not counted as failures"
+    lines = [
+        f"[bold]Catalog problems[/]  {catalog['count']} ({catalog.get('mode')} mode: {effect})"
+    ]
+    for example in catalog.get("examples", [])[:EXAMPLES_SHOWN]:
+        lines += [
+            f"    · request #{example['sequence']} · {escape(example['problem'])}",
+            f"      [dim]requestIdentifier {example['requestIdentifier']}[/]",
+        ]
+    if not strict:
+        lines.append(
+            "    [dim]Apple shows the default message instead of such a reply; make them fail "
+            "the test with: appstore-sandbox apps set-response-checks --mode strict[/]"
+        )
     return lines
 
 

@@ -34,13 +34,16 @@ class Attempt:
     """One send attempt, judged: ``result`` is SUCCESS or the reason it failed.
 
     ``latency_us`` runs from writing the request to reading the whole body (or to the moment the
-    attempt was given up); ``None`` when no request could be written at all.
+    attempt was given up); ``None`` when no request could be written at all. ``catalog_problem``
+    says why a realtime response does not fit the app's catalog (a missing or unapproved
+    message, a product of another group, a bad offer signature), whatever ``result`` is.
     """
 
     result: SendAttemptResult
     latency_us: int | None
     http_status: int | None = None
     explanation: str = ""
+    catalog_problem: str | None = None
 
     @property
     def succeeded(self) -> bool:

@@ -49,8 +49,16 @@ class Sender:
         except Exception as error:  # every transport failure becomes a sendAttemptResult
             result, explanation = classify_error(error)
             return Attempt(result, _elapsed_us(started), explanation=explanation)
+        # Judging (catalog rules, offer signatures) is our work, not the server's: not timed.
+        latency_us = _elapsed_us(started)
         attempt = judge(reply)
-        return Attempt(attempt.result, _elapsed_us(started), reply.status, attempt.explanation)
+        return Attempt(
+            attempt.result,
+            latency_us,
+            reply.status,
+            attempt.explanation,
+            attempt.catalog_problem,
+        )
 
     async def _exchange(self, url: str, body: bytes) -> HttpReply:
         async with self._session.post(url, data=body, max_redirects=MAX_REDIRECTS) as response:

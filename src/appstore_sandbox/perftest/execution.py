@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import uvloop
 
 from appstore_sandbox.outbound.results import Attempt
-from appstore_sandbox.outbound.sender import Sender
+from appstore_sandbox.outbound.sender import Judge, Sender
 from appstore_sandbox.perftest.config import PerformanceTestConfig
 from appstore_sandbox.perftest.engine import LoadPlan, Requests, run_load
 from appstore_sandbox.perftest.response_check import judge_realtime_reply
@@ -33,6 +33,7 @@ class Execution:
     run: PerformanceTestRun
     config: PerformanceTestConfig
     requests: Requests
+    judge: Judge = judge_realtime_reply
     stats: RunStats = field(default_factory=RunStats)
     interruption: str | None = None
     _buffer: list[RequestRecord] = field(default_factory=list)
@@ -99,7 +100,7 @@ class Execution:
         )
         sender = Sender(config.maxConcurrentRequests, USER_AGENT)
         try:
-            await run_load(plan, self.requests, sender, judge_realtime_reply, self._record)
+            await run_load(plan, self.requests, sender, self.judge, self._record)
         finally:
             await sender.close()
 
@@ -112,7 +113,12 @@ class Execution:
             result=attempt.result.value,
             http_status=attempt.http_status,
             latency_us=attempt.latency_us,
-            explanation=attempt.explanation,
+            explanation=attempt.explanation or _catalog_note(attempt),
         )
         with self._buffer_lock:
             self._buffer.append(record)
+
+
+def _catalog_note(attempt: Attempt) -> str:
+    """A catalog problem on a request that still counted (warn mode) is kept with the request."""
+    return f"catalog problem: {attempt.catalog_problem}" if attempt.catalog_problem else ""

@@ -1,7 +1,8 @@
 """Is a reply a valid ``RealtimeResponseBody``? (spec: realtime-endpoint.md, "Response")
 
-Structure and types only; whether the named message exists and is approved is the catalog's
-business, not this module's.
+Structure and types only; whether the named message exists and is approved, the product and
+offer are the app's, and the offer signature verifies is judged against the app's catalog by
+``retention/response_rules.py`` (see ``perftest/catalog_judge.py``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,18 @@ _UTF8 = codecs.lookup("utf-8").name
 
 def judge_realtime_reply(reply: HttpReply) -> Attempt:
     """SUCCESS only for HTTP 200 with a well-formed RealtimeResponseBody."""
+    return judge_realtime_document(reply)[0]
+
+
+def judge_realtime_document(reply: HttpReply) -> tuple[Attempt, dict[str, Any] | None]:
+    """The judgement, and the decoded body when it is a well-formed RealtimeResponseBody."""
     if reply.status != 200:
         return Attempt(
             SendAttemptResult.UNSUCCESSFUL_HTTP_RESPONSE_CODE,
             None,
             reply.status,
             f"HTTP {reply.status}, expected 200{_body_hint(reply.body)}",
-        )
+        ), None
     charset = _charset(reply.content_type)
     if charset is not None and charset != _UTF8:
         return Attempt(
@@ -35,21 +41,31 @@ def judge_realtime_reply(reply: HttpReply) -> Attempt:
             None,
             reply.status,
             f"Content-Type declares charset {charset}; send UTF-8 JSON",
-        )
-    problem = realtime_body_problem(reply.body)
+        ), None
+    document, problem = decode_realtime_body(reply.body)
     if problem:
-        return Attempt(SendAttemptResult.INVALID_RESPONSE, None, reply.status, problem)
-    return Attempt(SendAttemptResult.SUCCESS, None, reply.status)
+        return Attempt(SendAttemptResult.INVALID_RESPONSE, None, reply.status, problem), None
+    return Attempt(SendAttemptResult.SUCCESS, None, reply.status), document
 
 
 def realtime_body_problem(body: bytes) -> str | None:
     """Why ``body`` is not a RealtimeResponseBody, or ``None`` if it is one."""
+    return decode_realtime_body(body)[1]
+
+
+def decode_realtime_body(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """``(document, None)`` for a RealtimeResponseBody, else ``(None, why it is not one)``."""
     try:
         document = json.loads(body)
     except UnicodeDecodeError:
-        return "body is not UTF-8 text"
+        return None, "body is not UTF-8 text"
     except ValueError:
-        return f"body is not JSON: {_snippet(body)}"
+        return None, f"body is not JSON: {_snippet(body)}"
+    problem = _document_problem(document)
+    return (None, problem) if problem else (document, None)
+
+
+def _document_problem(document: Any) -> str | None:
     if not isinstance(document, dict):
         return f"body must be a JSON object, got {_json_type(document)}"
     present = [name for name in RESPONSE_FIELDS if name in document]

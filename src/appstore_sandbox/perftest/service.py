@@ -29,11 +29,15 @@ from appstore_sandbox.errors import (
     PerformanceTestRunNotFound,
     TransactionIdNotOriginal,
 )
+from appstore_sandbox.perftest.catalog_judge import CatalogJudge
+from appstore_sandbox.perftest.catalog_tally import CatalogTally
 from appstore_sandbox.perftest.config import PerformanceTestConfig
 from appstore_sandbox.perftest.execution import Execution
 from appstore_sandbox.perftest.payloads import RealtimeRequests, Subscriber
 from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.perftest.view import FAIL, PASS, PENDING, RunView, passed
+from appstore_sandbox.retention.app_state import load_app_state
+from appstore_sandbox.retention.response_rules import ResponseRules
 from appstore_sandbox.signing import JwsSigner
 from appstore_sandbox.store import App, PerformanceTestRun, Purchase, RunAlreadyPending, Store
 
@@ -102,6 +106,10 @@ class PerformanceTestService:
             progress=None,
             note=None,
         )
+        subscriber = Subscriber(
+            purchase.original_transaction_id, app.app_apple_id, purchase.product_id
+        )
+        execution = self._execution(app, run, config, subscriber)
         try:
             self._runs.add_run(run)
         except RunAlreadyPending as error:
@@ -109,17 +117,26 @@ class PerformanceTestService:
             raise ExistingPerformanceTestRun(
                 f"A performance test is already running for {app.bundle_id}: {running}."
             ) from error
-        subscriber = Subscriber(
-            purchase.original_transaction_id, app.app_apple_id, purchase.product_id
-        )
-        requests = RealtimeRequests(
-            self._signer, self._clock, subscriber, Environment.SANDBOX.payload_value
-        )
-        execution = Execution(run, config, requests)
         with self._lock:
             self._executions[run.request_id] = execution
         execution.start(self._complete)
         return self._view(run, app, execution.stats)
+
+    def _execution(
+        self,
+        app: App,
+        run: PerformanceTestRun,
+        config: PerformanceTestConfig,
+        subscriber: Subscriber,
+    ) -> Execution:
+        """Loads the app's catalog once: the engine judges every reply against this snapshot."""
+        state = load_app_state(self._store, app, Environment.SANDBOX)
+        requests = RealtimeRequests(
+            self._signer, self._clock, subscriber, Environment.SANDBOX.payload_value
+        )
+        judge = CatalogJudge(ResponseRules(state), subscriber, state.strict)
+        stats = RunStats(catalog=CatalogTally(state.mode))
+        return Execution(run, config, requests, judge, stats)
 
     def result(self, app: App, request_id: str) -> RunView:
         try:

@@ -15,6 +15,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from appstore_sandbox.outbound.results import Attempt, SendAttemptResult
+from appstore_sandbox.perftest.catalog_tally import CatalogTally
 
 EXAMPLES_PER_REASON = 3
 _LOWEST_US, _HIGHEST_US, _DIGITS = 1, 3_600_000_000, 3
@@ -52,6 +53,7 @@ class RunStats:
     successes: int = 0
     results: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[FailureExample]] = field(default_factory=dict)
+    catalog: CatalogTally = field(default_factory=CatalogTally)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, sequence: int, request_identifier: str, attempt: Attempt) -> None:
@@ -68,6 +70,8 @@ class RunStats:
                 examples = self.examples.setdefault(attempt.result.value, [])
                 if len(examples) < EXAMPLES_PER_REASON:
                     examples.append(_example(sequence, request_identifier, attempt))
+            if attempt.catalog_problem:
+                self.catalog.record(sequence, request_identifier, attempt.catalog_problem)
 
     def response_times(self) -> dict[str, int]:
         """Apple's PerformanceTestResponseTimes, integer milliseconds."""
@@ -78,6 +82,10 @@ class RunStats:
             for name, percentile in PERCENTILES.items():
                 times[name] = _ms(self.histogram.get_value_at_percentile(percentile))
             return times
+
+    def catalog_problems(self) -> dict[str, Any]:
+        with self._lock:
+            return self.catalog.to_json()
 
     def failures(self) -> dict[str, int]:
         with self._lock:
@@ -118,6 +126,7 @@ class RunStats:
             reason: [FailureExample(**_example_fields(item)) for item in items]
             for reason, items in data.get("examples", {}).items()
         }
+        stats.catalog = CatalogTally.from_json(data.get("catalog"))
         return stats
 
     def progress_json(self) -> dict[str, Any]:
@@ -132,6 +141,7 @@ class RunStats:
                     for reason, items in self.examples.items()
                 },
                 "histogram": histogram,
+                "catalog": self.catalog.to_json(),
             }
 
 

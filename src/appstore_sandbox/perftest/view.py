@@ -63,6 +63,7 @@ class RunView:
                 for reason, examples in sorted(self.stats.examples.items())
             },
             "histogram": self.stats.histogram_buckets(self._histogram_edges()),
+            "catalogProblems": self.stats.catalog_problems(),
         }
 
     def _histogram_edges(self) -> tuple[int, ...]:

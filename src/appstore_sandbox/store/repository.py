@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.errors import Conflict
 from appstore_sandbox.store import schema
+from appstore_sandbox.store.catalog import CatalogStore
 from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import ApiKey, App, Product, Purchase
@@ -25,6 +26,7 @@ class Store:
         self.performance_tests = PerformanceTestStore(engine)
         self.notifications = NotificationStore(engine)
         self.retention = RetentionStore(engine)
+        self.catalog = CatalogStore(engine)
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:

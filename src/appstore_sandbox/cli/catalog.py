@@ -1,0 +1,99 @@
+"""``products`` and ``offers``: an app's catalog, as App Store Connect keeps it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import click
+
+from appstore_sandbox.cli.client import SandboxClient
+from appstore_sandbox.cli.control import _app_path
+from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
+
+PRODUCT_TYPES = ("AUTO_RENEWABLE", "NON_RENEWING_SUBSCRIPTION", "CONSUMABLE", "NON_CONSUMABLE")
+
+
+@click.group()
+def products() -> None:
+    """Products of an app: auto-renewable subscriptions in subscription groups."""
+
+
+def _product_line(product: dict[str, Any]) -> str:
+    group = product["subscriptionGroup"]
+    return f"{product['productId']}  {product['type']}" + (f"  group {group}" if group else "")
+
+
+@products.command("create")
+@bundle_id_option
+@click.option("--product-id", required=True, help="The product identifier.")
+@click.option("--group", default=None, help="Subscription group (auto-renewable subscriptions).")
+@click.option(
+    "--type",
+    "product_type",
+    type=click.Choice(PRODUCT_TYPES),
+    default="AUTO_RENEWABLE",
+    show_default=True,
+    help="Product type.",
+)
+@control_command
+def products_create(
+    client: SandboxClient,
+    out: Output,
+    bundle_id: str,
+    product_id: str,
+    group: str | None,
+    product_type: str,
+) -> None:
+    """Add a product; an auto-renewable subscription needs --group."""
+    if product_type == "AUTO_RENEWABLE" and group is None:
+        raise click.UsageError("an auto-renewable subscription needs --group")
+    body = {"productId": product_id, "subscriptionGroup": group, "type": product_type}
+    product = client.json("POST", _app_path(bundle_id, "/products"), body)
+    out.emit(product, [_product_line(product)])
+
+
+@products.command("list")
+@bundle_id_option
+@control_command
+def products_list(client: SandboxClient, out: Output, bundle_id: str) -> None:
+    """List an app's products with their type and subscription group."""
+    body = client.json("GET", _app_path(bundle_id, "/products"))
+    out.emit(body, [_product_line(p) for p in body["products"]] or ["no products"])
+
+
+@click.group()
+def offers() -> None:
+    """Promotional offers of an app's auto-renewable subscriptions."""
+
+
+def _offer_line(offer: dict[str, Any]) -> str:
+    return f"{offer['offerId']}  of {offer['productId']}"
+
+
+def _offers_path(bundle_id: str, product_id: str) -> str:
+    return _app_path(bundle_id, f"/products/{quote(product_id, safe='')}/offers")
+
+
+@offers.command("create")
+@bundle_id_option
+@click.option("--product-id", required=True, help="The auto-renewable subscription.")
+@click.option("--offer-id", required=True, help="The promotional offer identifier.")
+@control_command
+def offers_create(
+    client: SandboxClient, out: Output, bundle_id: str, product_id: str, offer_id: str
+) -> None:
+    """Add a promotional offer to a subscription."""
+    offer = client.json("POST", _offers_path(bundle_id, product_id), {"offerId": offer_id})
+    out.emit(offer, [_offer_line(offer)])
+
+
+@offers.command("list")
+@bundle_id_option
+@click.option("--product-id", default=None, help="Only this product's offers.")
+@control_command
+def offers_list(client: SandboxClient, out: Output, bundle_id: str, product_id: str | None) -> None:
+    """List promotional offers."""
+    path = _offers_path(bundle_id, product_id) if product_id else _app_path(bundle_id, "/offers")
+    body = client.json("GET", path)
+    out.emit(body, [_offer_line(offer) for offer in body["offers"]] or ["no offers"])

@@ -1,0 +1,115 @@
+"""``appstore-sandbox simulate-cancel``: what the customer sees after tapping Cancel Subscription.
+
+Exit status 0 whatever the outcome (it is a simulation), 2 on usage or connection errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from appstore_sandbox.cli.client import SandboxClient
+from appstore_sandbox.cli.control import _app_path
+from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
+
+HEADLINES = {
+    "realtime": "your realtime endpoint's message",
+    "default": "the default message for {productId} in {userLocale}",
+    "standard": "Apple's standard cancellation sheet (no retention message)",
+}
+
+
+@click.command("simulate-cancel")
+@bundle_id_option
+@click.option(
+    "--environment",
+    type=click.Choice(["sandbox", "production"]),
+    default="sandbox",
+    show_default=True,
+    help="Whose realtime URL, messages and defaults.",
+)
+@click.option("--product-id", default=None, help="Product (default: the purchase's).")
+@click.option("--locale", default=None, help="userLocale (default: en-US).")
+@click.option("--transaction-id", default=None, help="Purchase (default: the app's first).")
+@control_command
+def simulate_cancel(
+    client: SandboxClient,
+    out: Output,
+    bundle_id: str,
+    environment: str,
+    product_id: str | None,
+    locale: str | None,
+    transaction_id: str | None,
+) -> None:
+    """Send the realtime request Apple sends when a customer taps Cancel Subscription, and show
+    the message they would see: the realtime one, the default one, or none."""
+    body = {
+        "environment": environment,
+        "productId": product_id,
+        "locale": locale,
+        "transactionId": transaction_id,
+    }
+    result = client.json("POST", _app_path(bundle_id, "/simulate-cancel"), body)
+    out.emit(result, outcome_lines(result))
+
+
+def outcome_lines(result: dict[str, Any]) -> list[str]:
+    lines = [f"Customer sees: {HEADLINES[result['outcome']].format(**result['request'])}"]
+    if result["outcome"] != "realtime":
+        lines.append(f"  because {result['reason']}")
+    if result["message"] is not None:
+        lines += ["", *message_lines(result["message"])]
+    return [*lines, "", *_request_lines(result)]
+
+
+def message_lines(message: dict[str, Any]) -> list[str]:
+    """The sheet, top to bottom, with the identifiers needed to find each part."""
+    header = f"  header   {message['header']}"
+    image = message["image"]
+    image_line = f"  image    {image['imageIdentifier']}  alt {image['altText']!r}" if image else ""
+    top = (
+        [header, image_line] if message["headerPosition"] == "ABOVE_IMAGE" else [image_line, header]
+    )
+    lines = [line for line in top if line]
+    lines.append(f"  body     {message['body']}")
+    for bullet in message["bulletPoints"]:
+        lines.append(
+            f"  •        {bullet['text']}  (image {bullet['imageIdentifier']}, "
+            f"alt {bullet['altText']!r})"
+        )
+    lines += _offer_lines(message)
+    lines.append(
+        f"  [{message['type']} {message['messageIdentifier']}, header {message['headerPosition']}]"
+    )
+    return lines
+
+
+def _offer_lines(message: dict[str, Any]) -> list[str]:
+    if product := message.get("alternateProduct"):
+        plan = f" billed {product['billingPlanType']}" if product.get("billingPlanType") else ""
+        return [f"  switch   to {product['productId']}{plan}"]
+    if offer := message.get("promotionalOffer"):
+        return [
+            f"  offer    {offer['offerIdentifier']} on {offer['productId']} "
+            f"(signature {offer['signature']})"
+        ]
+    return []
+
+
+def _request_lines(result: dict[str, Any]) -> list[str]:
+    request = result["request"]
+    lines = [
+        f"request  {request['environment']} · originalTransactionId "
+        f"{request['originalTransactionId']} · {request['productId']} · {request['userLocale']}",
+    ]
+    attempt = result["attempt"]
+    if attempt is None:
+        return [*lines, "         not sent: no realtime URL"]
+    status = f"HTTP {attempt['httpStatus']}" if attempt["httpStatus"] else "no HTTP status"
+    latency = "" if attempt["latencyMs"] is None else f" in {attempt['latencyMs']} ms"
+    # Its explanation is already in the reason at the top.
+    lines.append(
+        f"         POST {attempt['url']} → {status}{latency} · {attempt['sendAttemptResult']}"
+    )
+    return lines

@@ -1,0 +1,92 @@
+"""The app's catalog as App Store Connect keeps it: subscription products in groups, their
+promotional offers, and how strictly realtime responses are checked against them."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, cast
+
+from appstore_sandbox.clock import Clock
+from appstore_sandbox.control.service import AUTO_RENEWABLE
+from appstore_sandbox.errors import BadInput, NotFound
+from appstore_sandbox.store import App, Product, Store
+from appstore_sandbox.store.catalog import PromotionalOffer
+
+ResponseCheckMode = Literal["warn", "strict"]
+RESPONSE_CHECK_MODES: tuple[ResponseCheckMode, ...] = ("warn", "strict")
+DEFAULT_RESPONSE_CHECK_MODE: ResponseCheckMode = "warn"
+RESPONSE_CHECKS_SETTING = "response_checks"
+# App Store Connect's product types; only auto-renewable subscriptions belong to a group.
+PRODUCT_TYPES = (AUTO_RENEWABLE, "NON_RENEWING_SUBSCRIPTION", "CONSUMABLE", "NON_CONSUMABLE")
+# App Store Connect allows letters, digits, '.' and '_' in product ids; '-' is accepted here
+# too because existing sandbox data may use it. Offer ids: letters, digits, '.', '_' and '-'.
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9._\-]{1,255}$")
+
+
+def response_check_mode(store: Store, app: App) -> ResponseCheckMode:
+    """The app's setting; ``warn`` unless set otherwise."""
+    stored = store.catalog.setting(app.id, RESPONSE_CHECKS_SETTING)
+    if stored in RESPONSE_CHECK_MODES:
+        return cast(ResponseCheckMode, stored)
+    return DEFAULT_RESPONSE_CHECK_MODE
+
+
+class CatalogService:
+    """One method per control-surface operation on an app's catalog; no HTTP here."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def create_product(
+        self, app: App, product_id: str, group: str | None, product_type: str | None = None
+    ) -> Product:
+        kind = product_type or AUTO_RENEWABLE
+        if kind not in PRODUCT_TYPES:
+            raise BadInput(f"type must be one of {', '.join(PRODUCT_TYPES)}.")
+        _check_identifier("productId", product_id)
+        if kind == AUTO_RENEWABLE:
+            if group is None or not group.strip() or len(group) > 255:
+                raise BadInput("An auto-renewable subscription needs a subscription group name.")
+        elif group:
+            raise BadInput("Only auto-renewable subscriptions belong to a subscription group.")
+        return self._store.add_product(Product(app.id, product_id, kind, group or ""))
+
+    def products(self, app: App) -> list[Product]:
+        return self._store.products(app.id)
+
+    def create_offer(self, app: App, product_id: str, offer_id: str) -> PromotionalOffer:
+        product = self._product(app, product_id)
+        if product.type != AUTO_RENEWABLE:
+            raise BadInput(
+                f"{product_id} is not an auto-renewable subscription; promotional offers are "
+                "for auto-renewable subscriptions."
+            )
+        _check_identifier("offerId", offer_id)
+        offer = PromotionalOffer(product_id, offer_id, self._clock.now_ms())
+        return self._store.catalog.add_offer(app.id, offer)
+
+    def offers(self, app: App, product_id: str | None = None) -> list[PromotionalOffer]:
+        if product_id is not None:
+            self._product(app, product_id)
+        return self._store.catalog.offers(app.id, product_id)
+
+    def response_check_mode(self, app: App) -> ResponseCheckMode:
+        return response_check_mode(self._store, app)
+
+    def set_response_check_mode(self, app: App, mode: str) -> ResponseCheckMode:
+        if mode not in RESPONSE_CHECK_MODES:
+            raise BadInput(f"mode must be one of {', '.join(RESPONSE_CHECK_MODES)}.")
+        self._store.catalog.set_setting(app.id, RESPONSE_CHECKS_SETTING, mode)
+        return cast(ResponseCheckMode, mode)
+
+    def _product(self, app: App, product_id: str) -> Product:
+        product = self._store.product(app.id, product_id)
+        if product is None:
+            raise NotFound(f"{app.bundle_id} has no product {product_id}.")
+        return product
+
+
+def _check_identifier(name: str, value: str) -> None:
+    if not _IDENTIFIER.match(value):
+        raise BadInput(f"{name} must be 1-255 letters, digits, '.', '_' or '-'; got {value!r}.")

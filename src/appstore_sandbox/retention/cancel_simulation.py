@@ -1,0 +1,180 @@
+"""A customer taps Cancel Subscription: what does the Confirm Cancellation sheet show?
+
+One realtime request, signed and sent exactly as in a performance test (same payload builder,
+sender and judge), with Apple's 700 ms deadline. Its answer is used only if it arrives in time,
+is well formed and fits the app's catalog, whatever the app's warn/strict setting: this is what
+the customer would see. Otherwise the default message for the product and locale is shown, and
+without one, Apple's standard sheet (no retention message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from appstore_sandbox.clock import Clock
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.errors import BadInput
+from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult
+from appstore_sandbox.outbound.sender import Judge, Sender
+from appstore_sandbox.perftest.catalog_judge import CatalogJudge
+from appstore_sandbox.perftest.payloads import RealtimeRequests, Subscriber
+from appstore_sandbox.retention.app_state import load_app_state
+from appstore_sandbox.retention.cancel_sheet import default_message, realtime_message
+from appstore_sandbox.retention.locales import is_app_store_locale, locale_hint
+from appstore_sandbox.retention.response_rules import ResponseRules
+from appstore_sandbox.signing import JwsSigner
+from appstore_sandbox.store import App, Purchase, Store
+
+DEADLINE_S = 0.7
+DEFAULT_LOCALE = "en-US"
+USER_AGENT = "appstore-sandbox (Retention Messaging realtime request)"
+
+
+@dataclass(frozen=True)
+class RealtimeAnswer:
+    """What came back from the developer's endpoint, judged; ``attempt`` is None if not asked."""
+
+    attempt: Attempt | None
+    document: dict[str, Any] | None
+    url: str | None
+
+
+class CancelSimulator:
+    def __init__(self, store: Store, clock: Clock, signer: JwsSigner) -> None:
+        self._store = store
+        self._clock = clock
+        self._signer = signer
+
+    def simulate(
+        self,
+        app: App,
+        environment: Environment,
+        product_id: str | None = None,
+        locale: str | None = None,
+        transaction_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The outcome as JSON: ``outcome``, ``reason``, ``message``, ``attempt``, ``request``."""
+        purchase = self._purchase(app, transaction_id)
+        subscriber = Subscriber(
+            purchase.original_transaction_id,
+            app.app_apple_id,
+            self._product_id(app, product_id or purchase.product_id),
+            _checked_locale(locale or DEFAULT_LOCALE),
+        )
+        rules = ResponseRules(load_app_state(self._store, app, environment))
+        requests = RealtimeRequests(
+            self._signer, self._clock, subscriber, environment.payload_value
+        )
+        _, body = requests.next()
+        answer = self._ask(app, environment, body, CatalogJudge(rules, subscriber, strict=True))
+        return {**self._outcome(app, rules, subscriber, answer), **_sent(answer, body)}
+
+    def _ask(
+        self, app: App, environment: Environment, body: bytes, judge: CatalogJudge
+    ) -> RealtimeAnswer:
+        url = self._store.realtime_url(app.id, environment.value)
+        if url is None:
+            return RealtimeAnswer(None, None, None)
+        documents: list[dict[str, Any] | None] = []
+
+        def keep_document(reply: HttpReply) -> Attempt:
+            attempt, document = judge.judge(reply)
+            documents.append(document)
+            return attempt
+
+        attempt = asyncio.run(_post_once(url, body, keep_document))
+        return RealtimeAnswer(attempt, documents[0] if documents else None, url)
+
+    def _outcome(
+        self, app: App, rules: ResponseRules, subscriber: Subscriber, answer: RealtimeAnswer
+    ) -> dict[str, Any]:
+        attempt = answer.attempt
+        if attempt is not None and attempt.succeeded and answer.document is not None:
+            message = realtime_message(answer.document, rules.state)
+            return {
+                "outcome": "realtime",
+                "reason": "the realtime response arrived in time and fits the app",
+                "message": message,
+            }
+        reason = _fallback_reason(answer, rules.state.environment)
+        with self._store.retention.reading(app.id, rules.state.environment.value) as content:
+            identifier = content.default_message(subscriber.product_id, subscriber.user_locale)
+        message, problem = default_message(identifier, rules, subscriber)
+        if message is not None:
+            return {"outcome": "default", "reason": reason, "message": message}
+        return {"outcome": "standard", "reason": f"{reason}; {problem}", "message": None}
+
+    def _purchase(self, app: App, transaction_id: str | None) -> Purchase:
+        purchases = self._store.purchases(app.id)
+        if transaction_id is None:
+            if not purchases:
+                raise BadInput(
+                    f"{app.bundle_id} has no sandbox purchase; create one with: "
+                    f"appstore-sandbox purchases create --bundle-id {app.bundle_id}"
+                )
+            return purchases[0]
+        for purchase in purchases:
+            if transaction_id in (purchase.original_transaction_id, purchase.transaction_id):
+                return purchase
+        raise BadInput(f"{transaction_id} is not a purchase of {app.bundle_id}.")
+
+    def _product_id(self, app: App, product_id: str) -> str:
+        if self._store.product(app.id, product_id) is None:
+            raise BadInput(
+                f"{app.bundle_id} has no product {product_id} "
+                "(see: appstore-sandbox products list)."
+            )
+        return product_id
+
+
+async def _post_once(url: str, body: bytes, judge: Judge) -> Attempt:
+    sender = Sender(1, USER_AGENT)
+    try:
+        return await sender.post(url, body, DEADLINE_S, judge)
+    finally:
+        await sender.close()
+
+
+def _checked_locale(locale: str) -> str:
+    if not is_app_store_locale(locale):
+        raise BadInput(f"Invalid locale {locale!r}{locale_hint(locale)}")
+    return locale
+
+
+def _fallback_reason(answer: RealtimeAnswer, environment: Environment) -> str:
+    """Why the realtime answer was not shown."""
+    attempt = answer.attempt
+    if attempt is None:
+        return f"no {environment.value} realtime URL is configured"
+    if attempt.catalog_problem:
+        return f"not approved / catalog problem: {attempt.catalog_problem}"
+    if attempt.result is SendAttemptResult.TIMED_OUT:
+        return f"late: TIMED_OUT ({attempt.explanation})"
+    if attempt.result is SendAttemptResult.INVALID_RESPONSE:
+        return f"invalid: {attempt.explanation}"
+    return f"failed with sendAttemptResult {attempt.result.value}: {attempt.explanation}"
+
+
+def _sent(answer: RealtimeAnswer, body: bytes) -> dict[str, Any]:
+    """The request (decoded payload) and, if it was sent, the attempt."""
+    signed_payload = json.loads(body)["signedPayload"]
+    request = jwt.decode(signed_payload, options={"verify_signature": False})
+    attempt = answer.attempt
+    if attempt is None:
+        return {"attempt": None, "request": request}
+    latency = None if attempt.latency_us is None else round(attempt.latency_us / 1000, 1)
+    return {
+        "attempt": {
+            "url": answer.url,
+            "sendAttemptResult": attempt.result.value,
+            "httpStatus": attempt.http_status,
+            "latencyMs": latency,
+            "explanation": attempt.explanation,
+        },
+        "request": request,
+    }

@@ -1,0 +1,62 @@
+"""Persistence of promotional offers and of per-app settings (no rules here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from appstore_sandbox.errors import Conflict
+from appstore_sandbox.store import catalog_schema
+
+_offers = catalog_schema.promotional_offers
+_settings = catalog_schema.app_settings
+
+
+@dataclass(frozen=True)
+class PromotionalOffer:
+    product_id: str
+    offer_id: str
+    created_ms: int
+
+
+class CatalogStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add_offer(self, app_id: int, offer: PromotionalOffer) -> PromotionalOffer:
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(_offers).values(app_id=app_id, **offer.__dict__))
+        except IntegrityError as error:
+            raise Conflict(
+                f"Offer {offer.offer_id} of {offer.product_id} already exists."
+            ) from error
+        return offer
+
+    def offers(self, app_id: int, product_id: str | None = None) -> list[PromotionalOffer]:
+        conditions = [_offers.c.app_id == app_id]
+        if product_id is not None:
+            conditions.append(_offers.c.product_id == product_id)
+        statement = (
+            select(_offers.c.product_id, _offers.c.offer_id, _offers.c.created_ms)
+            .where(*conditions)
+            .order_by(_offers.c.product_id, _offers.c.created_ms, _offers.c.offer_id)
+        )
+        with self.engine.connect() as connection:
+            return [PromotionalOffer(**row._mapping) for row in connection.execute(statement)]
+
+    def setting(self, app_id: int, name: str) -> str | None:
+        statement = select(_settings.c.value).where(
+            _settings.c.app_id == app_id, _settings.c.name == name
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(statement).scalar()
+
+    def set_setting(self, app_id: int, name: str, value: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(_settings).where(_settings.c.app_id == app_id, _settings.c.name == name)
+            )
+            connection.execute(insert(_settings).values(app_id=app_id, name=name, value=value))
