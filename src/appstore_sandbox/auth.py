@@ -39,13 +39,13 @@ class TokenVerifier:
     def verify(self, authorization: str | None) -> Caller:
         token = _bearer_token(authorization)
         header = _unverified_header(token)
-        key = self._store.key_by_id(str(header.get("kid", "")))
-        if key is None:
+        found = self._store.key_and_app(str(header.get("kid", "")))
+        if found is None:
             raise Unauthorized("unknown kid")
-        claims = _decode(token, key)
+        key, app = found
+        claims = _verified_claims(token, key.public_key_pem, key.issuer_id)
         _check_lifetime(claims)
-        app = self._store.app_by_id(key.app_id)
-        if app is None or claims.get("bid") != app.bundle_id:
+        if claims.get("bid") != app.bundle_id:
             raise Unauthorized("bid is not the bundle id of the key's app")
         return Caller(app=app, key=key)
 
@@ -59,6 +59,10 @@ def _bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
+# Clients reuse one token for many calls (Apple allows up to an hour), so what depends only on
+# the token, the key and the issuer is worked out once; expiry is checked on every call. Failures
+# raise, and lru_cache keeps no result for them.
+@lru_cache(maxsize=1024)
 def _unverified_header(token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
@@ -69,18 +73,21 @@ def _unverified_header(token: str) -> dict[str, Any]:
     return header
 
 
-def _decode(token: str, key: ApiKey) -> dict[str, Any]:
+@lru_cache(maxsize=1024)
+def _verified_claims(token: str, public_key_pem: str, issuer_id: str) -> dict[str, Any]:
     try:
         return jwt.decode(
             token,
-            _public_key(key.public_key_pem),
+            _public_key(public_key_pem),
             algorithms=["ES256"],
             audience=AUDIENCE,
-            issuer=key.issuer_id,
-            options={"require": ["exp", "aud", "iss", "bid"], "strict_aud": True},
+            issuer=issuer_id,
+            options={
+                "require": ["exp", "aud", "iss", "bid"],
+                "strict_aud": True,
+                "verify_exp": False,  # _check_lifetime, on every call
+            },
         )
-    except jwt.ExpiredSignatureError as error:
-        raise Unauthorized("token expired") from error
     except jwt.InvalidAudienceError as error:
         raise Unauthorized(f"aud must be {AUDIENCE}") from error
     except jwt.InvalidIssuerError as error:
@@ -93,7 +100,12 @@ def _decode(token: str, key: ApiKey) -> dict[str, Any]:
 
 def _check_lifetime(claims: dict[str, Any]) -> None:
     expires = claims["exp"]
-    if expires - time.time() > MAX_LIFETIME_S:
+    if not isinstance(expires, int | float):
+        raise Unauthorized("invalid token: exp must be a number")
+    now = time.time()
+    if expires <= now:
+        raise Unauthorized("token expired")
+    if expires - now > MAX_LIFETIME_S:
         raise Unauthorized("exp is more than 60 minutes ahead")
     issued = claims.get("iat")
     if isinstance(issued, int | float) and expires - issued > MAX_LIFETIME_S:

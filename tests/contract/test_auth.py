@@ -270,6 +270,17 @@ def test_reused_token_is_accepted(sandbox: SandboxProcess, app: AppCredentials) 
     _assert_reads_configured_url(second)
 
 
+def test_reused_token_is_refused_once_it_expires(
+    sandbox: SandboxProcess, app: AppCredentials
+) -> None:
+    # The sandbox remembers tokens it has checked; expiry must still be judged on every call.
+    expires = int(time.time()) + 2
+    token = _token(app, _claims(app, exp=expires))
+    _assert_reads_configured_url(_get(sandbox, f"Bearer {token}"))
+    time.sleep(max(0.0, expires - time.time()) + 0.1)
+    _assert_unauthorized(_get(sandbox, f"Bearer {token}"), "expired")
+
+
 # Isolation between apps.
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import signal
 import typing
@@ -82,6 +83,9 @@ def serve(log_level: str, **values: Any) -> None:
         # with the default handler the process would die by the signal (status -15, no cleanup).
         signal.signal(signal.SIGTERM, _exit_cleanly)
         signal.signal(signal.SIGINT, _exit_cleanly)
+        # Everything built so far lives as long as the server: keeping it out of the cyclic
+        # garbage collector's passes saves several percent of CPU per request.
+        gc.freeze()
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         sandbox.close()

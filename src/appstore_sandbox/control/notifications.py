@@ -54,7 +54,8 @@ def send_test(bundle_id: str, body: TestRequest, sandbox: SandboxDep) -> dict[st
     """Request a Test Notification, as Apple's endpoint does, and return its full record."""
     app = sandbox.control.app(bundle_id)
     notification = sandbox.notifications.request_test(app, body.environment)
-    return notification_view(sandbox.notifications.find(app, notification.notification_uuid))
+    # Its record as created: delivery has only just begun (`notify test` follows the attempts).
+    return notification_view(SentNotification(notification, attempts=[]))
 
 
 @router.get("/apps/{bundle_id}/notifications")

@@ -33,7 +33,7 @@ class AdminTokenRequired(SandboxError):
     )
 
 
-def require_admin_token(request: Request, sandbox: SandboxDep) -> None:
+async def require_admin_token(request: Request, sandbox: SandboxDep) -> None:
     expected = sandbox.settings.admin_token
     if not expected:
         return

@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 import uvloop
@@ -24,7 +25,7 @@ from appstore_sandbox.notifications.schedule import RetrySchedule
 from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult
 from appstore_sandbox.outbound.sender import Sender
 from appstore_sandbox.store import Notification, NotificationStore, SendAttempt
-from appstore_sandbox.store.notifications import DELIVERED, FAILED, PENDING
+from appstore_sandbox.store.notifications import DELIVERED, FAILED, PENDING, DeliveryOutcome
 
 logger = logging.getLogger("appstore_sandbox.notifications")
 POLL_S = 0.25
@@ -59,10 +60,13 @@ class DeliveryWorker:
         self._clock = clock
         self._schedule = schedule
         self._timeout_s = timeout_s
-        self._owner = owner
+        self.owner = owner
+        # A claim must outlive the attempt it covers, or another process could make it too.
+        self.lease_ms = max(CLAIM_LEASE_MS, int(timeout_s * 1000) * 2)
         self._before_poll = before_poll
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
+        self._handed_over: deque[Notification] = deque()  # appended by request threads
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -74,9 +78,23 @@ class DeliveryWorker:
         self._thread.start()
         self._ready.wait(10)
 
+    @property
+    def running(self) -> bool:
+        return self._loop is not None and not self._stopping
+
     def wake(self) -> None:
         if self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+            with contextlib.suppress(RuntimeError):  # the loop has just closed
+                self._loop.call_soon_threadsafe(self._wake.set)
+
+    def hand_over(self, notification: Notification) -> None:
+        """Deliver a notification this process claimed when it stored it; no claim query needed.
+
+        Should the worker be stopping, the claim's lease lapses and a poll, here or in another
+        process, picks the notification up.
+        """
+        self._handed_over.append(notification)
+        self.wake()
 
     def stop(self, timeout_s: float = 10) -> None:
         self._stopping = True
@@ -89,36 +107,63 @@ class DeliveryWorker:
             runner.run(self._run())
 
     async def _run(self) -> None:
-        self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         self._ready.set()
         sender = Sender(BATCH, USER_AGENT)
+        outcomes: asyncio.Queue[DeliveryOutcome] = asyncio.Queue()
+        recorder = asyncio.create_task(self._record(outcomes))
         deliveries: set[asyncio.Task[None]] = set()
+
+        def deliver(notifications: list[Notification]) -> None:
+            for notification in notifications:
+                task = asyncio.create_task(self._deliver(sender, notification, outcomes))
+                deliveries.add(task)
+                task.add_done_callback(deliveries.discard)
+
+        next_poll = 0.0
         try:
             while not self._stopping:
                 self._wake.clear()
-                for notification in await asyncio.to_thread(self._claim):
-                    task = asyncio.create_task(self._deliver(sender, notification))
-                    deliveries.add(task)
-                    task.add_done_callback(deliveries.discard)
+                handed_over = self._take_handed_over()
+                deliver(handed_over)
+                # Woken only for notifications handed over, it polls at its usual pace.
+                if self._loop.time() >= next_poll or not handed_over:
+                    deliver(await asyncio.to_thread(self._claim))
+                    next_poll = self._loop.time() + POLL_S
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), POLL_S)
         finally:
+            # The server stops taking requests before the worker stops: nothing more arrives.
+            deliver(self._take_handed_over())
             await asyncio.gather(*deliveries, return_exceptions=True)
+            await outcomes.join()
+            recorder.cancel()
             await sender.close()
+
+    def _take_handed_over(self) -> list[Notification]:
+        taken = []
+        while self._handed_over:
+            taken.append(self._handed_over.popleft())
+        return taken
 
     def _claim(self) -> list[Notification]:
         try:
             self._before_poll()
             wall_ms = int(time.time() * 1000)
             return self._store.claim_due(
-                self._owner, self._clock.now_ms(), wall_ms, CLAIM_LEASE_MS, BATCH
+                self.owner, self._clock.now_ms(), wall_ms, self.lease_ms, BATCH
             )
         except Exception:  # a database hiccup must not kill delivery for good
             logger.exception("could not claim due notifications")
             return []
 
-    async def _deliver(self, sender: Sender, notification: Notification) -> None:
+    async def _deliver(
+        self,
+        sender: Sender,
+        notification: Notification,
+        outcomes: asyncio.Queue[DeliveryOutcome],
+    ) -> None:
         body = json.dumps({"signedPayload": notification.signed_payload}).encode()
         attempt_ms = self._clock.now_ms()
         attempt = await sender.post(
@@ -141,4 +186,34 @@ class DeliveryWorker:
             latency_us=attempt.latency_us,
             explanation=attempt.explanation,
         )
-        await asyncio.to_thread(self._store.record_attempt, record, self._owner, status, next_ms)
+        outcomes.put_nowait(DeliveryOutcome(record, status, next_ms))
+
+    async def _record(self, outcomes: asyncio.Queue[DeliveryOutcome]) -> None:
+        """Write finished attempts in batches: one transaction for all that finished meanwhile."""
+        while True:
+            batch = [await outcomes.get()]
+            while not outcomes.empty():
+                batch.append(outcomes.get_nowait())
+            try:
+                await self._write(batch)
+            finally:
+                for _ in batch:
+                    outcomes.task_done()
+
+    async def _write(self, batch: list[DeliveryOutcome]) -> None:
+        # Until it is written, an attempt's claim keeps other processes off the notification;
+        # if this process dies first, the lease lapses and the attempt is made again.
+        while True:
+            try:
+                lost = await asyncio.to_thread(self._store.record_outcomes, batch, self.owner)
+            except Exception:
+                logger.exception("could not record %d send attempts; retrying", len(batch))
+                await asyncio.sleep(POLL_S)
+                continue
+            for notification_id in lost:
+                logger.warning(
+                    "notification %d was claimed by another process before its attempt "
+                    "was recorded; that process sends it again",
+                    notification_id,
+                )
+            return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,8 @@ class NotificationService:
             )
         now = self._clock.now_ms()
         payload = payloads.test_notification(app, environment, now)
+        # This process sends the first attempt itself, so the row is stored already claimed.
+        claimed_by = self.worker.owner if self.worker.running else None
         notification = self._notifications.add(
             NewNotification(
                 notification_uuid=payload["notificationUUID"],
@@ -88,9 +91,12 @@ class NotificationService:
                 url=url,
                 signed_payload=self._signer.sign(payload),
                 created_ms=now,
-            )
+            ),
+            claimed_by,
+            int(time.time() * 1000) + self.worker.lease_ms,
         )
-        self.worker.wake()
+        if claimed_by:
+            self.worker.hand_over(notification)
         return notification
 
     def test_status(self, app: App, environment: Environment, token: str) -> SentNotification:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.errors import Conflict
 from appstore_sandbox.store import catalog_schema
+from appstore_sandbox.store.database import transaction
 
 _offers = catalog_schema.promotional_offers
 _settings = catalog_schema.app_settings
@@ -27,7 +28,7 @@ class CatalogStore:
 
     def add_offer(self, app_id: int, offer: PromotionalOffer) -> PromotionalOffer:
         try:
-            with self.engine.begin() as connection:
+            with transaction(self.engine) as connection:
                 connection.execute(insert(_offers).values(app_id=app_id, **offer.__dict__))
         except IntegrityError as error:
             raise Conflict(
@@ -55,7 +56,7 @@ class CatalogStore:
             return connection.execute(statement).scalar()
 
     def set_setting(self, app_id: int, name: str, value: str) -> None:
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             connection.execute(
                 delete(_settings).where(_settings.c.app_id == app_id, _settings.c.name == name)
             )

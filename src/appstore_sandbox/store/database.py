@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process sharing a PostgreSQL database.
 _MIGRATION_LOCK_ID = 0x5A4E_D80C
+# Connections kept open per process. Request handlers run on up to 40 threads (AnyIO's default),
+# plus the delivery worker and the performance-test thread; a smaller pool makes handlers queue
+# for a connection and closes the overflow after every burst (SQLite then re-runs its PRAGMAs).
+_SQLITE_POOL_SIZE = 48
+# PostgreSQL connections cost a server process each; several sandboxes may share one server.
+_POSTGRESQL_POOL_SIZE, _POSTGRESQL_MAX_OVERFLOW = 10, 30
 
 
 def open_engine(url: str) -> Engine:
@@ -22,13 +32,23 @@ def open_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        pool_size=_POSTGRESQL_POOL_SIZE,
+        max_overflow=_POSTGRESQL_MAX_OVERFLOW,
+    )
 
 
 def _sqlite_engine(url: Any) -> Engine:
     if url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=_SQLITE_POOL_SIZE,
+        max_overflow=_SQLITE_POOL_SIZE,
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,7 +58,29 @@ def _sqlite_engine(url: Any) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    _sqlite_writers[engine] = threading.RLock()
     return engine
+
+
+_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that writes: committed at the end, rolled back by an exception.
+
+    SQLite lets one connection write at a time and makes the others sleep and retry (1, 2, 5,
+    10 ms and longer), which under a burst of requests costs more than the writes themselves.
+    Writers within one process therefore queue on a lock and start the moment the previous one
+    commits; other processes sharing the file still meet SQLite's own locking.
+    """
+    writers = _sqlite_writers.get(engine)
+    if writers is None:
+        with engine.begin() as connection:
+            yield connection
+        return
+    with writers, engine.begin() as connection:
+        yield connection
 
 
 def migrate(engine: Engine) -> None:

@@ -9,15 +9,65 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, insert, or_, select, update
 
 from appstore_sandbox.store import schema
+from appstore_sandbox.store.database import transaction
 from appstore_sandbox.store.records import Notification, SendAttempt
 
 PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
 _urls = schema.notification_urls
 _notifications = schema.notifications
 _attempts = schema.notification_attempts
+
+# Statements on the delivery path are built once (building costs SQLAlchemy more than running).
+_URL = select(_urls.c.url).where(
+    _urls.c.app_id == bindparam("app_id"), _urls.c.environment == bindparam("environment")
+)
+_ADD = insert(_notifications)
+_free = or_(
+    _notifications.c.claimed_until_ms.is_(None),
+    _notifications.c.claimed_until_ms < bindparam("wall_ms"),
+)
+_due = and_(
+    _notifications.c.status == PENDING,
+    _notifications.c.next_attempt_ms <= bindparam("due_ms"),
+    _free,
+)
+# On PostgreSQL the candidates are locked with SKIP LOCKED, so a process never waits for rows
+# another process is claiming; SQLite has no row locks (the statement takes the database's write
+# lock). Either way the outer condition is checked again on the row itself, so a row claimed
+# meanwhile by another process is not claimed twice.
+_CLAIM = (
+    update(_notifications)
+    .where(
+        _notifications.c.id.in_(
+            select(_notifications.c.id)
+            .where(_due)
+            .order_by(_notifications.c.next_attempt_ms)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)
+        ),
+        _due,
+    )
+    .values(claimed_by=bindparam("owner"), claimed_until_ms=bindparam("until_ms"))
+    .returning(*_notifications.c)
+)
+_RELEASE = (
+    update(_notifications)
+    .where(
+        _notifications.c.id == bindparam("notification_id"),
+        _notifications.c.claimed_by == bindparam("owner"),
+    )
+    .values(
+        attempts=bindparam("number"),
+        status=bindparam("status"),
+        next_attempt_ms=bindparam("next_ms"),
+        claimed_by=None,
+        claimed_until_ms=None,
+    )
+)
+_RECORD = insert(_attempts)
 
 
 @dataclass(frozen=True)
@@ -32,6 +82,15 @@ class NewNotification:
     url: str
     signed_payload: str
     created_ms: int
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """One finished attempt, and what becomes of its notification."""
+
+    attempt: SendAttempt
+    status: str
+    next_attempt_ms: int | None
 
 
 @dataclass(frozen=True)
@@ -56,7 +115,7 @@ class NotificationStore:
 
     def set_url(self, app_id: int, environment: str, url: str | None, now_ms: int) -> None:
         key = and_(_urls.c.app_id == app_id, _urls.c.environment == environment)
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             connection.execute(delete(_urls).where(key))
             if url is not None:
                 connection.execute(
@@ -66,9 +125,8 @@ class NotificationStore:
                 )
 
     def url(self, app_id: int, environment: str) -> str | None:
-        key = and_(_urls.c.app_id == app_id, _urls.c.environment == environment)
         with self.engine.connect() as connection:
-            return connection.execute(select(_urls.c.url).where(key)).scalar()
+            return connection.execute(_URL, {"app_id": app_id, "environment": environment}).scalar()
 
     def urls(self, app_id: int) -> dict[str, str]:
         with self.engine.connect() as connection:
@@ -77,16 +135,21 @@ class NotificationStore:
 
     # notifications
 
-    def add(self, new: NewNotification) -> Notification:
-        with self.engine.begin() as connection:
-            connection.execute(
-                insert(_notifications).values(
-                    **new.__dict__, status=PENDING, attempts=0, next_attempt_ms=new.created_ms
-                )
-            )
-        found = self.by_uuid(new.notification_uuid)
-        assert found is not None
-        return found
+    def add(
+        self, new: NewNotification, claimed_by: str | None, claimed_until_ms: int
+    ) -> Notification:
+        """Store a notification due now; with ``claimed_by``, already claimed by that process."""
+        values = {
+            **new.__dict__,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_ms": new.created_ms,
+            "claimed_by": claimed_by,
+            "claimed_until_ms": claimed_until_ms if claimed_by else None,
+        }
+        with transaction(self.engine) as connection:
+            (notification_id,) = connection.execute(_ADD, values).inserted_primary_key
+        return Notification(id=notification_id, **values)
 
     def by_uuid(self, notification_uuid: str) -> Notification | None:
         return self._one(_notifications.c.notification_uuid == notification_uuid)
@@ -139,54 +202,47 @@ class NotificationStore:
     def claim_due(
         self, owner: str, due_ms: int, wall_ms: int, lease_ms: int, limit: int
     ) -> list[Notification]:
-        """Claim up to ``limit`` notifications due at ``due_ms`` (sandbox time)."""
-        table = _notifications
-        free = or_(table.c.claimed_until_ms.is_(None), table.c.claimed_until_ms < wall_ms)
-        due = and_(table.c.status == PENDING, table.c.next_attempt_ms <= due_ms, free)
-        with self.engine.connect() as connection:
-            ids = list(
-                connection.execute(
-                    select(table.c.id).where(due).order_by(table.c.next_attempt_ms).limit(limit)
-                ).scalars()
-            )
-        claimed = [i for i in ids if self._claim(i, owner, due, wall_ms + lease_ms)]
-        if not claimed:
-            return []
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(table).where(table.c.id.in_(claimed)))
-            return [Notification(**row._mapping) for row in rows]
+        """Claim up to ``limit`` notifications due at ``due_ms`` (sandbox time) in one statement."""
+        parameters = {
+            "owner": owner,
+            "due_ms": due_ms,
+            "wall_ms": wall_ms,
+            "until_ms": wall_ms + lease_ms,
+            "limit": limit,
+        }
+        with transaction(self.engine) as connection:
+            rows = connection.execute(_CLAIM, parameters)
+            claimed = [Notification(**row._mapping) for row in rows]
+        return sorted(claimed, key=lambda n: (n.next_attempt_ms or 0, n.id))
 
-    def _claim(self, notification_id: int, owner: str, due: Any, until_ms: int) -> bool:
-        table = _notifications
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(table)
-                .where(table.c.id == notification_id, due)
-                .values(claimed_by=owner, claimed_until_ms=until_ms)
-            )
-        return result.rowcount == 1
+    def record_outcomes(self, outcomes: list[DeliveryOutcome], owner: str) -> list[int]:
+        """Store attempts and release their claims in one transaction.
 
-    def record_attempt(
-        self, attempt: SendAttempt, owner: str, status: str, next_attempt_ms: int | None
-    ) -> bool:
-        """Store an attempt and release the claim; False if the claim was no longer ours."""
-        table = _notifications
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(table)
-                .where(table.c.id == attempt.notification_id, table.c.claimed_by == owner)
-                .values(
-                    attempts=attempt.number,
-                    status=status,
-                    next_attempt_ms=next_attempt_ms,
-                    claimed_by=None,
-                    claimed_until_ms=None,
+        Returns the ids of notifications whose claim was no longer ours (its lease lapsed and
+        another process took it); their attempts are not stored.
+        """
+        lost: list[int] = []
+        recorded: list[dict[str, Any]] = []
+        with transaction(self.engine) as connection:
+            for outcome in outcomes:
+                attempt = outcome.attempt
+                released = connection.execute(
+                    _RELEASE,
+                    {
+                        "notification_id": attempt.notification_id,
+                        "owner": owner,
+                        "number": attempt.number,
+                        "status": outcome.status,
+                        "next_ms": outcome.next_attempt_ms,
+                    },
                 )
-            )
-            if result.rowcount != 1:
-                return False
-            connection.execute(insert(_attempts).values(**attempt.__dict__))
-        return True
+                if released.rowcount == 1:
+                    recorded.append(attempt.__dict__)
+                else:
+                    lost.append(attempt.notification_id)
+            if recorded:
+                connection.execute(_RECORD, recorded)
+        return lost
 
     def next_due_ms(self) -> int | None:
         table = _notifications

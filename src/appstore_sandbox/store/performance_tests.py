@@ -9,6 +9,7 @@ from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import schema
+from appstore_sandbox.store.database import transaction
 from appstore_sandbox.store.records import PerformanceTestRun, RequestRecord
 
 PENDING = "PENDING"
@@ -32,14 +33,14 @@ class PerformanceTestStore:
             ).scalar()
 
     def set_app_config(self, app_id: int, config: str | None) -> None:
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             connection.execute(delete(_configs).where(_configs.c.app_id == app_id))
             if config is not None:
                 connection.execute(insert(_configs).values(app_id=app_id, config=config))
 
     def add_run(self, run: PerformanceTestRun) -> None:
         try:
-            with self.engine.begin() as connection:
+            with transaction(self.engine) as connection:
                 connection.execute(insert(_runs).values(**asdict(run)))
         except IntegrityError as error:
             raise RunAlreadyPending() from error
@@ -61,7 +62,7 @@ class PerformanceTestStore:
         self, request_id: str, owner: str, progress: str, lease_until_ms: int
     ) -> bool:
         """Store progress and extend the lease; False if the run is no longer ours and pending."""
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             result = connection.execute(
                 update(_runs)
                 .where(_mine(request_id, owner))
@@ -87,7 +88,7 @@ class PerformanceTestStore:
         values: dict[str, object] = {"status": status, "finished_ms": finished_ms, "note": note}
         if progress is not None:
             values["progress"] = progress
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             result = connection.execute(update(_runs).where(condition).values(**values))
         return result.rowcount == 1
 
@@ -102,7 +103,7 @@ class PerformanceTestStore:
     def add_requests(self, records: Sequence[RequestRecord]) -> None:
         if not records:
             return
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             connection.execute(insert(_requests), [asdict(record) for record in records])
 
     def requests(

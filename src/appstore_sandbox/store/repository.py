@@ -6,16 +6,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.errors import Conflict
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.catalog import CatalogStore
+from appstore_sandbox.store.database import transaction
 from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import ApiKey, App, Product, Purchase
 from appstore_sandbox.store.retention import RetentionStore
+
+# Lookups made on every Apple request are built once: building a statement and its cache key
+# costs SQLAlchemy more than SQLite takes to run it.
+_APP_BY_BUNDLE_ID = select(schema.apps).where(schema.apps.c.bundle_id == bindparam("bundle_id"))
+_APP_BY_ID = select(schema.apps).where(schema.apps.c.id == bindparam("id"))
+_KEY_BY_ID = select(schema.api_keys).where(schema.api_keys.c.key_id == bindparam("key_id"))
+_KEY_AND_APP = (
+    select(schema.api_keys, *(column.label(f"app__{column.name}") for column in schema.apps.c))
+    .join(schema.apps, schema.apps.c.id == schema.api_keys.c.app_id)
+    .where(schema.api_keys.c.key_id == bindparam("key_id"))
+)
 
 
 class Store:
@@ -31,14 +43,14 @@ class Store:
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:
         try:
-            with self.engine.begin() as connection:
+            with transaction(self.engine) as connection:
                 yield connection
         except IntegrityError as error:
             raise Conflict(f"{what} already exists.") from error
 
-    def _one(self, statement: Any) -> Row[Any] | None:
+    def _one(self, statement: Any, parameters: dict[str, Any] | None = None) -> Row[Any] | None:
         with self.engine.connect() as connection:
-            return connection.execute(statement).first()
+            return connection.execute(statement, parameters).first()
 
     def _all(self, statement: Any) -> list[Row[Any]]:
         with self.engine.connect() as connection:
@@ -51,7 +63,7 @@ class Store:
         return row.value if row else None
 
     def set_meta_value(self, key: str, value: str) -> None:
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             connection.execute(delete(schema.meta).where(schema.meta.c.key == key))
             connection.execute(insert(schema.meta).values(key=key, value=value))
 
@@ -69,18 +81,18 @@ class Store:
         return app
 
     def app_by_bundle_id(self, bundle_id: str) -> App | None:
-        row = self._one(select(schema.apps).where(schema.apps.c.bundle_id == bundle_id))
+        row = self._one(_APP_BY_BUNDLE_ID, {"bundle_id": bundle_id})
         return _app(row) if row else None
 
     def app_by_id(self, app_id: int) -> App | None:
-        row = self._one(select(schema.apps).where(schema.apps.c.id == app_id))
+        row = self._one(_APP_BY_ID, {"id": app_id})
         return _app(row) if row else None
 
     def apps(self) -> list[App]:
         return [_app(row) for row in self._all(select(schema.apps).order_by(schema.apps.c.id))]
 
     def set_performance_test_passed(self, app_id: int, passed_ms: int | None) -> None:
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             connection.execute(
                 update(schema.apps)
                 .where(schema.apps.c.id == app_id)
@@ -129,8 +141,18 @@ class Store:
         return key
 
     def key_by_id(self, key_id: str) -> ApiKey | None:
-        row = self._one(select(schema.api_keys).where(schema.api_keys.c.key_id == key_id))
+        row = self._one(_KEY_BY_ID, {"key_id": key_id})
         return ApiKey(**row._mapping) if row else None
+
+    def key_and_app(self, key_id: str) -> tuple[ApiKey, App] | None:
+        """A key and the app it belongs to, in one query (every Apple request asks for both)."""
+        row = self._one(_KEY_AND_APP, {"key_id": key_id})
+        if row is None:
+            return None
+        values = row._mapping
+        key = ApiKey(**{column.name: values[column.name] for column in schema.api_keys.c})
+        app = App(**{column.name: values[f"app__{column.name}"] for column in schema.apps.c})
+        return key, app
 
     def keys(self, app_id: int) -> list[ApiKey]:
         table = schema.api_keys
@@ -162,7 +184,7 @@ class Store:
 
     def set_realtime_url(self, app_id: int, environment: str, url: str, now_ms: int) -> None:
         table = schema.realtime_urls
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             connection.execute(
                 delete(table).where(table.c.app_id == app_id, table.c.environment == environment)
             )
@@ -181,7 +203,7 @@ class Store:
 
     def delete_realtime_url(self, app_id: int, environment: str) -> None:
         table = schema.realtime_urls
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             connection.execute(
                 delete(table).where(table.c.app_id == app_id, table.c.environment == environment)
             )

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from appstore_sandbox.store import retention_schema, schema
+from appstore_sandbox.store.database import transaction
 
 _images = retention_schema.retention_images
 _messages = retention_schema.retention_messages
@@ -76,7 +77,7 @@ class RetentionStore:
     def locked(self, app_id: int, environment: str) -> Iterator[RetentionContent]:
         """One transaction holding the app's write lock; an exception inside rolls it back."""
         apps = schema.apps
-        with self.engine.begin() as connection:
+        with transaction(self.engine) as connection:
             connection.execute(
                 update(apps).where(apps.c.id == app_id).values(created_ms=apps.c.created_ms)
             )
