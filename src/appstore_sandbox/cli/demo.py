@@ -1,8 +1,9 @@
 """``appstore-sandbox demo``: the whole story on embedded defaults, in one command.
 
 A throwaway sandbox and the example developer server are started; Apple's own client configures
-the sandbox realtime URL; Apple's performance test runs against the example server; a PASS opens
-the production realtime URL, which Apple's client then configures.
+the sandbox realtime URL and uploads the message the example server answers with; Apple's
+performance test runs against the example server; a PASS opens the production realtime URL, which
+Apple's client then configures; a TEST notification ends it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import click
 from appstoreserverlibrary.api_client import APIException, AppStoreServerAPIClient
 from appstoreserverlibrary.models.Environment import Environment
 from appstoreserverlibrary.models.PerformanceTestRequest import PerformanceTestRequest
 from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
+from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageRequestBody
 from rich.console import Console
 
 from appstore_sandbox.cli import perf_test
@@ -25,6 +28,7 @@ from appstore_sandbox.cli.client import CliError, SandboxClient
 from appstore_sandbox.cli.control import API
 from appstore_sandbox.cli.options import DEFAULT_BUNDLE_ID
 from appstore_sandbox.cli.processes import child
+from appstore_sandbox.example.server import DEFAULT_MESSAGE_ID
 from appstore_sandbox.keyfiles import key_file
 
 console = Console(highlight=False, soft_wrap=True)
@@ -76,6 +80,8 @@ def _story(control: SandboxClient, data_dir: Path, url: str, total: int, duratio
     _step(3, "Configuring the sandbox realtime URL with Apple's own Python client")
     sandbox_client.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
     console.print(f"   realtimeURL = {sandbox_client.get_realtime_url().realtimeURL}")
+    _step(4, "Uploading the retention message the endpoint answers with")
+    _upload_example_message(sandbox_client)
 
     app_path = f"{API}/apps/{DEFAULT_BUNDLE_ID}"
     control.json(
@@ -83,7 +89,7 @@ def _story(control: SandboxClient, data_dir: Path, url: str, total: int, duratio
         f"{app_path}/performance-test-config",
         {"totalRequests": total, "totalDuration": duration},
     )
-    _step(4, f"Running Apple's performance test: {total} signed requests over {duration} ms")
+    _step(5, f"Running Apple's performance test: {total} signed requests over {duration} ms")
     started = sandbox_client.initiate_performance_test(
         PerformanceTestRequest(originalTransactionId=credentials["originalTransactionId"])
     )
@@ -93,7 +99,7 @@ def _story(control: SandboxClient, data_dir: Path, url: str, total: int, duratio
     if report["result"]["result"] != "PASS":
         return False
 
-    _step(5, "Configuring the production realtime URL (allowed now that the test passed)")
+    _step(6, "Configuring the production realtime URL (allowed now that the test passed)")
     production = _apple_client(control.server, credentials, "production")
     try:
         production.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
@@ -104,8 +110,21 @@ def _story(control: SandboxClient, data_dir: Path, url: str, total: int, duratio
     return True
 
 
+def _upload_example_message(client: AppStoreServerAPIClient) -> None:
+    body = UploadMessageRequestBody(
+        header="Before you go", body="Stay for one more month at half price."
+    )
+    try:
+        client.upload_message(UUID(DEFAULT_MESSAGE_ID), body)
+    except APIException as error:
+        if error.http_status_code != 409:  # kept from an earlier demo in the same --data-dir
+            message = f"message upload refused: {error.raw_api_error} {error.error_message}"
+            raise CliError(message) from error
+    console.print(f"   messageIdentifier {DEFAULT_MESSAGE_ID}: every reply names this message")
+
+
 def _notification(control: SandboxClient, data_dir: Path, url: str) -> None:
-    _step(6, "Sending a signed TEST notification to the example endpoint")
+    _step(7, "Sending a signed TEST notification to the example endpoint")
     control.json("PUT", f"{API}/apps/{DEFAULT_BUNDLE_ID}/notification-urls/sandbox", {"url": url})
     client = _apple_client(control.server, _credentials(control, data_dir), "sandbox")
     token = client.request_test_notification().testNotificationToken
