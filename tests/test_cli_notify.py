@@ -148,6 +148,17 @@ def test_history_only_failures_lists_the_failed_one(sandbox: SandboxProcess) -> 
     assert "FAILED" in lines[1] and "UNSUCCESSFUL_HTTP_RESPONSE_CODE" in lines[1]
 
 
+def test_history_limit_keeps_the_most_recent(sandbox: SandboxProcess) -> None:
+    app = sandbox.new_app()
+    with receiver(200) as inbox:
+        set_url(sandbox, app, inbox.url)
+        sent = [notify(sandbox, app, "test", "--json") for _ in range(3)]
+    tokens = [json.loads(result.stdout)["testNotificationToken"] for result in sent]
+    latest = notify(sandbox, app, "history", "--limit", "2", "--json")
+    listed = [n["testNotificationToken"] for n in latest.json()["notifications"]]
+    assert listed == tokens[1:]
+
+
 def test_clock_advance_rejects_durations_that_do_not_move_it() -> None:
     # No sandbox listens there: a duration that got past parsing would fail differently.
     results = run_clis(

@@ -266,7 +266,7 @@ def _kind(record: Record) -> str:
     default=100,
     show_default=True,
     metavar="N",
-    help="At most N notifications, oldest first.",
+    help="The N most recent notifications (listed oldest first).",
 )
 @control_command
 def notify_history(
@@ -277,7 +277,7 @@ def notify_history(
     only_failures: bool,
     limit: int,
 ) -> None:
-    """Notifications sent to the app, oldest first.
+    """The notifications sent most recently to the app, oldest first.
 
     Each line: created, type, status, attempts, last result, token (or notificationUUID).
     """

@@ -170,12 +170,11 @@ class NotificationService:
     def sent(
         self, app: App, environment: Environment, only_failures: bool, limit: int
     ) -> list[SentNotification]:
-        page = self._notifications.history(
-            HistoryQuery(
-                app.id, environment.value, 0, 2**62, None, None, None, only_failures, 0, limit
-            )
+        """The ``limit`` most recent notifications, oldest first."""
+        query = HistoryQuery(
+            app.id, environment.value, 0, 2**62, None, None, None, only_failures, 0, limit, True
         )
-        return self._with_attempts(page)
+        return self._with_attempts(self._notifications.history(query)[::-1])
 
     def _with_attempts(self, notifications: list[Notification]) -> list[SentNotification]:
         attempts = self._notifications.attempts([n.id for n in notifications])

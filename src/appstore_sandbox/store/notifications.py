@@ -105,6 +105,7 @@ class HistoryQuery:
     only_failures: bool
     after_id: int
     limit: int
+    newest_first: bool = False
 
 
 class NotificationStore:
@@ -193,7 +194,8 @@ class NotificationStore:
             conditions.append(table.c.transaction_id == query.transaction_id)
         if query.only_failures:
             conditions.append(table.c.status != DELIVERED)
-        statement = select(table).where(*conditions).order_by(table.c.id).limit(query.limit)
+        order = table.c.id.desc() if query.newest_first else table.c.id
+        statement = select(table).where(*conditions).order_by(order).limit(query.limit)
         with self.engine.connect() as connection:
             return [Notification(**row._mapping) for row in connection.execute(statement)]
 
