@@ -10,6 +10,7 @@ import asyncio
 import ssl
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import aiohttp
 
@@ -29,17 +30,23 @@ class Sender:
             headers={"User-Agent": user_agent, **_JSON},
             timeout=aiohttp.ClientTimeout(total=None),
             skip_auto_headers=("Accept-Encoding",),
+            trace_configs=[_SENT_AT],
         )
 
     async def close(self) -> None:
         await self._session.close()
 
     async def post(self, url: str, body: bytes, timeout_s: float, judge: Judge) -> Attempt:
-        """Send ``body``; the clock starts here, after the caller has built and signed it."""
+        """Send ``body``; the clock starts once it is written, as wrk's does.
+
+        Until then (or when sending fails) it runs from this call, made after the caller has
+        built and signed the body.
+        """
         started = time.perf_counter()
+        sent = _SentAt()
         try:
             async with asyncio.timeout(timeout_s):
-                reply = await self._exchange(url, body)
+                reply = await self._exchange(url, body, sent)
         except TimeoutError:
             return Attempt(
                 SendAttemptResult.TIMED_OUT,
@@ -50,7 +57,10 @@ class Sender:
             result, explanation = classify_error(error)
             return Attempt(result, _elapsed_us(started), explanation=explanation)
         # Judging (catalog rules, offer signatures) is our work, not the server's: not timed.
-        latency_us = _elapsed_us(started)
+        latency_us = _elapsed_us(sent.at or started)
+        # Replies that arrived together wake their coroutines one after another; yielding here
+        # lets the others stop their clocks before this one judges and sends its next request.
+        await asyncio.sleep(0)
         attempt = judge(reply)
         return Attempt(
             attempt.result,
@@ -60,10 +70,32 @@ class Sender:
             attempt.catalog_problem,
         )
 
-    async def _exchange(self, url: str, body: bytes) -> HttpReply:
-        async with self._session.post(url, data=body, max_redirects=MAX_REDIRECTS) as response:
+    async def _exchange(self, url: str, body: bytes, sent: _SentAt) -> HttpReply:
+        post = self._session.post(
+            url, data=body, max_redirects=MAX_REDIRECTS, trace_request_ctx=sent
+        )
+        async with post as response:
             content = await response.read()
             return HttpReply(response.status, response.headers.get("Content-Type", ""), content)
+
+
+class _SentAt:
+    """When the request body was first written; redirected requests are timed from there."""
+
+    at: float = 0.0
+
+
+async def _body_written(
+    _session: aiohttp.ClientSession, context: SimpleNamespace, _params: object
+) -> None:
+    sent: _SentAt = context.trace_request_ctx
+    if not sent.at:
+        sent.at = time.perf_counter()
+
+
+_SENT_AT = aiohttp.TraceConfig()
+_SENT_AT.on_request_chunk_sent.append(_body_written)
+_SENT_AT.freeze()
 
 
 def _elapsed_us(started: float) -> int:
