@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 
 class SendAttemptResult(StrEnum):
@@ -48,3 +49,27 @@ class Attempt:
     @property
     def succeeded(self) -> bool:
         return self.result is SendAttemptResult.SUCCESS
+
+
+Clock = Literal["kernel", "user"]
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """What one POST produced, before anyone judged the reply.
+
+    Exactly one of ``reply`` and ``failure`` is set. ``sent_ns`` is wall-clock time
+    (``time.time_ns()``) when the request's last byte was handed to the kernel, 0 if it never
+    was; ``received_ns`` is when the reply's last byte arrived: the kernel's receive timestamp
+    when ``clock`` is ``"kernel"``, user-space time otherwise. ``latency_us`` runs between the
+    two (for a redirected request, from the first request's write to the last reply), or to the
+    moment the attempt was given up; ``None`` when nothing could be written at all.
+    """
+
+    reply: HttpReply | None
+    failure: SendAttemptResult | None
+    explanation: str
+    latency_us: int | None
+    sent_ns: int
+    received_ns: int
+    clock: Clock
