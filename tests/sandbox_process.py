@@ -95,6 +95,11 @@ class SandboxProcess:
         return self.start()
 
     @property
+    def pid(self) -> int:
+        assert self._process is not None, "the sandbox is not running"
+        return self._process.pid
+
+    @property
     def base_url(self) -> str:
         return self.banner["base_url"]
 
@@ -147,6 +152,18 @@ class SandboxProcess:
         )
         client._base_url = f"{self.base_url}/{environment}"
         return client
+
+
+def process_gone(pid: int, timeout_s: float = 10) -> bool:
+    """Whether process ``pid`` exits (or is already gone) within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _read_banner(process: subprocess.Popen[str]) -> dict[str, str]:

@@ -237,8 +237,13 @@ def test_json_prints_apples_result_and_the_extras_only(sandbox: SandboxProcess) 
         "done",
         "elapsedMs",
         "catalogProblems",
+        "responseTimesUs",
+        "engine",
     }
     uuid.UUID(report["requestId"])
+    assert report["engine"]["clock"] in ("kernel", "user")
+    precise_p50 = report["responseTimesUs"]["p50"]
+    assert round(precise_p50 / 1000) == report["result"]["responseTimes"]["p50"]
     apple = report["result"]
     assert apple["result"] == "FAIL"
     assert apple["failures"] == {"INVALID_RESPONSE": 20}

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from appstore_sandbox.notifications.delivery import judge_notification_reply
-from appstore_sandbox.outbound.results import Attempt, SendAttemptResult
+from appstore_sandbox.outbound.results import Attempt, SendAttemptResult, judged
 from appstore_sandbox.outbound.sender import Sender
 from tests.test_cli_perf_test import target, url_of
 
@@ -25,7 +25,8 @@ def _post(url: str) -> Attempt:
     async def send() -> Attempt:
         sender = Sender(4, "appstore-sandbox tests")
         try:
-            return await sender.post(url, b'{"signedPayload":"x"}', 5, judge_notification_reply)
+            exchange = await sender.post(url, b'{"signedPayload":"x"}', 5)
+            return judged(exchange, judge_notification_reply)
         finally:
             await sender.close()
 

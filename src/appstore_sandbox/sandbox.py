@@ -17,7 +17,7 @@ from appstore_sandbox.keyfiles import key_file, write_private_key
 from appstore_sandbox.notifications.delivery import DeliveryWorker
 from appstore_sandbox.notifications.schedule import RetrySchedule
 from appstore_sandbox.notifications.service import NotificationService
-from appstore_sandbox.perftest.service import PerformanceTestService
+from appstore_sandbox.perftest.service import EngineSetup, PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
 from appstore_sandbox.retention.cancel_simulation import CancelSimulator
 from appstore_sandbox.retention.default_messages import DefaultMessageService
@@ -93,7 +93,9 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         rate_limiter=RateLimiter(enabled=settings.rate_limits_enabled),
         control=ControlService(store, clock),
         realtime_urls=RealtimeUrlService(store, clock, strict=settings.strict),
-        performance_tests=PerformanceTestService(store, clock, signer),
+        performance_tests=PerformanceTestService(
+            store, clock, EngineSetup(settings.effective_database_url, settings.ca_dir)
+        ),
         review=review,
         images=ImageService(store, ImageFiles(settings.images_dir), clock, review),
         messages=MessageService(store, clock, review),

@@ -2,66 +2,23 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from appstoreserverlibrary.api_client import (
     APIError,
     APIException,
-    AppStoreServerAPIClient,
 )
 from appstoreserverlibrary.models.PerformanceTestRequest import PerformanceTestRequest
-from appstoreserverlibrary.models.PerformanceTestResultResponse import (
-    PerformanceTestResultResponse,
-)
 from appstoreserverlibrary.models.PerformanceTestStatus import PerformanceTestStatus
 from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
 from appstoreserverlibrary.models.SendAttemptResult import SendAttemptResult
 
+from tests.contract.performance_subjects import subject_for
 from tests.example_process import example_server
-from tests.sandbox_process import AppCredentials, SandboxProcess
+from tests.sandbox_process import SandboxProcess
 from tests.targets import refused_url, target_server
-
-QUICK = {"totalRequests": 20, "totalDuration": 400}
-
-
-@dataclass
-class Subject:
-    app: AppCredentials
-    client: AppStoreServerAPIClient
-    original_transaction_id: str
-
-    def initiate(self) -> str:
-        response = self.client.initiate_performance_test(
-            PerformanceTestRequest(originalTransactionId=self.original_transaction_id)
-        )
-        assert response.requestId is not None
-        return response.requestId
-
-    def wait(self, request_id: str, timeout_s: float = 30) -> PerformanceTestResultResponse:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            result = self.client.get_performance_test_results(request_id)
-            if result.result != PerformanceTestStatus.PENDING:
-                return result
-            time.sleep(0.1)
-        raise AssertionError(f"run {request_id} still PENDING after {timeout_s} s")
-
-
-def _subject(sandbox: SandboxProcess, url: str | None, **config: Any) -> Subject:
-    app = sandbox.new_app()
-    with sandbox.control() as control:
-        purchase = control.post(f"/apps/{app.bundle_id}/purchases", json={}).json()
-        control.put(
-            f"/apps/{app.bundle_id}/performance-test-config", json={**QUICK, **config}
-        ).raise_for_status()
-    client = sandbox.apple_client(app)
-    if url:
-        client.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
-    return Subject(app, client, purchase["originalTransactionId"])
 
 
 def _raises(error: APIError, status: int) -> Any:
@@ -73,7 +30,9 @@ def _raises(error: APIError, status: int) -> Any:
 def test_pass_against_the_example_server(sandbox: SandboxProcess) -> None:
     """The reference endpoint verifies every signed request with Apple's verifier and passes."""
     with example_server(sandbox.base_url) as (base_url, _):
-        subject = _subject(sandbox, f"{base_url}/retention", totalRequests=30, totalDuration=1500)
+        subject = subject_for(
+            sandbox, f"{base_url}/retention", totalRequests=30, totalDuration=1500
+        )
         result = subject.wait(subject.initiate())
     assert result.result == PerformanceTestStatus.PASS, result.failures
     assert result.successRate == 100
@@ -81,7 +40,7 @@ def test_pass_against_the_example_server(sandbox: SandboxProcess) -> None:
 
 def test_pass_opens_the_production_url(sandbox: SandboxProcess) -> None:
     with target_server("ok") as url:
-        subject = _subject(sandbox, url)
+        subject = subject_for(sandbox, url)
         request_id = subject.initiate()
         result = subject.wait(request_id)
     assert result.result == PerformanceTestStatus.PASS
@@ -111,7 +70,7 @@ def test_failures_are_keyed_by_send_attempt_result(
     sandbox: SandboxProcess, behaviour: str, expected: SendAttemptResult
 ) -> None:
     with target_server(behaviour) as url:
-        subject = _subject(sandbox, url, totalRequests=10, responseTimeThreshold=500)
+        subject = subject_for(sandbox, url, totalRequests=10, responseTimeThreshold=500)
         result = subject.wait(subject.initiate())
     assert result.result == PerformanceTestStatus.FAIL
     assert result.successRate == 0
@@ -123,7 +82,7 @@ def test_failures_are_keyed_by_send_attempt_result(
 
 
 def test_refused_connections_are_no_response(sandbox: SandboxProcess) -> None:
-    subject = _subject(sandbox, refused_url())
+    subject = subject_for(sandbox, refused_url())
     result = subject.wait(subject.initiate())
     assert result.result == PerformanceTestStatus.FAIL
     assert result.failures == {SendAttemptResult.NO_RESPONSE: 20}
@@ -131,7 +90,7 @@ def test_refused_connections_are_no_response(sandbox: SandboxProcess) -> None:
 
 def test_pending_while_running_then_one_run_at_a_time(sandbox: SandboxProcess) -> None:
     with target_server("ok") as url:
-        subject = _subject(sandbox, url, totalRequests=10, totalDuration=3000)
+        subject = subject_for(sandbox, url, totalRequests=10, totalDuration=3000)
         request_id = subject.initiate()
         pending = subject.client.get_performance_test_results(request_id)
         assert pending.result == PerformanceTestStatus.PENDING
@@ -145,14 +104,14 @@ def test_pending_while_running_then_one_run_at_a_time(sandbox: SandboxProcess) -
 
 
 def test_without_sandbox_url_is_4000211(sandbox: SandboxProcess) -> None:
-    subject = _subject(sandbox, None)
+    subject = subject_for(sandbox, None)
     with _raises(APIError.INVALID_PERFORMANCE_TEST_REQUEST, 400):
         subject.initiate()
 
 
 @pytest.mark.parametrize("transaction_id", ["not-a-number", "2000000999999999", ""])
 def test_unknown_or_malformed_transaction(sandbox: SandboxProcess, transaction_id: str) -> None:
-    subject = _subject(sandbox, "https://example.com/r")
+    subject = subject_for(sandbox, "https://example.com/r")
     subject.original_transaction_id = transaction_id
     # BadRequestTransactionIdError has no published code; 4000006 is the probable one.
     with pytest.raises(APIException, check=lambda e: e.raw_api_error == 4000006):
@@ -160,15 +119,15 @@ def test_unknown_or_malformed_transaction(sandbox: SandboxProcess, transaction_i
 
 
 def test_another_apps_purchase_is_unknown(sandbox: SandboxProcess) -> None:
-    subject = _subject(sandbox, "https://example.com/r")
-    other = _subject(sandbox, None)
+    subject = subject_for(sandbox, "https://example.com/r")
+    other = subject_for(sandbox, None)
     subject.original_transaction_id = other.original_transaction_id
     with pytest.raises(APIException, check=lambda e: e.raw_api_error == 4000006):
         subject.initiate()
 
 
 def test_family_shared_and_renewal_ids_are_refused(sandbox: SandboxProcess) -> None:
-    subject = _subject(sandbox, "https://example.com/r")
+    subject = subject_for(sandbox, "https://example.com/r")
     with sandbox.control() as control:
         shared = control.post(
             f"/apps/{subject.app.bundle_id}/purchases", json={"familyShared": True}
@@ -187,7 +146,7 @@ def test_family_shared_and_renewal_ids_are_refused(sandbox: SandboxProcess) -> N
 
 def test_result_lookups(sandbox: SandboxProcess) -> None:
     with target_server("ok") as url:
-        subject = _subject(sandbox, url)
+        subject = subject_for(sandbox, url)
         request_id = subject.initiate()
         with _raises(APIError.INVALID_REQUEST_ID, 400):
             subject.client.get_performance_test_results("not-a-uuid")
@@ -200,7 +159,7 @@ def test_result_lookups(sandbox: SandboxProcess) -> None:
 
 
 def test_production_base_url_has_no_performance_test(sandbox: SandboxProcess) -> None:
-    subject = _subject(sandbox, "https://example.com/r")
+    subject = subject_for(sandbox, "https://example.com/r")
     production = sandbox.apple_client(subject.app, "production")
     with pytest.raises(APIException, check=lambda e: e.http_status_code == 404):
         production.initiate_performance_test(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 
+from appstoreserverlibrary.api_client import AppStoreServerAPIClient
 from appstoreserverlibrary.models.PerformanceTestRequest import PerformanceTestRequest
 from appstoreserverlibrary.models.PerformanceTestStatus import PerformanceTestStatus
 from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
 
 from tests.conftest import StartSandbox
-from tests.sandbox_process import SandboxProcess
+from tests.sandbox_process import SandboxProcess, process_gone
 from tests.targets import target_server
 
 LONG_RUN = {"totalRequests": 40, "totalDuration": 20_000}
@@ -66,7 +67,9 @@ def test_crash_during_a_run_is_closed_after_restart(start_sandbox: StartSandbox)
     sandbox = start_sandbox()
     with target_server("ok") as url:
         request_id = _start_long_run(sandbox, url)
+        engine_pid = _report(sandbox, request_id)["engine"]["pid"]
         sandbox.kill()
+        assert process_gone(engine_pid), "an engine stops when its sandbox dies"
         sandbox.start()
     client = sandbox.apple_client()
     deadline = time.monotonic() + 30  # the dead process's lease (10 s) must lapse first
@@ -84,3 +87,26 @@ def test_crash_during_a_run_is_closed_after_restart(start_sandbox: StartSandbox)
         ).json()
     assert records["total"] >= 3
     assert {r["sendAttemptResult"] for r in records["requests"]} == {"SUCCESS"}
+    with target_server("ok") as url:
+        client.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
+        with sandbox.control() as control:
+            control.put(
+                f"/apps/{sandbox.default_app.bundle_id}/performance-test-config",
+                json={"totalRequests": 10, "totalDuration": 200},
+            ).raise_for_status()
+        again = client.initiate_performance_test(
+            PerformanceTestRequest(originalTransactionId=sandbox.banner["original_transaction_id"])
+        )
+        assert again.requestId
+        assert _wait_until_final(client, again.requestId) == PerformanceTestStatus.PASS
+
+
+def _wait_until_final(client: AppStoreServerAPIClient, request_id: str) -> PerformanceTestStatus:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = client.get_performance_test_results(request_id).result
+        if status != PerformanceTestStatus.PENDING:
+            assert status is not None
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"run {request_id} still PENDING")

@@ -27,7 +27,13 @@ JSON_KEYS = (
     "done",
     "elapsedMs",
     "catalogProblems",
+    "responseTimesUs",
+    "engine",
 )
+CLOCKS = {
+    "kernel": "kernel receive timestamps",
+    "user": "the engine's own clock (no kernel timestamps on this system)",
+}
 
 REASON_HINTS = {
     "TIMED_OUT": "Answer within {threshold} ms; the budget includes your signature verification "
@@ -115,6 +121,19 @@ def apple_numbers_lines(report: dict[str, Any]) -> list[str]:
         f"{config['totalRequests']} requests in {_duration(config['totalDuration'])} · "
         f"threshold {config['responseTimeThreshold']} ms · "
         f"{config['successRateThreshold']}% must succeed · pacing {report.get('rate', 'even')}",
+        *measurement_lines(report.get("engine") or {}),
+    ]
+
+
+def measurement_lines(engine: dict[str, Any]) -> list[str]:
+    """Which clock measured, and how far the generator fell behind its schedule (send lag)."""
+    if "clock" not in engine:
+        return []
+    lag = engine["sendLagMs"]
+    return [
+        f"  measured by     engine process {engine['pid']} with {CLOCKS[engine['clock']]}",
+        f"  send lag        p50 {lag['p50']:.2f} ms · p99 {lag['p99']:.2f} ms · "
+        f"max {lag['max']:.2f} ms (how late requests left against the schedule)",
     ]
 
 

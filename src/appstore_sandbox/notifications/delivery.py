@@ -22,7 +22,7 @@ import uvloop
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.notifications.schedule import RetrySchedule
-from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult
+from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult, judged
 from appstore_sandbox.outbound.sender import Sender
 from appstore_sandbox.store import Notification, NotificationStore, SendAttempt
 from appstore_sandbox.store.notifications import DELIVERED, FAILED, PENDING, DeliveryOutcome
@@ -32,10 +32,15 @@ POLL_S = 0.25
 CLAIM_LEASE_MS = 60_000
 BATCH = 100
 USER_AGENT = "App Store Server Notifications (appstore-sandbox)"
+REPLY_BYTES_READ = 64 * 1024
 
 
 def judge_notification_reply(reply: HttpReply) -> Attempt:
-    """Apple counts any status from 200 to 206 as delivered; the body does not matter."""
+    """Apple counts any status from 200 to 206 as delivered; the body does not matter.
+
+    So the worker's sender reads at most REPLY_BYTES_READ of a body and cuts a longer one
+    instead of refusing it: a 200 with a huge body is still a delivery, timed to the cut.
+    """
     if 200 <= reply.status <= 206:
         return Attempt(SendAttemptResult.SUCCESS, None, reply.status)
     return Attempt(
@@ -110,7 +115,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._ready.set()
-        sender = Sender(BATCH, USER_AGENT)
+        sender = Sender(BATCH, USER_AGENT, REPLY_BYTES_READ, cut_oversized=True)
         outcomes: asyncio.Queue[DeliveryOutcome] = asyncio.Queue()
         recorder = asyncio.create_task(self._record(outcomes))
         deliveries: set[asyncio.Task[None]] = set()
@@ -166,9 +171,8 @@ class DeliveryWorker:
     ) -> None:
         body = json.dumps({"signedPayload": notification.signed_payload}).encode()
         attempt_ms = self._clock.now_ms()
-        attempt = await sender.post(
-            notification.url, body, self._timeout_s, judge_notification_reply
-        )
+        exchange = await sender.post(notification.url, body, self._timeout_s)
+        attempt = judged(exchange, judge_notification_reply)
         number = notification.attempts + 1
         next_ms = None
         if attempt.succeeded:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -73,3 +74,21 @@ class Exchange:
     sent_ns: int
     received_ns: int
     clock: Clock
+
+
+Judge = Callable[[HttpReply], Attempt]
+
+
+def judged(exchange: Exchange, judge: Judge) -> Attempt:
+    """The attempt an exchange amounts to: ``judge`` decides on a reply, the wire's timing stays."""
+    if exchange.reply is None:
+        assert exchange.failure is not None
+        return Attempt(exchange.failure, exchange.latency_us, explanation=exchange.explanation)
+    verdict = judge(exchange.reply)
+    return Attempt(
+        verdict.result,
+        exchange.latency_us,
+        exchange.reply.status,
+        verdict.explanation,
+        verdict.catalog_problem,
+    )

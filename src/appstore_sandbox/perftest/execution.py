@@ -1,124 +1,190 @@
-"""Running one performance test on a thread of its own, with its own event loop.
+"""A performance test in progress, seen from the sandbox: its engine process and what it reports.
 
-The engine gets a loop that serves nothing else, so API traffic and database writes in the
-server never delay a measured request. The engine only appends records to a buffer; another
-thread (the service's heartbeat) writes them to the database.
+The engine runs in an OS process of its own (``engine_process``), so API requests, polls and
+database writes in the sandbox never share an interpreter with the measuring loop. A thread
+here reads the engine's frames, folds them into the run's statistics and buffers the records;
+the service's heartbeat writes them to the database.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import IO
 
-import uvloop
-
-from appstore_sandbox.outbound.results import Attempt
-from appstore_sandbox.outbound.sender import Judge, Sender
+from appstore_sandbox.outbound.results import Attempt, SendAttemptResult
 from appstore_sandbox.perftest.config import PerformanceTestConfig
-from appstore_sandbox.perftest.engine import LoadPlan, Requests, run_load
-from appstore_sandbox.perftest.response_check import judge_realtime_reply
+from appstore_sandbox.perftest.engine_process import EngineJob
+from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, RecordTuple, read_frame
 from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.store import PerformanceTestRun, RequestRecord
 
-USER_AGENT = "appstore-sandbox (Retention Messaging performance test)"
+_STOP = b"stop\n"
+_KILL_AFTER_S = 5.0
 
 
 @dataclass
 class Execution:
-    """A run in progress in this process."""
+    """A run whose engine process this sandbox process started."""
 
     run: PerformanceTestRun
     config: PerformanceTestConfig
-    requests: Requests
-    judge: Judge = judge_realtime_reply
+    job: EngineJob
     stats: RunStats = field(default_factory=RunStats)
     interruption: str | None = None
     _buffer: list[RequestRecord] = field(default_factory=list)
     _buffer_lock: threading.Lock = field(default_factory=threading.Lock)
     _flush_lock: threading.Lock = field(default_factory=threading.Lock)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _task: asyncio.Task[None] | None = None
-    _thread: threading.Thread | None = None
+    _process: subprocess.Popen[bytes] | None = None
+    _reader: threading.Thread | None = None
+    _finished: bool = False
 
     @property
     def request_id(self) -> str:
         return self.run.request_id
 
     def start(self, on_done: Callable[[Execution], None]) -> None:
-        self._thread = threading.Thread(
-            target=self._main, args=(on_done,), name=f"perftest-{self.request_id}", daemon=True
+        """Start the engine process and the thread that listens to it."""
+        read_fd, write_fd = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "appstore_sandbox.perftest.engine_process", str(write_fd)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                pass_fds=(write_fd,),
+            )
+        except OSError as error:
+            os.close(read_fd)
+            self.interruption = f"the load engine process could not start: {error}"
+            on_done(self)
+            return
+        finally:
+            os.close(write_fd)
+        self._tell(self.job.to_line())
+        records = os.fdopen(read_fd, "rb")
+        self._reader = threading.Thread(
+            target=self._listen,
+            args=(records, on_done),
+            name=f"perftest-{self.request_id}",
+            daemon=True,
         )
-        self._thread.start()
+        self._reader.start()
 
     def interrupt(self, reason: str) -> None:
         """Stop sending; the run then finishes as FAIL with ``reason``."""
-        self.interruption = reason
-        if self._loop is not None and self._task is not None:
-            self._loop.call_soon_threadsafe(self._task.cancel)
+        if self.interruption is None:
+            self.interruption = reason
+        self._tell(_STOP)
 
     def join(self, timeout: float) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
+        """Wait for the run to close; an engine that doesn't stop in time is killed."""
+        if self._reader is None:
+            return
+        self._reader.join(min(timeout, _KILL_AFTER_S))
+        if self._reader.is_alive() and self._process is not None:
+            self._process.kill()
+            self._reader.join(timeout)
+
+    @property
+    def engine_pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def take_records(self) -> list[RequestRecord]:
         with self._buffer_lock:
             records, self._buffer = self._buffer, []
         return records
 
-    @contextlib.contextmanager
-    def flushing(self):  # type: ignore[no-untyped-def]
+    @contextmanager
+    def flushing(self) -> Iterator[None]:
         """Held while records are written, so two flushes never interleave."""
         with self._flush_lock:
             yield
 
-    def _main(self, on_done: Callable[[Execution], None]) -> None:
+    def _tell(self, message: bytes) -> None:
+        stdin = self._process.stdin if self._process is not None else None
+        if stdin is None:
+            return
         try:
-            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-                runner.run(self._drive())
-        except asyncio.CancelledError:
+            stdin.write(message)
+            stdin.flush()
+        except (BrokenPipeError, ValueError):  # the engine already exited, or stdin is closed
             pass
+
+    def _listen(self, records: IO[bytes], on_done: Callable[[Execution], None]) -> None:
+        try:
+            with records:
+                while (frame := read_frame(records)) is not None:
+                    self._take(frame)
         except Exception as error:  # a bug must still close the run, never leave it PENDING
-            self.interruption = f"internal error in the load engine: {error!r}"
+            self.interruption = self.interruption or f"internal error reading the engine: {error!r}"
         finally:
+            self._close_engine()
             on_done(self)
 
-    async def _drive(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
-        if self.interruption:
-            return
-        config = self.config
-        plan = LoadPlan(
-            url=self.run.target,
-            total=config.totalRequests,
-            concurrency=config.maxConcurrentRequests,
-            timeout_s=config.responseTimeThreshold / 1000,
-            requests_per_second=config.requests_per_second,
-        )
-        sender = Sender(config.maxConcurrentRequests, USER_AGENT)
-        try:
-            await run_load(plan, self.requests, sender, self.judge, self._record)
-        finally:
-            await sender.close()
+    def _take(self, frame: Frame) -> None:
+        if isinstance(frame, Hello):
+            self.stats.set_engine(pid=frame.pid, clock=frame.clock)
+        elif isinstance(frame, Batch):
+            self.stats.set_engine(peakRssKb=frame.peak_rss_kb)
+            self._record_all(frame.records)
+        elif isinstance(frame, Done):
+            self._finished = True
+            self.stats.set_engine(peakRssKb=frame.peak_rss_kb)
+            if frame.error is not None and self.interruption is None:
+                self.interruption = f"internal error in the load engine: {frame.error}"
 
-    def _record(self, sequence: int, request_identifier: str, attempt: Attempt) -> None:
-        self.stats.record(sequence, request_identifier, attempt)
-        record = RequestRecord(
-            run_request_id=self.request_id,
-            sequence=sequence,
-            request_identifier=request_identifier,
-            result=attempt.result.value,
-            http_status=attempt.http_status,
-            latency_us=attempt.latency_us,
-            explanation=attempt.explanation or _catalog_note(attempt),
-        )
+    def _record_all(self, records: list[RecordTuple]) -> None:
+        rows = []
+        for sequence, identifier, result, status, latency_us, explanation, problem, lag in records:
+            attempt = Attempt(SendAttemptResult(result), latency_us, status, explanation, problem)
+            self.stats.record(sequence, identifier, attempt, lag)
+            rows.append(
+                RequestRecord(
+                    run_request_id=self.request_id,
+                    sequence=sequence,
+                    request_identifier=identifier,
+                    result=result,
+                    http_status=status,
+                    latency_us=latency_us,
+                    explanation=explanation or _catalog_note(problem),
+                )
+            )
         with self._buffer_lock:
-            self._buffer.append(record)
+            self._buffer.extend(rows)
+
+    def _close_engine(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            code = process.wait(_KILL_AFTER_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        if not self._finished and self.interruption is None:
+            self.interruption = (
+                f"interrupted: the load engine process (pid {process.pid}) "
+                f"{_how_it_ended(code)} before the test finished"
+            )
 
 
-def _catalog_note(attempt: Attempt) -> str:
+def _how_it_ended(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+def _catalog_note(problem: str | None) -> str:
     """A catalog problem on a request that still counted (warn mode) is kept with the request."""
-    return f"catalog problem: {attempt.catalog_problem}" if attempt.catalog_problem else ""
+    return f"catalog problem: {problem}" if problem else ""

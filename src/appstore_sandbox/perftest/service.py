@@ -16,8 +16,11 @@ import socket
 import threading
 import time
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
 from appstore_sandbox.clock import Clock
+from appstore_sandbox.control.catalog_service import response_check_mode
 from appstore_sandbox.control.service import AUTO_RENEWABLE
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
@@ -29,16 +32,13 @@ from appstore_sandbox.errors import (
     PerformanceTestRunNotFound,
     TransactionIdNotOriginal,
 )
-from appstore_sandbox.perftest.catalog_judge import CatalogJudge
 from appstore_sandbox.perftest.catalog_tally import CatalogTally
 from appstore_sandbox.perftest.config import PerformanceTestConfig
+from appstore_sandbox.perftest.engine_process import EngineJob
 from appstore_sandbox.perftest.execution import Execution
-from appstore_sandbox.perftest.payloads import RealtimeRequests, Subscriber
+from appstore_sandbox.perftest.payloads import Subscriber
 from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.perftest.view import FAIL, PASS, PENDING, RunView, passed
-from appstore_sandbox.retention.app_state import load_app_state
-from appstore_sandbox.retention.response_rules import ResponseRules
-from appstore_sandbox.signing import JwsSigner
 from appstore_sandbox.store import App, PerformanceTestRun, Purchase, RunAlreadyPending, Store
 
 HEARTBEAT_S = 1.0
@@ -46,12 +46,20 @@ LEASE_MS = 10_000
 _TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
 
 
+@dataclass(frozen=True)
+class EngineSetup:
+    """Where an engine process finds the store and the signing key (it opens them itself)."""
+
+    database_url: str
+    ca_dir: Path
+
+
 class PerformanceTestService:
-    def __init__(self, store: Store, clock: Clock, signer: JwsSigner) -> None:
+    def __init__(self, store: Store, clock: Clock, engine_setup: EngineSetup) -> None:
         self._store = store
         self._runs = store.performance_tests
         self._clock = clock
-        self._signer = signer
+        self._engine_setup = engine_setup
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._executions: dict[str, Execution] = {}
         self._lock = threading.Lock()
@@ -129,14 +137,23 @@ class PerformanceTestService:
         config: PerformanceTestConfig,
         subscriber: Subscriber,
     ) -> Execution:
-        """Loads the app's catalog once: the engine judges every reply against this snapshot."""
-        state = load_app_state(self._store, app, Environment.SANDBOX)
-        requests = RealtimeRequests(
-            self._signer, self._clock, subscriber, Environment.SANDBOX.payload_value
+        """The engine process loads the app's catalog once and judges every reply against it."""
+        job = EngineJob(
+            request_id=run.request_id,
+            url=run.target,
+            total=config.totalRequests,
+            concurrency=config.maxConcurrentRequests,
+            timeout_ms=config.responseTimeThreshold,
+            requests_per_second=config.requests_per_second,
+            subscriber=subscriber,
+            environment=Environment.SANDBOX.payload_value,
+            clock_offset_ms=int(self._clock.offset.total_seconds() * 1000),
+            database_url=self._engine_setup.database_url,
+            app_id=app.id,
+            ca_dir=str(self._engine_setup.ca_dir.resolve()),
         )
-        judge = CatalogJudge(ResponseRules(state), subscriber, state.strict)
-        stats = RunStats(catalog=CatalogTally(state.mode))
-        return Execution(run, config, requests, judge, stats)
+        stats = RunStats(catalog=CatalogTally(response_check_mode(self._store, app)))
+        return Execution(run, config, job, stats)
 
     def result(self, app: App, request_id: str) -> RunView:
         try:

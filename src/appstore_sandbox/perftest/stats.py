@@ -46,18 +46,26 @@ class FailureExample:
 class RunStats:
     """Thread-safe: the engine records from its thread while the API reads snapshots."""
 
-    histogram: HdrHistogram = field(
-        default_factory=lambda: HdrHistogram(_LOWEST_US, _HIGHEST_US, _DIGITS)
-    )
+    histogram: HdrHistogram = field(default_factory=lambda: _histogram())
     done: int = 0
     successes: int = 0
     results: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[FailureExample]] = field(default_factory=dict)
     catalog: CatalogTally = field(default_factory=CatalogTally)
+    send_lag: HdrHistogram = field(default_factory=lambda: _histogram())
+    engine: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, sequence: int, request_identifier: str, attempt: Attempt) -> None:
+    def record(
+        self,
+        sequence: int,
+        request_identifier: str,
+        attempt: Attempt,
+        send_lag_us: int | None = None,
+    ) -> None:
         with self._lock:
+            if send_lag_us is not None:
+                self.send_lag.record_value(max(_LOWEST_US, min(send_lag_us, _HIGHEST_US)))
             self.done += 1
             self.results[attempt.result.value] += 1
             if attempt.succeeded:
@@ -75,13 +83,33 @@ class RunStats:
 
     def response_times(self) -> dict[str, int]:
         """Apple's PerformanceTestResponseTimes, integer milliseconds."""
+        return {name: _ms(value) for name, value in self.response_times_us().items()}
+
+    def response_times_us(self) -> dict[str, int]:
+        """The same figures in microseconds, as precise as the histogram keeps them."""
         with self._lock:
             if self.histogram.get_total_count() == 0:
                 return {"average": 0, **dict.fromkeys(PERCENTILES, 0)}
-            times = {"average": _ms(self.histogram.get_mean_value())}
+            times = {"average": round(self.histogram.get_mean_value())}
             for name, percentile in PERCENTILES.items():
-                times[name] = _ms(self.histogram.get_value_at_percentile(percentile))
+                times[name] = self.histogram.get_value_at_percentile(percentile)
             return times
+
+    def send_lag_ms(self) -> dict[str, float]:
+        """How late requests left against their schedule: p50, p99 and the worst, in ms."""
+        with self._lock:
+            if self.send_lag.get_total_count() == 0:
+                return {"p50": 0.0, "p99": 0.0, "max": 0.0}
+            return {
+                "p50": self.send_lag.get_value_at_percentile(50) / 1000,
+                "p99": self.send_lag.get_value_at_percentile(99) / 1000,
+                "max": self.send_lag.get_max_value() / 1000,
+            }
+
+    def set_engine(self, **facts: Any) -> None:
+        """What the engine process said about itself: pid, clock, peak memory."""
+        with self._lock:
+            self.engine.update(facts)
 
     def catalog_problems(self) -> dict[str, Any]:
         with self._lock:
@@ -127,11 +155,15 @@ class RunStats:
             for reason, items in data.get("examples", {}).items()
         }
         stats.catalog = CatalogTally.from_json(data.get("catalog"))
+        if data.get("sendLag"):
+            stats.send_lag = HdrHistogram.decode(base64.b64decode(data["sendLag"]))
+        stats.engine = dict(data.get("engine", {}))
         return stats
 
     def progress_json(self) -> dict[str, Any]:
         histogram = self.encoded_histogram()
         with self._lock:
+            send_lag = base64.b64encode(self.send_lag.encode()).decode()
             return {
                 "done": self.done,
                 "successes": self.successes,
@@ -142,7 +174,13 @@ class RunStats:
                 },
                 "histogram": histogram,
                 "catalog": self.catalog.to_json(),
+                "sendLag": send_lag,
+                "engine": dict(self.engine),
             }
+
+
+def _histogram() -> HdrHistogram:
+    return HdrHistogram(_LOWEST_US, _HIGHEST_US, _DIGITS)
 
 
 def _was_sent(attempt: Attempt) -> bool:

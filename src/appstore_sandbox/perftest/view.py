@@ -64,6 +64,8 @@ class RunView:
             },
             "histogram": self.stats.histogram_buckets(self._histogram_edges()),
             "catalogProblems": self.stats.catalog_problems(),
+            "responseTimesUs": self.stats.response_times_us(),
+            "engine": {**self.stats.engine, "sendLagMs": self.stats.send_lag_ms()},
         }
 
     def _histogram_edges(self) -> tuple[int, ...]:

@@ -19,8 +19,8 @@ import jwt
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import BadInput
-from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult
-from appstore_sandbox.outbound.sender import Judge, Sender
+from appstore_sandbox.outbound.results import Attempt, HttpReply, Judge, SendAttemptResult, judged
+from appstore_sandbox.outbound.sender import Sender
 from appstore_sandbox.perftest.catalog_judge import CatalogJudge
 from appstore_sandbox.perftest.payloads import RealtimeRequests, Subscriber
 from appstore_sandbox.retention.app_state import load_app_state
@@ -135,7 +135,7 @@ class CancelSimulator:
 async def _post_once(url: str, body: bytes, judge: Judge) -> Attempt:
     sender = Sender(1, USER_AGENT)
     try:
-        return await sender.post(url, body, DEADLINE_S, judge)
+        return judged(await sender.post(url, body, DEADLINE_S), judge)
     finally:
         await sender.close()
 

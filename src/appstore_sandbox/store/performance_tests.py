@@ -104,7 +104,7 @@ class PerformanceTestStore:
         if not records:
             return
         with transaction(self.engine) as connection:
-            connection.execute(insert(_requests), [asdict(record) for record in records])
+            connection.execute(insert(_requests), [vars(record) for record in records])
 
     def requests(
         self, request_id: str, result: str | None, offset: int, limit: int

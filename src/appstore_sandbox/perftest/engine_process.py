@@ -1,0 +1,230 @@
+"""The engine process: one performance test, measured by an interpreter that does nothing else.
+
+Started by the sandbox as ``python -m appstore_sandbox.perftest.engine_process RECORDS_FD`` with
+the job as one JSON line on stdin. It reads the app's catalog and the signing key once, then
+sends. Outcomes go back as frames (see ``frames``) on RECORDS_FD, written through the event
+loop's pipe transport so a slow reader never blocks a measurement. Anything more on stdin, or
+its end (the sandbox stopped or died), stops the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import resource
+import sys
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import uvloop
+
+from appstore_sandbox.clock import Clock
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.outbound.results import Attempt
+from appstore_sandbox.outbound.sender import Sender
+from appstore_sandbox.perftest.catalog_judge import CatalogJudge
+from appstore_sandbox.perftest.engine import LoadPlan, run_load
+from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, RecordTuple, encode
+from appstore_sandbox.perftest.payloads import RealtimeRequests, Subscriber
+from appstore_sandbox.retention.app_state import load_app_state
+from appstore_sandbox.retention.response_rules import ResponseRules
+from appstore_sandbox.signing import JwsSigner, load_chain
+from appstore_sandbox.store import Store, open_engine
+
+USER_AGENT = "appstore-sandbox (Retention Messaging performance test)"
+FLUSH_S = 0.1
+_DRAIN_S = 5.0
+
+
+@dataclass(frozen=True)
+class EngineJob:
+    """Everything the engine process needs, as the sandbox hands it over."""
+
+    request_id: str
+    url: str
+    total: int
+    concurrency: int
+    timeout_ms: int
+    requests_per_second: float | None
+    subscriber: Subscriber
+    environment: str
+    clock_offset_ms: int
+    database_url: str
+    app_id: int
+    ca_dir: str
+
+    def to_line(self) -> bytes:
+        return json.dumps(asdict(self)).encode() + b"\n"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EngineJob:
+        return cls(**{**data, "subscriber": Subscriber(**data["subscriber"])})
+
+    @property
+    def plan(self) -> LoadPlan:
+        return LoadPlan(
+            self.url, self.total, self.concurrency, self.timeout_ms / 1000, self.requests_per_second
+        )
+
+
+def peak_rss_kb() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
+
+
+class _Outbox:
+    """Outcomes waiting to be sent to the sandbox, and the pipe they go down."""
+
+    def __init__(self, transport: asyncio.WriteTransport, lost: asyncio.Event) -> None:
+        self._transport = transport
+        self._lost = lost
+        self._pending: list[RecordTuple] = []
+
+    def record(
+        self, sequence: int, request_identifier: str, attempt: Attempt, send_lag_us: int | None
+    ) -> None:
+        self._pending.append(
+            (
+                sequence,
+                request_identifier,
+                attempt.result.value,
+                attempt.http_status,
+                attempt.latency_us,
+                attempt.explanation,
+                attempt.catalog_problem,
+                send_lag_us,
+            )
+        )
+
+    def send(self, frame: Frame) -> None:
+        if not self._lost.is_set():
+            self._transport.write(encode(frame))
+
+    def flush(self) -> None:
+        if self._pending:
+            records, self._pending = self._pending, []
+            self.send(Batch(records, peak_rss_kb()))
+
+    async def flush_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            self.flush()
+
+    async def drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _DRAIN_S
+        while self._transport.get_write_buffer_size() and not self._lost.is_set():
+            if loop.time() > deadline:
+                return
+            await asyncio.sleep(0.005)
+
+
+class _Watch(asyncio.Protocol):
+    """Sets ``event`` when the pipe it reads says anything, ends, or breaks."""
+
+    def __init__(self, event: asyncio.Event) -> None:
+        self._event = event
+
+    def data_received(self, data: bytes) -> None:
+        self._event.set()
+
+    def eof_received(self) -> bool:
+        self._event.set()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._event.set()
+
+
+def _prepare(job: EngineJob) -> tuple[RealtimeRequests, CatalogJudge]:
+    signer = JwsSigner(load_chain(Path(job.ca_dir)))
+    clock = Clock(timedelta(milliseconds=job.clock_offset_ms))
+    requests = RealtimeRequests(signer, clock, job.subscriber, job.environment)
+    engine = open_engine(job.database_url)
+    try:
+        store = Store(engine)
+        app = store.app_by_id(job.app_id)
+        if app is None:
+            raise LookupError(f"app {job.app_id} no longer exists")
+        state = load_app_state(store, app, Environment.SANDBOX)
+    finally:
+        engine.dispose()
+    judge = CatalogJudge(ResponseRules(state), job.subscriber, state.strict)
+    return requests, judge
+
+
+async def _run(job: EngineJob, records_fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    stop, lost = asyncio.Event(), asyncio.Event()
+    pipe = os.fdopen(records_fd, "wb", buffering=0)
+    transport, _ = await loop.connect_write_pipe(lambda: _Watch(lost), pipe)
+    await loop.connect_read_pipe(lambda: _Watch(stop), os.fdopen(0, "rb", buffering=0))
+    outbox = _Outbox(transport, lost)
+    error: str | None = None
+    try:
+        requests, judge = _prepare(job)
+        sender = Sender(job.concurrency, USER_AGENT)
+        outbox.send(Hello(os.getpid(), sender.clock))
+        gc.freeze()  # what was loaded stays; collections then only scan what the run creates
+        try:
+            await _until_stopped(
+                run_load(job.plan, requests, sender, judge, outbox.record), outbox, stop, lost
+            )
+        finally:
+            await sender.close()
+    except Exception as failure:  # reported to the sandbox, which closes the run as FAIL
+        error = f"{type(failure).__name__}: {failure}"
+    outbox.flush()
+    outbox.send(Done(peak_rss_kb(), error))
+    await outbox.drain()
+    transport.close()
+
+
+async def _until_stopped(
+    load: Any, outbox: _Outbox, stop: asyncio.Event, lost: asyncio.Event
+) -> None:
+    """Run ``load`` to its end, unless the sandbox says stop or stops listening."""
+    sending = asyncio.ensure_future(load)
+    flushing = asyncio.ensure_future(outbox.flush_every(FLUSH_S))
+    stopped = asyncio.ensure_future(stop.wait())
+    gone = asyncio.ensure_future(lost.wait())
+    try:
+        await asyncio.wait({sending, stopped, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        finished = sending.done()
+        for task in (sending, flushing, stopped, gone):
+            task.cancel()
+        for task in (sending, flushing, stopped, gone):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    if finished:
+        sending.result()  # a bug in the load loop surfaces as the run's error
+
+
+def _read_job() -> EngineJob:
+    data = b""
+    while b"\n" not in data:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            raise SystemExit("the sandbox closed the job pipe before sending the job")
+        data += chunk
+    line, _, rest = data.partition(b"\n")
+    if rest:  # told to stop before it started
+        raise SystemExit(0)
+    return EngineJob.from_json(json.loads(line))
+
+
+def main() -> None:
+    records_fd = int(sys.argv[1])
+    job = _read_job()
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_run(job, records_fd))
+
+
+if __name__ == "__main__":
+    main()
