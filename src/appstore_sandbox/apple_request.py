@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
 from appstore_sandbox.environments import Environment
-from appstore_sandbox.sandbox import Sandbox
 from appstore_sandbox.store import App
+
+if TYPE_CHECKING:  # the composition root imports every surface, and they import this module
+    from appstore_sandbox.sandbox import Sandbox
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ async def get_sandbox(request: Request) -> Sandbox:
     return sandbox
 
 
-SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
+SandboxDep = Annotated["Sandbox", Depends(get_sandbox)]
 
 
 def environment_prefix(environment: Environment) -> Callable[[Request], None]:

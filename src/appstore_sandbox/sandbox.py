@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from appstore_sandbox.auth import TokenVerifier
+from appstore_sandbox.catalog.service import CatalogService
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.config import Settings
-from appstore_sandbox.control.catalog_service import CatalogService
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.keyfiles import key_file, write_private_key
 from appstore_sandbox.notifications.delivery import DeliveryWorker

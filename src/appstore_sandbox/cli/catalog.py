@@ -7,11 +7,10 @@ from urllib.parse import quote
 
 import click
 
+from appstore_sandbox.catalog.products import PRODUCT_TYPES
 from appstore_sandbox.cli.client import SandboxClient
 from appstore_sandbox.cli.control import _app_path
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
-
-PRODUCT_TYPES = ("AUTO_RENEWABLE", "NON_RENEWING_SUBSCRIPTION", "CONSUMABLE", "NON_CONSUMABLE")
 
 
 @click.group()

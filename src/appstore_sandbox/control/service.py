@@ -12,12 +12,11 @@ from datetime import timedelta
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from appstore_sandbox.catalog.products import AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.errors import BadInput, Conflict, NotFound
 from appstore_sandbox.store import ApiKey, App, Product, Purchase, Store
 
-AUTO_RENEWABLE = "AUTO_RENEWABLE"
-DEFAULT_SUBSCRIPTION_GROUP = "Premium"
 ISSUER_ID_META_KEY = "issuer_id"
 CLOCK_OFFSET_META_KEY = "clock_offset_ms"
 SUBSCRIPTION_PERIOD = timedelta(days=30)

@@ -27,12 +27,12 @@ from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.outbound.results import Attempt
 from appstore_sandbox.outbound.sender import Sender
-from appstore_sandbox.perftest.catalog_judge import CatalogJudge
 from appstore_sandbox.perftest.engine import LoadPlan, run_load
 from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, RecordTuple, encode
-from appstore_sandbox.perftest.payloads import RealtimeRequests, Subscriber
-from appstore_sandbox.retention.app_state import load_app_state
-from appstore_sandbox.retention.response_rules import ResponseRules
+from appstore_sandbox.realtime.app_state import load_app_state
+from appstore_sandbox.realtime.catalog_judge import CatalogJudge
+from appstore_sandbox.realtime.payloads import RealtimeRequests, Subscriber
+from appstore_sandbox.realtime.response_rules import ResponseRules
 from appstore_sandbox.signing import JwsSigner, load_chain
 from appstore_sandbox.store import Store, open_engine
 

@@ -19,9 +19,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from appstore_sandbox.catalog.products import AUTO_RENEWABLE, response_check_mode
 from appstore_sandbox.clock import Clock
-from appstore_sandbox.control.catalog_service import response_check_mode
-from appstore_sandbox.control.service import AUTO_RENEWABLE
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
     BadRequestTransactionId,
@@ -36,9 +35,9 @@ from appstore_sandbox.perftest.catalog_tally import CatalogTally
 from appstore_sandbox.perftest.config import PerformanceTestConfig
 from appstore_sandbox.perftest.engine_process import EngineJob
 from appstore_sandbox.perftest.execution import Execution
-from appstore_sandbox.perftest.payloads import Subscriber
 from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.perftest.view import FAIL, PASS, PENDING, RunView, passed
+from appstore_sandbox.realtime.payloads import Subscriber
 from appstore_sandbox.store import App, PerformanceTestRun, Purchase, RunAlreadyPending, Store
 
 HEARTBEAT_S = 1.0

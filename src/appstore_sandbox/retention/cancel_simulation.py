@@ -21,12 +21,12 @@ from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import BadInput
 from appstore_sandbox.outbound.results import Attempt, HttpReply, Judge, SendAttemptResult, judged
 from appstore_sandbox.outbound.sender import Sender
-from appstore_sandbox.perftest.catalog_judge import CatalogJudge
-from appstore_sandbox.perftest.payloads import RealtimeRequests, Subscriber
-from appstore_sandbox.retention.app_state import load_app_state
-from appstore_sandbox.retention.cancel_sheet import default_message, realtime_message
+from appstore_sandbox.realtime.app_state import load_app_state
+from appstore_sandbox.realtime.cancel_sheet import default_message, realtime_message
+from appstore_sandbox.realtime.catalog_judge import CatalogJudge
+from appstore_sandbox.realtime.payloads import RealtimeRequests, Subscriber
+from appstore_sandbox.realtime.response_rules import ResponseRules
 from appstore_sandbox.retention.locales import is_app_store_locale, locale_hint
-from appstore_sandbox.retention.response_rules import ResponseRules
 from appstore_sandbox.signing import JwsSigner
 from appstore_sandbox.store import App, Purchase, Store
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from appstore_sandbox.catalog.products import AUTO_RENEWABLE
 from appstore_sandbox.clock import Clock
-from appstore_sandbox.control.service import AUTO_RENEWABLE
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
     DefaultMessageNotFound,

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from appstore_sandbox.control.catalog_service import ResponseCheckMode, response_check_mode
+from appstore_sandbox.catalog.products import ResponseCheckMode, response_check_mode
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.store import App, Product, Store
 from appstore_sandbox.store.retention import RetentionMessage

@@ -6,10 +6,10 @@ from typing import Any
 
 import jwt
 
-from appstore_sandbox.perftest.payloads import Subscriber
-from appstore_sandbox.perftest.response_check import RESPONSE_FIELDS
-from appstore_sandbox.retention.app_state import AppState
-from appstore_sandbox.retention.response_rules import ResponseRules
+from appstore_sandbox.realtime.app_state import AppState
+from appstore_sandbox.realtime.payloads import Subscriber
+from appstore_sandbox.realtime.response_check import RESPONSE_FIELDS
+from appstore_sandbox.realtime.response_rules import ResponseRules
 from appstore_sandbox.store.retention import RetentionMessage
 
 

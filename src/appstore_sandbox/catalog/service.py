@@ -1,34 +1,26 @@
-"""The app's catalog as App Store Connect keeps it: subscription products in groups, their
-promotional offers, and how strictly realtime responses are checked against them."""
+"""Control-surface operations on an app's catalog: products, offers, the response-check mode."""
 
 from __future__ import annotations
 
 import re
-from typing import Literal, cast
+from typing import cast
 
+from appstore_sandbox.catalog.products import (
+    AUTO_RENEWABLE,
+    PRODUCT_TYPES,
+    RESPONSE_CHECK_MODES,
+    RESPONSE_CHECKS_SETTING,
+    ResponseCheckMode,
+    response_check_mode,
+)
 from appstore_sandbox.clock import Clock
-from appstore_sandbox.control.service import AUTO_RENEWABLE
 from appstore_sandbox.errors import BadInput, NotFound
 from appstore_sandbox.store import App, Product, Store
 from appstore_sandbox.store.catalog import PromotionalOffer
 
-ResponseCheckMode = Literal["warn", "strict"]
-RESPONSE_CHECK_MODES: tuple[ResponseCheckMode, ...] = ("warn", "strict")
-DEFAULT_RESPONSE_CHECK_MODE: ResponseCheckMode = "warn"
-RESPONSE_CHECKS_SETTING = "response_checks"
-# App Store Connect's product types; only auto-renewable subscriptions belong to a group.
-PRODUCT_TYPES = (AUTO_RENEWABLE, "NON_RENEWING_SUBSCRIPTION", "CONSUMABLE", "NON_CONSUMABLE")
 # App Store Connect allows letters, digits, '.' and '_' in product ids; '-' is accepted here
 # too because existing sandbox data may use it. Offer ids: letters, digits, '.', '_' and '-'.
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9._\-]{1,255}$")
-
-
-def response_check_mode(store: Store, app: App) -> ResponseCheckMode:
-    """The app's setting; ``warn`` unless set otherwise."""
-    stored = store.catalog.setting(app.id, RESPONSE_CHECKS_SETTING)
-    if stored in RESPONSE_CHECK_MODES:
-        return cast(ResponseCheckMode, stored)
-    return DEFAULT_RESPONSE_CHECK_MODE
 
 
 class CatalogService:

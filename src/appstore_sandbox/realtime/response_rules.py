@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from appstore_sandbox.control.service import AUTO_RENEWABLE
-from appstore_sandbox.perftest.payloads import Subscriber
-from appstore_sandbox.perftest.response_check import RESPONSE_FIELDS
-from appstore_sandbox.retention.app_state import AppState
-from appstore_sandbox.retention.models import ReviewState
-from appstore_sandbox.retention.offer_signatures import OfferSignatures, SignedOffer
+from appstore_sandbox.catalog.products import AUTO_RENEWABLE
+from appstore_sandbox.realtime.app_state import AppState
+from appstore_sandbox.realtime.offer_signatures import OfferSignatures, SignedOffer
+from appstore_sandbox.realtime.payloads import Subscriber
+from appstore_sandbox.realtime.response_check import RESPONSE_FIELDS
 
-_APPROVED = ReviewState.APPROVED.value
+# The stored messageState / imageState of content the review approved (Apple's ReviewState).
+_APPROVED = "APPROVED"
 
 
 class ResponseRules:

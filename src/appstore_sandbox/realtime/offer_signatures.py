@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
 from cryptography.hazmat.primitives.hashes import SHA256
 
-from appstore_sandbox.retention.app_state import AppState, SigningKey
+from appstore_sandbox.realtime.app_state import AppState, SigningKey
 
 AUDIENCE = "promotional-offer"
 V1_VALIDITY_MS = 24 * 3600 * 1000

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult
-from appstore_sandbox.perftest.payloads import Subscriber
-from appstore_sandbox.perftest.response_check import judge_realtime_document
-from appstore_sandbox.retention.response_rules import ResponseRules
+from appstore_sandbox.realtime.payloads import Subscriber
+from appstore_sandbox.realtime.response_check import judge_realtime_document
+from appstore_sandbox.realtime.response_rules import ResponseRules
 
 
 class CatalogJudge:
