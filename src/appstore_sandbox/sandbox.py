@@ -17,6 +17,7 @@ from appstore_sandbox.keyfiles import key_file, write_private_key
 from appstore_sandbox.notifications.delivery import DeliveryWorker
 from appstore_sandbox.notifications.schedule import RetrySchedule
 from appstore_sandbox.notifications.service import NotificationService
+from appstore_sandbox.outbound.transport import SenderTransports, Transports
 from appstore_sandbox.perftest.service import EngineSetup, PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
 from appstore_sandbox.retention.cancel_simulation import CancelSimulator
@@ -82,6 +83,7 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     store = Store(engine)
     chain = load_or_create_chain(settings.ca_dir, clock.now())
     signer = JwsSigner(chain)
+    transports = SenderTransports()
     review = ReviewService(store, clock, settings.review)
     sandbox = Sandbox(
         settings=settings,
@@ -101,9 +103,13 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         messages=MessageService(store, clock, review),
         default_messages=DefaultMessageService(store, clock),
         catalog=CatalogService(store, clock),
-        cancel_simulator=CancelSimulator(store, clock, signer),
+        cancel_simulator=CancelSimulator(store, clock, signer, transports),
         notifications=NotificationService(
-            store, clock, signer, _delivery_worker(settings, store, clock), settings.strict
+            store,
+            clock,
+            signer,
+            _delivery_worker(settings, store, clock, transports),
+            settings.strict,
         ),
     )
     sandbox.control.sync_clock()
@@ -111,7 +117,9 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     return sandbox
 
 
-def _delivery_worker(settings: Settings, store: Store, clock: Clock) -> DeliveryWorker:
+def _delivery_worker(
+    settings: Settings, store: Store, clock: Clock, transports: Transports
+) -> DeliveryWorker:
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     control = ControlService(store, clock)
     return DeliveryWorker(
@@ -120,6 +128,7 @@ def _delivery_worker(settings: Settings, store: Store, clock: Clock) -> Delivery
         RetrySchedule(fast=settings.retry_schedule == "fast"),
         settings.delivery_timeout_ms / 1000,
         owner,
+        transports,
         before_poll=control.sync_clock,
     )
 

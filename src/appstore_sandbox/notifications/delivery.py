@@ -23,7 +23,7 @@ from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.notifications.schedule import RetrySchedule
 from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult, judged
-from appstore_sandbox.outbound.sender import Sender
+from appstore_sandbox.outbound.transport import Transport, TransportOptions, Transports
 from appstore_sandbox.store import Notification, NotificationStore, SendAttempt
 from appstore_sandbox.store.notifications import DELIVERED, FAILED, PENDING, DeliveryOutcome
 
@@ -59,9 +59,11 @@ class DeliveryWorker:
         schedule: RetrySchedule,
         timeout_s: float,
         owner: str,
+        transports: Transports,
         before_poll: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
+        self._transports = transports
         self._clock = clock
         self._schedule = schedule
         self._timeout_s = timeout_s
@@ -115,7 +117,9 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._ready.set()
-        sender = Sender(BATCH, USER_AGENT, REPLY_BYTES_READ, cut_oversized=True)
+        sender = self._transports.open(
+            TransportOptions(BATCH, USER_AGENT, REPLY_BYTES_READ, cut_oversized=True)
+        )
         outcomes: asyncio.Queue[DeliveryOutcome] = asyncio.Queue()
         recorder = asyncio.create_task(self._record(outcomes))
         deliveries: set[asyncio.Task[None]] = set()
@@ -165,7 +169,7 @@ class DeliveryWorker:
 
     async def _deliver(
         self,
-        sender: Sender,
+        sender: Transport,
         notification: Notification,
         outcomes: asyncio.Queue[DeliveryOutcome],
     ) -> None:

@@ -26,7 +26,7 @@ import uvloop
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.outbound.results import Attempt
-from appstore_sandbox.outbound.sender import Sender
+from appstore_sandbox.outbound.transport import SenderTransports, TransportOptions
 from appstore_sandbox.perftest.engine import LoadPlan, run_load
 from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, RecordTuple, encode
 from appstore_sandbox.realtime.app_state import load_app_state
@@ -168,7 +168,7 @@ async def _run(job: EngineJob, records_fd: int) -> None:
     error: str | None = None
     try:
         requests, judge = _prepare(job)
-        sender = Sender(job.concurrency, USER_AGENT)
+        sender = SenderTransports().open(TransportOptions(job.concurrency, USER_AGENT))
         outbox.send(Hello(os.getpid(), sender.clock))
         gc.freeze()  # what was loaded stays; collections then only scan what the run creates
         try:

@@ -20,7 +20,7 @@ from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import BadInput
 from appstore_sandbox.outbound.results import Attempt, HttpReply, Judge, SendAttemptResult, judged
-from appstore_sandbox.outbound.sender import Sender
+from appstore_sandbox.outbound.transport import TransportOptions, Transports
 from appstore_sandbox.realtime.app_state import load_app_state
 from appstore_sandbox.realtime.cancel_sheet import default_message, realtime_message
 from appstore_sandbox.realtime.catalog_judge import CatalogJudge
@@ -45,10 +45,13 @@ class RealtimeAnswer:
 
 
 class CancelSimulator:
-    def __init__(self, store: Store, clock: Clock, signer: JwsSigner) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, signer: JwsSigner, transports: Transports
+    ) -> None:
         self._store = store
         self._clock = clock
         self._signer = signer
+        self._transports = transports
 
     def simulate(
         self,
@@ -87,7 +90,7 @@ class CancelSimulator:
             documents.append(document)
             return attempt
 
-        attempt = asyncio.run(_post_once(url, body, keep_document))
+        attempt = asyncio.run(self._post_once(url, body, keep_document))
         return RealtimeAnswer(attempt, documents[0] if documents else None, url)
 
     def _outcome(
@@ -108,6 +111,13 @@ class CancelSimulator:
         if message is not None:
             return {"outcome": "default", "reason": reason, "message": message}
         return {"outcome": "standard", "reason": f"{reason}; {problem}", "message": None}
+
+    async def _post_once(self, url: str, body: bytes, judge: Judge) -> Attempt:
+        transport = self._transports.open(TransportOptions(1, USER_AGENT))
+        try:
+            return judged(await transport.post(url, body, DEADLINE_S), judge)
+        finally:
+            await transport.close()
 
     def _purchase(self, app: App, transaction_id: str | None) -> Purchase:
         purchases = self._store.purchases(app.id)
@@ -130,14 +140,6 @@ class CancelSimulator:
                 "(see: appstore-sandbox products list)."
             )
         return product_id
-
-
-async def _post_once(url: str, body: bytes, judge: Judge) -> Attempt:
-    sender = Sender(1, USER_AGENT)
-    try:
-        return judged(await sender.post(url, body, DEADLINE_S), judge)
-    finally:
-        await sender.close()
 
 
 def _checked_locale(locale: str) -> str:
