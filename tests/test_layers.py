@@ -17,17 +17,27 @@ SURFACES = {"retention", "perftest", "notifications"}
 LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli"},
-    {"app"},
+    {"app", "example"},
     {"sandbox"},
     {"control"},
     SURFACES,
     {"apple_request", "realtime"},
     {"catalog", "auth", "ratelimit"},
     {"store"},
-    {"errors", "config", "clock", "signing", "outbound", "environments", "urls", "keyfiles"},
+    {
+        "errors",
+        "config",
+        "clock",
+        "signing",
+        "outbound",
+        "environments",
+        "urls",
+        "keyfiles",
+        "defaults",
+    },
 ]
-# Stand-alone programs that import nothing of the sandbox's.
-STANDALONE = {"example", "__init__"}
+# The package's __init__ imports nothing.
+STANDALONE = {"__init__"}
 
 
 def _layer_of(part: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 
@@ -19,9 +18,6 @@ class Clock:
 
     def now_ms(self) -> int:
         return int(self.now().timestamp() * 1000)
-
-    def now_s(self) -> float:
-        return time.time() + self._offset.total_seconds()
 
     @property
     def offset(self) -> timedelta:

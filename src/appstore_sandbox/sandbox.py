@@ -13,6 +13,7 @@ from appstore_sandbox.catalog.service import CatalogService
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.config import Settings
 from appstore_sandbox.control.service import ControlService
+from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.keyfiles import key_file, write_private_key
 from appstore_sandbox.notifications.delivery import DeliveryWorker
 from appstore_sandbox.notifications.schedule import RetrySchedule
@@ -30,7 +31,6 @@ from appstore_sandbox.signing import CertificateChain, JwsSigner, load_or_create
 from appstore_sandbox.store import Store, migrate, open_engine
 from appstore_sandbox.store.image_files import ImageFiles
 
-DEFAULT_BUNDLE_ID = "com.example.app"
 _DEFAULT_KEY_META = "default_key_id"
 
 

@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 import click
 
 from appstore_sandbox.cli.client import DEFAULT_SERVER, SandboxClient
+from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 
 F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_BUNDLE_ID = "com.example.app"
 
 
 @dataclass

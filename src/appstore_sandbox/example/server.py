@@ -24,7 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-DEFAULT_BUNDLE_ID = "com.example.app"
+from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
+
 DEFAULT_MESSAGE_ID = "8f0c6a52-3d1e-4b7a-9c25-6e4f1d2b3a90"
 
 Echo = Callable[[str], None]

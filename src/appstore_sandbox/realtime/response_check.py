@@ -48,11 +48,6 @@ def judge_realtime_document(reply: HttpReply) -> tuple[Attempt, dict[str, Any] |
     return Attempt(SendAttemptResult.SUCCESS, None, reply.status), document
 
 
-def realtime_body_problem(body: bytes) -> str | None:
-    """Why ``body`` is not a RealtimeResponseBody, or ``None`` if it is one."""
-    return decode_realtime_body(body)[1]
-
-
 def decode_realtime_body(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
     """``(document, None)`` for a RealtimeResponseBody, else ``(None, why it is not one)``."""
     try:

@@ -245,13 +245,3 @@ class NotificationStore:
             if recorded:
                 connection.execute(_RECORD, recorded)
         return lost
-
-    def next_due_ms(self) -> int | None:
-        table = _notifications
-        with self.engine.connect() as connection:
-            return connection.execute(
-                select(table.c.next_attempt_ms)
-                .where(table.c.status == PENDING)
-                .order_by(table.c.next_attempt_ms)
-                .limit(1)
-            ).scalar()
