@@ -35,7 +35,7 @@ async def get_sandbox(request: Request) -> Sandbox:
 SandboxDep = Annotated["Sandbox", Depends(get_sandbox)]
 
 
-def environment_prefix(environment: Environment) -> Callable[[Request], None]:
+def environment_prefix(environment: Environment) -> Callable[[Request], Awaitable[None]]:
     """A router dependency recording which base URL (/sandbox or /production) was called."""
 
     async def record(request: Request) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # the CLI imports this module and must not load the database layer
     from appstore_sandbox.store import App, Store
@@ -22,5 +22,5 @@ def response_check_mode(store: Store, app: App) -> ResponseCheckMode:
     """The app's setting; ``warn`` unless set otherwise."""
     stored = store.catalog.setting(app.id, RESPONSE_CHECKS_SETTING)
     if stored in RESPONSE_CHECK_MODES:
-        return cast(ResponseCheckMode, stored)
+        return stored
     return DEFAULT_RESPONSE_CHECK_MODE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import cast
 
 from appstore_sandbox.catalog.products import (
     AUTO_RENEWABLE,
@@ -70,7 +69,7 @@ class CatalogService:
         if mode not in RESPONSE_CHECK_MODES:
             raise BadInput(f"mode must be one of {', '.join(RESPONSE_CHECK_MODES)}.")
         self._store.catalog.set_setting(app.id, RESPONSE_CHECKS_SETTING, mode)
-        return cast(ResponseCheckMode, mode)
+        return mode
 
     def _product(self, app: App, product_id: str) -> Product:
         product = self._store.product(app.id, product_id)

@@ -17,7 +17,7 @@ UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
 _DURATION = re.compile(r"(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?")
 
 
-class DurationParam(click.ParamType):
+class DurationParam(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     """A positive duration such as 90s, 30m, 12h, 1d or 1h30m, converted to whole seconds."""
 
     name = "DURATION"

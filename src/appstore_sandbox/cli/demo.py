@@ -26,8 +26,8 @@ from rich.console import Console
 from appstore_sandbox.cli import perf_test
 from appstore_sandbox.cli.client import CliError, SandboxClient
 from appstore_sandbox.cli.control import API
-from appstore_sandbox.cli.options import DEFAULT_BUNDLE_ID
 from appstore_sandbox.cli.processes import child
+from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.example.server import DEFAULT_MESSAGE_ID
 from appstore_sandbox.keyfiles import key_file
 

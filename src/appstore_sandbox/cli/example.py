@@ -12,8 +12,8 @@ from cryptography import x509
 
 from appstore_sandbox.cli.client import DEFAULT_SERVER, CliError, SandboxClient
 from appstore_sandbox.cli.sockets import listen, url_host
+from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.example.server import (
-    DEFAULT_BUNDLE_ID,
     DEFAULT_MESSAGE_ID,
     ExampleOptions,
     build_example_app,

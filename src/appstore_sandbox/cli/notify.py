@@ -16,11 +16,11 @@ from appstore_sandbox.cli.client import CliError, SandboxClient
 from appstore_sandbox.cli.clock import format_duration, iso_utc
 from appstore_sandbox.cli.control import API, ENVIRONMENTS
 from appstore_sandbox.cli.options import (
-    DEFAULT_BUNDLE_ID,
     Output,
     bundle_id_option,
     control_command,
 )
+from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 
 POLL_S = 0.2
 DELIVERED, FAILED, PENDING = "DELIVERED", "FAILED", "PENDING"
@@ -249,7 +249,7 @@ def _record_lines(record: Record) -> list[str]:
 
 def _kind(record: Record) -> str:
     subtype = record["subtype"]
-    return record["notificationType"] + (f"/{subtype}" if subtype else "")
+    return str(record["notificationType"]) + (f"/{subtype}" if subtype else "")
 
 
 @notify.command("history")

@@ -224,7 +224,8 @@ def junit_xml(report: dict[str, Any]) -> bytes:
     summary = [*headline_lines(report), *apple_numbers_lines(report)]
     histogram = histogram_lines(report["histogram"], result["config"]["responseTimeThreshold"])
     ET.SubElement(case, "system-out").text = _xml_safe(plain([*summary, *histogram]))
-    return ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    xml: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return xml
 
 
 def _failure_message(report: dict[str, Any]) -> str:

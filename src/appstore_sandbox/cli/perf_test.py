@@ -29,7 +29,7 @@ INTERRUPTED_EXIT = 130
 Report = dict[str, Any]
 
 
-class RateParam(click.ParamType):
+class RateParam(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     """'even', 'max', or requests per second (a float)."""
 
     name = "even|max|NUMBER"

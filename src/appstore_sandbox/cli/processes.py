@@ -22,7 +22,7 @@ def child(arguments: list[str], ready_prefix: str) -> Iterator[str]:
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
     )
     try:
-        line = _ready_line(process, ready_prefix)
+        line = _ready_line(process, " ".join(arguments[:2]), ready_prefix)
         # Keep reading what it prints, so a full pipe never blocks it.
         threading.Thread(target=process.stdout.read, daemon=True).start()  # type: ignore[union-attr]
         yield line
@@ -35,7 +35,7 @@ def child(arguments: list[str], ready_prefix: str) -> Iterator[str]:
             process.communicate()
 
 
-def _ready_line(process: subprocess.Popen[str], prefix: str) -> str:
+def _ready_line(process: subprocess.Popen[str], name: str, prefix: str) -> str:
     assert process.stdout is not None
     deadline = time.monotonic() + START_TIMEOUT_S
     seen: list[str] = []
@@ -43,8 +43,8 @@ def _ready_line(process: subprocess.Popen[str], prefix: str) -> str:
         line = process.stdout.readline()
         if not line and process.poll() is not None:
             last = "".join(seen).strip().splitlines()[-1:] or ["no output"]
-            raise CliError(f"{' '.join(process.args[3:5])} exited during start-up: {last[0]}")
+            raise CliError(f"{name} exited during start-up: {last[0]}")
         seen.append(line)
         if line.startswith(prefix):
             return line.removeprefix(prefix).strip()
-    raise CliError(f"{' '.join(process.args[3:5])} did not start within {START_TIMEOUT_S} s")
+    raise CliError(f"{name} did not start within {START_TIMEOUT_S} s")

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
@@ -105,7 +105,7 @@ def decode_token(token: str, request: HistoryRequest, now_ms: int) -> int:
     return after_id
 
 
-def _is_ms(value: Any) -> bool:
+def _is_ms(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

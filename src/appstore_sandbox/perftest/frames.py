@@ -12,7 +12,7 @@ from __future__ import annotations
 import pickle
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from appstore_sandbox.outbound.results import Clock
 
@@ -49,7 +49,7 @@ def encode(frame: Frame) -> bytes:
     return _LENGTH.pack(len(data)) + data
 
 
-def read_frame(stream: BinaryIO) -> Frame | None:
+def read_frame(stream: IO[bytes]) -> Frame | None:
     """The next frame, or ``None`` at the end of the stream (also when it ends mid-frame)."""
     head = stream.read(_LENGTH.size)
     if len(head) < _LENGTH.size:

@@ -107,9 +107,9 @@ class CancelSimulator:
         reason = _fallback_reason(answer, rules.state.environment)
         with self._store.retention.reading(app.id, rules.state.environment.value) as content:
             identifier = content.default_message(subscriber.product_id, subscriber.user_locale)
-        message, problem = default_message(identifier, rules, subscriber)
-        if message is not None:
-            return {"outcome": "default", "reason": reason, "message": message}
+        fallback, problem = default_message(identifier, rules, subscriber)
+        if fallback is not None:
+            return {"outcome": "default", "reason": reason, "message": fallback}
         return {"outcome": "standard", "reason": f"{reason}; {problem}", "message": None}
 
     async def _post_once(self, url: str, body: bytes, judge: Judge) -> Attempt:

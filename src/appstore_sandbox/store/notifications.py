@@ -149,7 +149,9 @@ class NotificationStore:
             "claimed_until_ms": claimed_until_ms if claimed_by else None,
         }
         with transaction(self.engine) as connection:
-            (notification_id,) = connection.execute(_ADD, values).inserted_primary_key
+            inserted = connection.execute(_ADD, values).inserted_primary_key
+        assert inserted is not None, "an INSERT of one row has its key"
+        (notification_id,) = inserted
         return Notification(id=notification_id, **values)
 
     def by_uuid(self, notification_uuid: str) -> Notification | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import schema
@@ -126,5 +126,5 @@ class PerformanceTestStore:
             return total, [RequestRecord(**row._mapping) for row in rows]
 
 
-def _mine(request_id: str, owner: str) -> object:
+def _mine(request_id: str, owner: str) -> ColumnElement[bool]:
     return and_(_runs.c.request_id == request_id, _runs.c.status == PENDING, _runs.c.owner == owner)

@@ -22,7 +22,7 @@ _MESSAGE_KEY = [
 ]
 
 
-def _app_id(primary_key: bool = True) -> sa.Column:
+def _app_id(primary_key: bool = True) -> sa.Column[int]:
     return sa.Column(
         "app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), primary_key=primary_key
     )

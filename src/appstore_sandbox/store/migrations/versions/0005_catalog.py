@@ -11,7 +11,7 @@ revision = "0005"
 down_revision = "0004"
 
 
-def _app_id() -> sa.Column:
+def _app_id() -> sa.Column[int]:
     return sa.Column(
         "app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
     )
