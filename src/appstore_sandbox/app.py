@@ -24,8 +24,13 @@ from appstore_sandbox.control import simulation as control_simulation
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
     AppleError,
+    BadInput,
     GeneralBadRequest,
     GeneralInternal,
+    InternalError,
+    MethodNotAllowed,
+    RouteNotFound,
+    RoutingError,
     SandboxError,
     Unauthorized,
 )
@@ -82,24 +87,21 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     return app
 
 
-def error_response(request: Request, error: SandboxError) -> Response:
-    """The only place an error becomes a response."""
+def error_response(error: SandboxError) -> Response:
+    """The only place an error becomes a response; the error brings its own headers."""
     if isinstance(error, Unauthorized):
-        # Apple answers 401 with no body; the reason is ours, in a standard header.
-        description = error.message.replace('"', "'")
-        challenge = f'Bearer error="invalid_token", error_description="{description}"'
-        return Response(status_code=401, headers={"WWW-Authenticate": challenge})
+        # Apple answers 401 with no body; the reason is ours, in WWW-Authenticate.
+        return Response(status_code=error.status, headers=error.headers)
     if isinstance(error, AppleError):
-        headers = {}
-        if retry_after := getattr(error, "retry_after_ms", None):
-            headers["Retry-After"] = str(retry_after)
         # JSONResponse sends exactly "application/json", which Apple's Python client requires.
         return JSONResponse(
             {"errorCode": error.code, "errorMessage": error.message},
             status_code=error.status,
-            headers=headers,
+            headers=error.headers,
         )
-    return JSONResponse({"error": error.message}, status_code=error.status)
+    if isinstance(error, RoutingError):
+        return PlainTextResponse(error.message, status_code=error.status, headers=error.headers)
+    return JSONResponse({"error": error.message}, status_code=error.status, headers=error.headers)
 
 
 def _on_control_surface(request: Request) -> bool:
@@ -108,7 +110,7 @@ def _on_control_surface(request: Request) -> bool:
 
 async def _sandbox_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, SandboxError)
-    return error_response(request, error)
+    return error_response(error)
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:
@@ -118,15 +120,15 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 
 async def _bad_request(request: Request, message: str) -> Response:
     if _on_control_surface(request):
-        return error_response(request, SandboxError(message))
+        return error_response(BadInput(message))
     # FastAPI rejects a body that is not JSON before the route's dependencies run, so the token
     # may not have been checked yet; Apple answers a bad token with 401 whatever the body.
     sandbox: Sandbox = request.app.state.sandbox
     try:
         await run_in_threadpool(sandbox.tokens.verify, request.headers.get("authorization"))
     except Unauthorized as unauthorized:
-        return error_response(request, unauthorized)
-    return error_response(request, GeneralBadRequest(f"Invalid request: {message}"))
+        return error_response(unauthorized)
+    return error_response(GeneralBadRequest(f"Invalid request: {message}"))
 
 
 def _describe_validation(error: RequestValidationError) -> str:
@@ -139,18 +141,19 @@ def _describe_validation(error: RequestValidationError) -> str:
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
+    """Starlette's and FastAPI's own refusals: no route, wrong method, a body it cannot parse."""
     assert isinstance(error, HTTPException)
     if error.status_code == 404:
-        text = f"Not Found: no route for {request.method} {request.url.path}"
-        return PlainTextResponse(text, status_code=404)
-    if error.status_code == 400:
-        # FastAPI's "There was an error parsing the body" (e.g. a body that is not UTF-8).
-        return await _bad_request(request, str(error.detail))
-    return PlainTextResponse(str(error.detail), status_code=error.status_code)
+        return error_response(RouteNotFound(request.method, request.url.path))
+    if error.status_code == 405:
+        return error_response(MethodNotAllowed((error.headers or {}).get("Allow")))
+    # 400 is FastAPI's "There was an error parsing the body" (e.g. a body that is not UTF-8);
+    # neither raises any other status for the routes here.
+    return await _bad_request(request, str(error.detail))
 
 
 async def _unexpected_error(request: Request, error: Exception) -> Response:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     if _on_control_surface(request):
-        return JSONResponse({"error": "Internal error; see the server log."}, status_code=500)
-    return error_response(request, GeneralInternal())
+        return error_response(InternalError())
+    return error_response(GeneralInternal())

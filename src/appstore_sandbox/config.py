@@ -54,6 +54,16 @@ class Settings:
     admin_token: str | None = _setting(
         None, "If set, the /_sandbox/v1 control surface requires 'Authorization: Bearer TOKEN'."
     )
+    outbound_allowed_hosts: str | None = _setting(
+        None,
+        "Comma-separated hosts the sandbox may call (URLs and redirects); any other is refused. "
+        "Unset: any host the callback URL rule allows.",
+    )
+    realtime_max_response_bytes: int = _setting(
+        1_048_576,
+        "Largest realtime response body read (performance tests, cancel simulation); a larger "
+        "one is INVALID_RESPONSE.",
+    )
 
     @property
     def effective_database_url(self) -> str:

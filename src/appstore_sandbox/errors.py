@@ -1,14 +1,64 @@
-"""The sandbox's errors, each turned into a response in exactly one place (``app.py``).
+"""The sandbox's errors, each turned into a response in exactly one place (``app.error_response``).
 
-    SandboxError                      status + message; the control surface's errors
-    ├── NotFound / Conflict / BadInput   control-surface conveniences
-    └── AppleError                    + Apple's numeric ``code``; body {errorCode, errorMessage}
-        ├── GeneralBadRequest 4000000 ... one subclass per Apple error code
-        ├── RateLimitExceeded 4290000  (+ Retry-After in UNIX ms)
-        └── GeneralInternal 5000000
-    Unauthorized                      401 with no body, as Apple answers a bad token
+    SandboxError                    status, message, headers; body {"error": message}
+    ├── BadInput                    400
+    ├── Unauthorized                401  Apple's bad token: no body; the reason in WWW-Authenticate
+    ├── AdminTokenRequired          401  the control surface is locked; + WWW-Authenticate
+    ├── NotFound                    404
+    ├── Conflict                    409
+    ├── InternalError               500  the control surface's unexpected failure
+    ├── RoutingError                     refused before any route ran; plain text
+    │   ├── RouteNotFound           404
+    │   └── MethodNotAllowed        405  + Allow
+    └── AppleError                       + code; body {errorCode, errorMessage}
+        ├── GeneralBadRequest              4000000
+        ├── InvalidTransactionId           4000006
+        ├── StartDateTooFarInPast          4000012
+        ├── StartDateAfterEndDate          4000013
+        ├── InvalidPaginationToken         4000014
+        ├── InvalidStartDate               4000015
+        ├── InvalidEndDate                 4000016
+        ├── PaginationTokenExpired         4000017
+        ├── InvalidNotificationType        4000018
+        ├── MultipleFiltersSupplied        4000019
+        ├── InvalidTestNotificationToken   4000020
+        ├── InvalidProductId               4000023
+        ├── InvalidImage                   4000161
+        ├── HeaderTooLong                  4000162
+        ├── BodyTooLong                    4000163
+        ├── InvalidLocale                  4000164
+        ├── AltTextTooLong                 4000175
+        ├── FamilySharingNotSupported      4000185
+        ├── TransactionIdNotOriginal       4000187
+        ├── InvalidPerformanceTestRequest  4000211
+        ├── InvalidRequestId               4000212
+        ├── ExistingPerformanceTestRun     4000213
+        ├── InvalidRealtimeUrl             4000215
+        ├── BadRequestImageSize            4000216
+        ├── TooManyBulletPoints            4000218
+        ├── BulletPointTextTooLong         4000219
+        ├── AboveImageRequiresAnImage      4000224
+        ├── MaximumNumberOfImagesReached   4030014
+        ├── MaximumNumberOfMessagesReached 4030016
+        ├── MessageNotApproved             4030017
+        ├── ImageNotApproved               4030018
+        ├── ImageInUse                     4030019
+        ├── ForbiddenNoPassingTest         4030026
+        ├── ServerNotificationUrlNotFound  4040007
+        ├── TestNotificationNotFound       4040008
+        ├── TransactionIdNotFound          4040010
+        ├── ImageNotFound                  4040014
+        ├── MessageNotFound                4040015
+        ├── PerformanceTestRunNotFound     4040018
+        ├── DefaultMessageNotFound         4040020
+        ├── RealtimeUrlNotFound            4040021
+        ├── ImageAlreadyExists             4090000
+        ├── MessageAlreadyExists           4090001
+        ├── RateLimitExceeded              4290000  + Retry-After (UNIX ms)
+        └── GeneralInternal                5000000
 
-The HTTP status of an Apple error is the first three digits of its code.
+One class per Apple error code; the HTTP status of an Apple error is the first three digits of
+its code. ``tests/test_errors.py`` keeps this tree true.
 """
 
 from __future__ import annotations
@@ -17,7 +67,7 @@ from typing import ClassVar
 
 
 class SandboxError(Exception):
-    """An error with an HTTP status and a one-line message."""
+    """An error with an HTTP status, a one-line message and the headers its response carries."""
 
     status: ClassVar[int] = 400
     default_message: ClassVar[str] = "Bad request."
@@ -25,6 +75,10 @@ class SandboxError(Exception):
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
         super().__init__(self.message)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
 
 
 class BadInput(SandboxError):
@@ -42,11 +96,61 @@ class Conflict(SandboxError):
     default_message = "Already exists."
 
 
+class InternalError(SandboxError):
+    status = 500
+    default_message = "Internal error; see the server log."
+
+
 class Unauthorized(SandboxError):
     """Invalid bearer token. Apple answers 401 with no body; the reason goes in a header."""
 
     status = 401
     default_message = "Unauthorized."
+
+    @property
+    def headers(self) -> dict[str, str]:
+        description = self.message.replace('"', "'")
+        challenge = f'Bearer error="invalid_token", error_description="{description}"'
+        return {"WWW-Authenticate": challenge}
+
+
+class AdminTokenRequired(SandboxError):
+    """The control surface is locked (``serve --admin-token``) and the request lacks the token."""
+
+    status = 401
+    default_message = (
+        "This sandbox's control surface is locked: pass its admin token "
+        "(--admin-token or APPSTORE_SANDBOX_ADMIN_TOKEN; over HTTP, Authorization: Bearer TOKEN)."
+    )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="appstore-sandbox control surface"'}
+
+
+class RoutingError(SandboxError):
+    """Refused by the router before any route ran; answered in plain text on both surfaces."""
+
+
+class RouteNotFound(RoutingError):
+    status = 404
+    default_message = "Not Found."
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(f"Not Found: no route for {method} {path}")
+
+
+class MethodNotAllowed(RoutingError):
+    status = 405
+    default_message = "Method Not Allowed"
+
+    def __init__(self, allowed: str | None = None) -> None:
+        super().__init__()
+        self.allowed = allowed
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Allow": self.allowed} if self.allowed else {}
 
 
 class AppleError(SandboxError):
@@ -64,184 +168,12 @@ class GeneralBadRequest(AppleError):
     default_message = "Invalid request."
 
 
-class InvalidRealtimeUrl(AppleError):
-    code = 4000215
-    default_message = "Invalid request. The realtime URL is not valid."
+class InvalidTransactionId(AppleError):
+    """InvalidTransactionIdError; also what Initiate Performance Test answers for a bad
+    originalTransactionId (BadRequestTransactionIdError)."""
 
-
-class ForbiddenNoPassingTest(AppleError):
-    code = 4030026
-    default_message = (
-        "The production realtime URL can be configured only after a performance test has passed."
-    )
-
-
-class RealtimeUrlNotFound(AppleError):
-    code = 4040021
-    default_message = "No realtime URL is configured for this environment."
-
-
-# Retention messages, images and default messages.
-
-
-class InvalidProductId(AppleError):
-    code = 4000023
-    default_message = "Invalid product id."
-
-
-class InvalidImage(AppleError):
-    code = 4000161
-    default_message = "The image does not meet the requirements."
-
-
-class HeaderTooLong(AppleError):
-    code = 4000162
-    default_message = "The header is too long."
-
-
-class BodyTooLong(AppleError):
-    code = 4000163
-    default_message = "The body is too long."
-
-
-class InvalidLocale(AppleError):
-    code = 4000164
-    default_message = "Invalid locale."
-
-
-class AltTextTooLong(AppleError):
-    code = 4000175
-    default_message = "The alt text is too long."
-
-
-class BadRequestImageSize(AppleError):
-    code = 4000216
-    default_message = "Invalid image size."
-
-
-class TooManyBulletPoints(AppleError):
-    code = 4000218
-    default_message = "Too many bullet points."
-
-
-class BulletPointTextTooLong(AppleError):
-    code = 4000219
-    default_message = "The bullet point text is too long."
-
-
-class AboveImageRequiresAnImage(AppleError):
-    code = 4000224
-    default_message = "headerPosition ABOVE_IMAGE requires an image."
-
-
-class MaximumNumberOfImagesReached(AppleError):
-    code = 4030014
-    default_message = "The maximum number of images has been reached."
-
-
-class MaximumNumberOfMessagesReached(AppleError):
-    code = 4030016
-    default_message = "The maximum number of messages has been reached."
-
-
-class MessageNotApproved(AppleError):
-    code = 4030017
-    default_message = "The message is not approved."
-
-
-class ImageNotApproved(AppleError):
-    code = 4030018
-    default_message = "The image is not approved."
-
-
-class ImageInUse(AppleError):
-    code = 4030019
-    default_message = "The image is in use by a message."
-
-
-class ImageNotFound(AppleError):
-    code = 4040014
-    default_message = "Image not found."
-
-
-class MessageNotFound(AppleError):
-    code = 4040015
-    default_message = "Message not found."
-
-
-class DefaultMessageNotFound(AppleError):
-    code = 4040020
-    default_message = "No default message is configured for this product and locale."
-
-
-class ImageAlreadyExists(AppleError):
-    code = 4090000
-    default_message = "An image with this identifier already exists."
-
-
-class MessageAlreadyExists(AppleError):
-    code = 4090001
-    default_message = "A message with this identifier already exists."
-
-
-class RateLimitExceeded(AppleError):
-    code = 4290000
-    default_message = "Rate limit exceeded."
-
-    def __init__(self, retry_after_ms: int, message: str | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_ms = retry_after_ms
-
-
-class GeneralInternal(AppleError):
-    code = 5000000
-    default_message = "An unknown error occurred."
-
-
-class BadRequestTransactionId(AppleError):
     # Apple publishes no number for BadRequestTransactionIdError; 4000006 (InvalidTransactionId)
     # is the probable one (spec/error-codes.md, unconfirmed).
-    code = 4000006
-    default_message = "Invalid transaction id."
-
-
-class FamilySharingNotSupported(AppleError):
-    # Probable code of BadRequestTransactionIdNotSupportedForFamilySharingError (unconfirmed).
-    code = 4000185
-    default_message = (
-        "Invalid request. Family Sharing transactions aren't supported by this endpoint."
-    )
-
-
-class TransactionIdNotOriginal(AppleError):
-    # Probable code of BadRequestTransactionIdNotOtidError (unconfirmed).
-    code = 4000187
-    default_message = (
-        "Invalid request. The transaction ID provided is not an original transaction ID."
-    )
-
-
-class InvalidPerformanceTestRequest(AppleError):
-    code = 4000211
-    default_message = "Invalid performance test request."
-
-
-class InvalidRequestId(AppleError):
-    code = 4000212
-    default_message = "Invalid request id."
-
-
-class ExistingPerformanceTestRun(AppleError):
-    code = 4000213
-    default_message = "A performance test is already running for this app."
-
-
-class PerformanceTestRunNotFound(AppleError):
-    code = 4040018
-    default_message = "Performance test run not found."
-
-
-class InvalidTransactionId(AppleError):
     code = 4000006
     default_message = "Invalid transaction id."
 
@@ -291,6 +223,124 @@ class InvalidTestNotificationToken(AppleError):
     default_message = "Invalid test notification token."
 
 
+class InvalidProductId(AppleError):
+    code = 4000023
+    default_message = "Invalid product id."
+
+
+class InvalidImage(AppleError):
+    code = 4000161
+    default_message = "The image does not meet the requirements."
+
+
+class HeaderTooLong(AppleError):
+    code = 4000162
+    default_message = "The header is too long."
+
+
+class BodyTooLong(AppleError):
+    code = 4000163
+    default_message = "The body is too long."
+
+
+class InvalidLocale(AppleError):
+    code = 4000164
+    default_message = "Invalid locale."
+
+
+class AltTextTooLong(AppleError):
+    code = 4000175
+    default_message = "The alt text is too long."
+
+
+class FamilySharingNotSupported(AppleError):
+    # Probable code of BadRequestTransactionIdNotSupportedForFamilySharingError (unconfirmed).
+    code = 4000185
+    default_message = (
+        "Invalid request. Family Sharing transactions aren't supported by this endpoint."
+    )
+
+
+class TransactionIdNotOriginal(AppleError):
+    # Probable code of BadRequestTransactionIdNotOtidError (unconfirmed).
+    code = 4000187
+    default_message = (
+        "Invalid request. The transaction ID provided is not an original transaction ID."
+    )
+
+
+class InvalidPerformanceTestRequest(AppleError):
+    code = 4000211
+    default_message = "Invalid performance test request."
+
+
+class InvalidRequestId(AppleError):
+    code = 4000212
+    default_message = "Invalid request id."
+
+
+class ExistingPerformanceTestRun(AppleError):
+    code = 4000213
+    default_message = "A performance test is already running for this app."
+
+
+class InvalidRealtimeUrl(AppleError):
+    code = 4000215
+    default_message = "Invalid request. The realtime URL is not valid."
+
+
+class BadRequestImageSize(AppleError):
+    code = 4000216
+    default_message = "Invalid image size."
+
+
+class TooManyBulletPoints(AppleError):
+    code = 4000218
+    default_message = "Too many bullet points."
+
+
+class BulletPointTextTooLong(AppleError):
+    code = 4000219
+    default_message = "The bullet point text is too long."
+
+
+class AboveImageRequiresAnImage(AppleError):
+    code = 4000224
+    default_message = "headerPosition ABOVE_IMAGE requires an image."
+
+
+class MaximumNumberOfImagesReached(AppleError):
+    code = 4030014
+    default_message = "The maximum number of images has been reached."
+
+
+class MaximumNumberOfMessagesReached(AppleError):
+    code = 4030016
+    default_message = "The maximum number of messages has been reached."
+
+
+class MessageNotApproved(AppleError):
+    code = 4030017
+    default_message = "The message is not approved."
+
+
+class ImageNotApproved(AppleError):
+    code = 4030018
+    default_message = "The image is not approved."
+
+
+class ImageInUse(AppleError):
+    code = 4030019
+    default_message = "The image is in use by a message."
+
+
+class ForbiddenNoPassingTest(AppleError):
+    code = 4030026
+    default_message = (
+        "The production realtime URL can be configured only after a performance test has passed."
+    )
+
+
 class ServerNotificationUrlNotFound(AppleError):
     code = 4040007
     default_message = "No App Store Server Notifications URL is configured for this environment."
@@ -304,3 +354,57 @@ class TestNotificationNotFound(AppleError):
 class TransactionIdNotFound(AppleError):
     code = 4040010
     default_message = "Transaction id not found."
+
+
+class ImageNotFound(AppleError):
+    code = 4040014
+    default_message = "Image not found."
+
+
+class MessageNotFound(AppleError):
+    code = 4040015
+    default_message = "Message not found."
+
+
+class PerformanceTestRunNotFound(AppleError):
+    code = 4040018
+    default_message = "Performance test run not found."
+
+
+class DefaultMessageNotFound(AppleError):
+    code = 4040020
+    default_message = "No default message is configured for this product and locale."
+
+
+class RealtimeUrlNotFound(AppleError):
+    code = 4040021
+    default_message = "No realtime URL is configured for this environment."
+
+
+class ImageAlreadyExists(AppleError):
+    code = 4090000
+    default_message = "An image with this identifier already exists."
+
+
+class MessageAlreadyExists(AppleError):
+    code = 4090001
+    default_message = "A message with this identifier already exists."
+
+
+class RateLimitExceeded(AppleError):
+    code = 4290000
+    default_message = "Rate limit exceeded."
+
+    def __init__(self, retry_after_ms: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_ms = retry_after_ms
+
+    @property
+    def headers(self) -> dict[str, str]:
+        # Apple's Retry-After is a UNIX time in milliseconds, not a number of seconds.
+        return {"Retry-After": str(self.retry_after_ms)}
+
+
+class GeneralInternal(AppleError):
+    code = 5000000
+    default_message = "An unknown error occurred."

@@ -18,6 +18,7 @@ from appstore_sandbox.keyfiles import key_file, write_private_key
 from appstore_sandbox.notifications.delivery import DeliveryWorker
 from appstore_sandbox.notifications.schedule import RetrySchedule
 from appstore_sandbox.notifications.service import NotificationService
+from appstore_sandbox.outbound.policy import OutboundPolicy
 from appstore_sandbox.outbound.transport import SenderTransports, Transports
 from appstore_sandbox.perftest.service import EngineSetup, PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
@@ -83,7 +84,8 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     store = Store(engine)
     chain = load_or_create_chain(settings.ca_dir, clock.now())
     signer = JwsSigner(chain)
-    transports = SenderTransports()
+    policy = OutboundPolicy.from_setting(settings.strict, settings.outbound_allowed_hosts)
+    transports = SenderTransports(policy, settings.realtime_max_response_bytes)
     review = ReviewService(store, clock, settings.review)
     sandbox = Sandbox(
         settings=settings,
@@ -96,7 +98,14 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         control=ControlService(store, clock),
         realtime_urls=RealtimeUrlService(store, clock, strict=settings.strict),
         performance_tests=PerformanceTestService(
-            store, clock, EngineSetup(settings.effective_database_url, settings.ca_dir)
+            store,
+            clock,
+            EngineSetup(
+                settings.effective_database_url,
+                settings.ca_dir,
+                policy,
+                settings.realtime_max_response_bytes,
+            ),
         ),
         review=review,
         images=ImageService(store, ImageFiles(settings.images_dir), clock, review),

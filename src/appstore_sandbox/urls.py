@@ -1,11 +1,23 @@
-"""Rules for URLs the sandbox will call (realtime URL, notification URLs)."""
+"""Rules for URLs the sandbox will call (realtime URL, notification URLs, redirects to follow)."""
 
 from __future__ import annotations
 
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 256
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Cloud instance metadata services: they hand out credentials to whoever asks from the machine.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(address)
+    for address in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+)
+METADATA_HOSTS = frozenset(
+    ("metadata.google.internal", "metadata.goog", "metadata", "instance-data.ec2.internal")
+)
+_NEVER = "the sandbox never calls one"
 
 
 def callback_url_problem(url: str, *, strict: bool) -> str | None:
@@ -13,10 +25,16 @@ def callback_url_problem(url: str, *, strict: bool) -> str | None:
 
     Apple accepts only ``https://`` URLs of at most 256 characters. A developer's server on their
     own machine speaks plain http, so outside ``strict`` mode ``http://`` is accepted for loopback
-    hosts only.
+    hosts only. Link-local, cloud-metadata and unspecified addresses are never accepted.
     """
     if len(url) > MAX_URL_LENGTH:
         return f"the URL is {len(url)} characters long; at most {MAX_URL_LENGTH} are allowed"
+    return outbound_url_problem(url, strict=strict)
+
+
+def outbound_url_problem(url: str, *, strict: bool) -> str | None:
+    """Why the sandbox must not call ``url``, or ``None`` when it may: the callback URL rule
+    without its length limit, which is Apple's limit on configuration, not on redirects."""
     if any(char.isspace() or not char.isprintable() for char in url):
         # urlsplit silently drops tabs and newlines, so it would judge a different URL.
         return "the URL must not contain spaces or control characters"
@@ -27,6 +45,8 @@ def callback_url_problem(url: str, *, strict: bool) -> str | None:
         return "the URL is malformed"
     if not parts.hostname:
         return "the URL must be absolute, like https://example.com/retention"
+    if problem := host_problem(parts.hostname):
+        return problem
     if parts.scheme == "https":
         return None
     if parts.scheme == "http" and not strict and is_loopback_host(parts.hostname):
@@ -36,6 +56,28 @@ def callback_url_problem(url: str, *, strict: bool) -> str | None:
     return "the URL must start with https://"
 
 
+def host_problem(host: str) -> str | None:
+    """Why the sandbox never calls ``host`` (a name or an address literal), or ``None``."""
+    if host.lower().rstrip(".") in METADATA_HOSTS:
+        return f"{host} is a cloud metadata host; {_NEVER}"
+    address = _address_literal(host)
+    return None if address is None else address_problem(address)
+
+
+def address_problem(address: IpAddress) -> str | None:
+    """Why the sandbox never connects to ``address``, or ``None``."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address in METADATA_ADDRESSES:
+        return f"{address} is a cloud metadata address; {_NEVER}"
+    if address.is_link_local:
+        return f"{address} is a link-local address; {_NEVER}"
+    if address.is_unspecified:
+        # Connecting to it reaches this machine, under a name that is not a loopback name.
+        return f"{address} is an unspecified address; {_NEVER}"
+    return None
+
+
 def is_loopback_host(host: str) -> bool:
     if host.lower() == "localhost":
         return True
@@ -43,3 +85,15 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _address_literal(host: str) -> IpAddress | None:
+    """The address ``host`` spells, in any form the resolver takes literally (``0``, ``127.1``)."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from appstore_sandbox.catalog.products import (
     AUTO_RENEWABLE,
@@ -13,8 +15,8 @@ from appstore_sandbox.catalog.products import (
     response_check_mode,
 )
 from appstore_sandbox.clock import Clock
-from appstore_sandbox.errors import BadInput, NotFound
-from appstore_sandbox.store import App, Product, Store
+from appstore_sandbox.errors import BadInput, Conflict, NotFound
+from appstore_sandbox.store import AlreadyExists, App, Product, Store
 from appstore_sandbox.store.catalog import PromotionalOffer
 
 # App Store Connect allows letters, digits, '.' and '_' in product ids; '-' is accepted here
@@ -41,7 +43,8 @@ class CatalogService:
                 raise BadInput("An auto-renewable subscription needs a subscription group name.")
         elif group:
             raise BadInput("Only auto-renewable subscriptions belong to a subscription group.")
-        return self._store.add_product(Product(app.id, product_id, kind, group or ""))
+        with _conflict_if_exists():
+            return self._store.add_product(Product(app.id, product_id, kind, group or ""))
 
     def products(self, app: App) -> list[Product]:
         return self._store.products(app.id)
@@ -55,7 +58,8 @@ class CatalogService:
             )
         _check_identifier("offerId", offer_id)
         offer = PromotionalOffer(product_id, offer_id, self._clock.now_ms())
-        return self._store.catalog.add_offer(app.id, offer)
+        with _conflict_if_exists():
+            return self._store.catalog.add_offer(app.id, offer)
 
     def offers(self, app: App, product_id: str | None = None) -> list[PromotionalOffer]:
         if product_id is not None:
@@ -76,6 +80,15 @@ class CatalogService:
         if product is None:
             raise NotFound(f"{app.bundle_id} has no product {product_id}.")
         return product
+
+
+@contextmanager
+def _conflict_if_exists() -> Iterator[None]:
+    """The store's AlreadyExists is the control surface's 409, in the same words."""
+    try:
+        yield
+    except AlreadyExists as error:
+        raise Conflict(str(error)) from error
 
 
 def _check_identifier(name: str, value: str) -> None:

@@ -1,7 +1,7 @@
 """Rendering a finished performance test report: text (rich markup), JSON, JUnit XML.
 
-The input is the control surface's report (``RunView.report()``): Apple's result object under
-``result`` plus the sandbox's extras (examples, histogram, note, progress).
+The input is the control surface's report (``perftest.report.PerformanceTestReport``): Apple's
+result object under ``result`` plus the sandbox's extras (examples, histogram, note, progress).
 """
 
 from __future__ import annotations

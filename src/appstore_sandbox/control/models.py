@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic.alias_generators import to_camel
 
+from appstore_sandbox.control.service import SandboxTime
 from appstore_sandbox.store import ApiKey, App, Product, Purchase
 
 
@@ -124,3 +125,16 @@ class PurchaseList(CamelModel):
 class Health(CamelModel):
     status: str
     version: str
+
+
+class ClockAdvance(BaseModel):
+    seconds: float = Field(gt=0, description="How far to move sandbox time forward.")
+
+
+class SandboxTimeOut(CamelModel):
+    now: int = Field(description="Sandbox time, UNIX milliseconds.")
+    offset_ms: int = Field(description="How far sandbox time is ahead of the real time.")
+
+    @classmethod
+    def from_domain(cls, time: SandboxTime) -> SandboxTimeOut:
+        return cls(now=time.now_ms, offset_ms=time.offset_ms)

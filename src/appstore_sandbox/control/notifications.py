@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field, StrictStr
 
 from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.control.models import ClockAdvance, SandboxTimeOut
+from appstore_sandbox.control.notification_models import (
+    NotificationList,
+    NotificationRecord,
+    NotificationUrl,
+    NotificationUrls,
+    TestRequest,
+)
 from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.notifications.service import SentNotification
@@ -22,40 +27,29 @@ router = APIRouter(
 )
 
 
-class NotificationUrl(BaseModel):
-    url: StrictStr | None = Field(description="The receiver's URL; null removes it.")
-
-
-class TestRequest(BaseModel):
-    environment: Environment = Environment.SANDBOX
-
-
-class ClockAdvance(BaseModel):
-    seconds: float = Field(gt=0, description="How far to move sandbox time forward.")
-
-
 @router.get("/apps/{bundle_id}/notification-urls")
-def get_notification_urls(bundle_id: str, sandbox: SandboxDep) -> dict[str, str]:
-    return sandbox.notifications.urls(sandbox.control.app(bundle_id))
+def get_notification_urls(bundle_id: str, sandbox: SandboxDep) -> NotificationUrls:
+    urls = sandbox.notifications.urls(sandbox.control.app(bundle_id))
+    return NotificationUrls.from_domain(urls)
 
 
 @router.put("/apps/{bundle_id}/notification-urls/{environment}")
 def set_notification_url(
     bundle_id: str, environment: Environment, body: NotificationUrl, sandbox: SandboxDep
-) -> dict[str, str]:
+) -> NotificationUrls:
     """The App Store Server Notifications V2 URL, as App Store Connect keeps it."""
     app = sandbox.control.app(bundle_id)
     sandbox.notifications.set_url(app, environment, body.url)
-    return sandbox.notifications.urls(app)
+    return NotificationUrls.from_domain(sandbox.notifications.urls(app))
 
 
 @router.post("/apps/{bundle_id}/notifications/test", status_code=201)
-def send_test(bundle_id: str, body: TestRequest, sandbox: SandboxDep) -> dict[str, Any]:
+def send_test(bundle_id: str, body: TestRequest, sandbox: SandboxDep) -> NotificationRecord:
     """Request a Test Notification, as Apple's endpoint does, and return its full record."""
     app = sandbox.control.app(bundle_id)
     notification = sandbox.notifications.request_test(app, body.environment)
     # Its record as created: delivery has only just begun (`notify test` follows the attempts).
-    return notification_view(SentNotification(notification, attempts=[]))
+    return NotificationRecord.from_domain(SentNotification(notification, attempts=[]))
 
 
 @router.get("/apps/{bundle_id}/notifications")
@@ -65,67 +59,27 @@ def list_notifications(
     environment: Environment = Environment.SANDBOX,
     only_failures: Annotated[bool, Query(alias="onlyFailures")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> NotificationList:
     app = sandbox.control.app(bundle_id)
     sent = sandbox.notifications.sent(app, environment, only_failures, limit)
-    return {"notifications": [notification_view(item) for item in sent]}
+    return NotificationList(notifications=[NotificationRecord.from_domain(s) for s in sent])
 
 
 @router.get("/apps/{bundle_id}/notifications/{token_or_uuid}")
-def get_notification(bundle_id: str, token_or_uuid: str, sandbox: SandboxDep) -> dict[str, Any]:
+def get_notification(bundle_id: str, token_or_uuid: str, sandbox: SandboxDep) -> NotificationRecord:
     """One notification by testNotificationToken or notificationUUID, with every attempt."""
     app = sandbox.control.app(bundle_id)
-    return notification_view(sandbox.notifications.find(app, token_or_uuid))
+    return NotificationRecord.from_domain(sandbox.notifications.find(app, token_or_uuid))
 
 
 @router.get("/clock")
-def get_clock(sandbox: SandboxDep) -> dict[str, int]:
-    sandbox.control.sync_clock()
-    return _clock_view(sandbox)
+def get_clock(sandbox: SandboxDep) -> SandboxTimeOut:
+    return SandboxTimeOut.from_domain(sandbox.control.time())
 
 
 @router.post("/clock/advance")
-def advance_clock(body: ClockAdvance, sandbox: SandboxDep) -> dict[str, int]:
+def advance_clock(body: ClockAdvance, sandbox: SandboxDep) -> SandboxTimeOut:
     """Move sandbox time forward: notification retries that become due are sent right away."""
     sandbox.control.advance_clock(timedelta(seconds=body.seconds))
     sandbox.notifications.worker.wake()
-    return _clock_view(sandbox)
-
-
-def _clock_view(sandbox: Any) -> dict[str, int]:
-    return {
-        "now": sandbox.clock.now_ms(),
-        "offsetMs": int(sandbox.clock.offset.total_seconds() * 1000),
-    }
-
-
-def notification_view(sent: SentNotification) -> dict[str, Any]:
-    n = sent.notification
-    return {
-        "notificationUUID": n.notification_uuid,
-        "testNotificationToken": n.test_token,
-        "environment": n.environment,
-        "notificationType": n.notification_type,
-        "subtype": n.subtype,
-        "url": n.url,
-        "status": n.status,
-        "createdDate": n.created_ms,
-        "nextAttemptDate": n.next_attempt_ms if n.status == "PENDING" else None,
-        "payload": _decoded_payload(n.signed_payload),
-        "signedPayload": n.signed_payload,
-        "sendAttempts": [
-            {
-                "attemptDate": a.attempt_ms,
-                "sendAttemptResult": a.result,
-                "httpStatus": a.http_status,
-                "latencyMs": None if a.latency_us is None else round(a.latency_us / 1000, 1),
-                "explanation": a.explanation,
-            }
-            for a in sent.attempts
-        ],
-    }
-
-
-def _decoded_payload(jws: str) -> Any:
-    part = jws.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return SandboxTimeOut.from_domain(sandbox.control.time())

@@ -22,15 +22,7 @@ from appstore_sandbox.control.models import (
     PurchaseList,
     PurchaseOut,
 )
-from appstore_sandbox.errors import SandboxError
-
-
-class AdminTokenRequired(SandboxError):
-    status = 401
-    default_message = (
-        "This sandbox's control surface is locked: pass its admin token "
-        "(--admin-token or APPSTORE_SANDBOX_ADMIN_TOKEN; over HTTP, Authorization: Bearer TOKEN)."
-    )
+from appstore_sandbox.errors import AdminTokenRequired
 
 
 async def require_admin_token(request: Request, sandbox: SandboxDep) -> None:

@@ -6,6 +6,8 @@ import re
 import secrets
 import string
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from appstore_sandbox.catalog.products import AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.errors import BadInput, Conflict, NotFound
-from appstore_sandbox.store import ApiKey, App, Product, Purchase, Store
+from appstore_sandbox.store import AlreadyExists, ApiKey, App, Product, Purchase, Store
 
 ISSUER_ID_META_KEY = "issuer_id"
 CLOCK_OFFSET_META_KEY = "clock_offset_ms"
@@ -23,6 +25,12 @@ SUBSCRIPTION_PERIOD = timedelta(days=30)
 _BUNDLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,154}$")
 _KEY_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 _KEY_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+@dataclass(frozen=True)
+class SandboxTime:
+    now_ms: int
+    offset_ms: int
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,12 @@ class ControlService:
         self._store.set_meta_value(CLOCK_OFFSET_META_KEY, str(offset_ms))
         return self._clock.now_ms()
 
+    def time(self) -> SandboxTime:
+        """Sandbox time as every process sharing the database sees it."""
+        self.sync_clock()
+        offset_ms = int(self._clock.offset.total_seconds() * 1000)
+        return SandboxTime(self._clock.now_ms(), offset_ms)
+
     def sync_clock(self) -> None:
         """Adopt the offset stored by any process (and survive restarts)."""
         stored = self._store.meta_value(CLOCK_OFFSET_META_KEY)
@@ -77,12 +91,13 @@ class ControlService:
             raise BadInput("appAppleId must be a positive 64-bit integer.")
         if self._store.app_by_bundle_id(bundle_id) is not None:
             raise Conflict(f"An app with bundle id {bundle_id} already exists.")
-        app = self._store.add_app(
-            bundle_id, app_apple_id or _random_app_apple_id(), self._clock.now_ms()
-        )
-        self._store.add_product(
-            Product(app.id, f"{bundle_id}.monthly", AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP)
-        )
+        with _conflict_if_exists():
+            app = self._store.add_app(
+                bundle_id, app_apple_id or _random_app_apple_id(), self._clock.now_ms()
+            )
+            self._store.add_product(
+                Product(app.id, f"{bundle_id}.monthly", AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP)
+            )
         return app
 
     def apps(self) -> list[App]:
@@ -107,15 +122,16 @@ class ControlService:
     def create_key(self, bundle_id: str) -> NewKey:
         app = self.app(bundle_id)
         private_key = ec.generate_private_key(ec.SECP256R1())
-        key = self._store.add_key(
-            ApiKey(
-                key_id="".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(10)),
-                issuer_id=self.issuer_id,
-                app_id=app.id,
-                public_key_pem=_public_pem(private_key.public_key()),
-                created_ms=self._clock.now_ms(),
+        with _conflict_if_exists():
+            key = self._store.add_key(
+                ApiKey(
+                    key_id="".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(10)),
+                    issuer_id=self.issuer_id,
+                    app_id=app.id,
+                    public_key_pem=_public_pem(private_key.public_key()),
+                    created_ms=self._clock.now_ms(),
+                )
             )
-        )
         private_pem = private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -133,9 +149,10 @@ class ControlService:
         public_key = _p256_public_key(key_pem)
         if self._store.key_by_id(key_id) is not None:
             raise Conflict(f"Key {key_id} already exists.")
-        return self._store.add_key(
-            ApiKey(key_id, issuer_id, app.id, _public_pem(public_key), self._clock.now_ms())
-        )
+        with _conflict_if_exists():
+            return self._store.add_key(
+                ApiKey(key_id, issuer_id, app.id, _public_pem(public_key), self._clock.now_ms())
+            )
 
     def keys(self, bundle_id: str) -> list[ApiKey]:
         return self._store.keys(self.app(bundle_id).id)
@@ -154,24 +171,26 @@ class ControlService:
         product = self._product_for_purchase(app, product_id)
         now = self._clock.now()
         original_id = _transaction_id()
-        return self._store.add_purchase(
-            Purchase(
-                app_id=app.id,
-                original_transaction_id=original_id,
-                transaction_id=original_id,
-                product_id=product.product_id,
-                environment="Sandbox",
-                family_shared=family_shared,
-                status="ACTIVE",
-                purchase_ms=int(now.timestamp() * 1000),
-                expires_ms=int((now + SUBSCRIPTION_PERIOD).timestamp() * 1000),
+        with _conflict_if_exists():
+            return self._store.add_purchase(
+                Purchase(
+                    app_id=app.id,
+                    original_transaction_id=original_id,
+                    transaction_id=original_id,
+                    product_id=product.product_id,
+                    environment="Sandbox",
+                    family_shared=family_shared,
+                    status="ACTIVE",
+                    purchase_ms=int(now.timestamp() * 1000),
+                    expires_ms=int((now + SUBSCRIPTION_PERIOD).timestamp() * 1000),
+                )
             )
-        )
 
     def renew_purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
         """Record a renewal: the subscription gets a new latest transaction id."""
         purchase = self._purchase(bundle_id, original_transaction_id)
-        self._store.set_latest_transaction(purchase.original_transaction_id, _transaction_id())
+        with _conflict_if_exists():
+            self._store.set_latest_transaction(purchase.original_transaction_id, _transaction_id())
         return self._purchase(bundle_id, original_transaction_id)
 
     def _purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
@@ -194,9 +213,19 @@ class ControlService:
         existing = self._store.product(app.id, product_id)
         if existing is not None:
             return existing
-        return self._store.add_product(
-            Product(app.id, product_id, AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP)
-        )
+        with _conflict_if_exists():
+            return self._store.add_product(
+                Product(app.id, product_id, AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP)
+            )
+
+
+@contextmanager
+def _conflict_if_exists() -> Iterator[None]:
+    """The store's AlreadyExists is the control surface's 409, in the same words."""
+    try:
+        yield
+    except AlreadyExists as error:
+        raise Conflict(str(error)) from error
 
 
 def _random_app_apple_id() -> int:

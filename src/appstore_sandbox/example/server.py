@@ -27,6 +27,8 @@ from starlette.routing import Route
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 
 DEFAULT_MESSAGE_ID = "8f0c6a52-3d1e-4b7a-9c25-6e4f1d2b3a90"
+# Signed requests and notifications are a few kilobytes; anything far larger is refused unread.
+MAX_BODY_BYTES = 1_048_576
 
 Echo = Callable[[str], None]
 T = TypeVar("T")
@@ -92,9 +94,26 @@ class _Verifiers:
         return Environment.SANDBOX, self._sandbox
 
 
+async def _bounded_body(request: Request) -> bytes:
+    """The request body, refused with 413 once it is over MAX_BODY_BYTES, declared or sent."""
+    too_large = _Rejected(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _signed_payload(request: Request) -> str:
+    raw = await _bounded_body(request)
     try:
-        body = json.loads(await request.body())
+        body = json.loads(raw)
     except (ValueError, RecursionError) as error:
         raise _Rejected(400, "body is not JSON") from error
     token = body.get("signedPayload") if isinstance(body, dict) else None

@@ -7,6 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.notifications.models import (
+    CheckTestNotificationResponse,
+    NotificationHistoryResponse,
+    SendTestNotificationResponse,
+)
 
 router = APIRouter(prefix="/inApps/v1/notifications", tags=["App Store Server API"])
 
@@ -15,9 +20,9 @@ router = APIRouter(prefix="/inApps/v1/notifications", tags=["App Store Server AP
 def request_test_notification(
     call: Annotated[AppleRequest, Depends(apple_request("request_test_notification"))],
     sandbox: SandboxDep,
-) -> dict[str, str]:
+) -> SendTestNotificationResponse:
     notification = sandbox.notifications.request_test(call.app, call.environment)
-    return {"testNotificationToken": str(notification.test_token)}
+    return SendTestNotificationResponse(testNotificationToken=str(notification.test_token))
 
 
 @router.get("/test/{testNotificationToken}", summary="Get Test Notification Status")
@@ -25,9 +30,9 @@ def get_test_notification_status(
     testNotificationToken: str,
     call: Annotated[AppleRequest, Depends(apple_request("get_test_notification_status"))],
     sandbox: SandboxDep,
-) -> dict[str, Any]:
+) -> CheckTestNotificationResponse:
     sent = sandbox.notifications.test_status(call.app, call.environment, testNotificationToken)
-    return sent.apple_item()
+    return CheckTestNotificationResponse.from_domain(sent)
 
 
 @router.post("/history", summary="Get Notification History")
@@ -36,5 +41,6 @@ def get_notification_history(
     sandbox: SandboxDep,
     body: Annotated[Any, Body()] = None,
     paginationToken: str | None = None,
-) -> dict[str, Any]:
-    return sandbox.notifications.history(call.app, call.environment, body, paginationToken)
+) -> NotificationHistoryResponse:
+    page = sandbox.notifications.history(call.app, call.environment, body, paginationToken)
+    return NotificationHistoryResponse.from_domain(page)

@@ -31,18 +31,17 @@ class SentNotification:
     notification: Notification
     attempts: list[SendAttempt]
 
-    def apple_item(self) -> dict[str, Any]:
-        """Apple's CheckTestNotificationResponse / notificationHistoryResponseItem."""
-        attempts = [
-            {"attemptDate": a.attempt_ms, "sendAttemptResult": a.result} for a in self.attempts
-        ]
-        item: dict[str, Any] = {
-            "signedPayload": self.notification.signed_payload,
-            "sendAttempts": attempts,
-        }
-        if attempts:
-            item["firstSendAttemptResult"] = attempts[0]["sendAttemptResult"]
-        return item
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of Get Notification History; ``pagination_token`` asks for the next one."""
+
+    notifications: list[SentNotification]
+    pagination_token: str | None
+
+    @property
+    def has_more(self) -> bool:
+        return self.pagination_token is not None
 
 
 class NotificationService:
@@ -119,7 +118,7 @@ class NotificationService:
 
     def history(
         self, app: App, environment: Environment, body: Any, token: str | None
-    ) -> dict[str, Any]:
+    ) -> HistoryPage:
         now = self._clock.now_ms()
         request = history.parse_request(body, environment, now)
         after_id = history.decode_token(token, request, now) if token else 0
@@ -140,13 +139,8 @@ class NotificationService:
         )
         has_more = len(page) > history.PAGE_SIZE
         page = page[: history.PAGE_SIZE]
-        response: dict[str, Any] = {
-            "notificationHistory": [sent.apple_item() for sent in self._with_attempts(page)],
-            "hasMore": has_more,
-        }
-        if has_more:
-            response["paginationToken"] = history.encode_token(request, page[-1].id, now)
-        return response
+        next_token = history.encode_token(request, page[-1].id, now) if has_more else None
+        return HistoryPage(self._with_attempts(page), next_token)
 
     def _customer(self, app: App, transaction_id: str | None) -> str | None:
         """The original transaction id behind any transaction id of the customer."""

@@ -23,12 +23,14 @@ from appstore_sandbox.outbound.errors import (
     ClosedBeforeReply,
     ClosedMidReply,
     ConnectFailed,
+    Refused,
     StaleConnection,
     TimedOut,
 )
 from appstore_sandbox.outbound.reply import Reply, ReplyReader
 from appstore_sandbox.outbound.target import Origin
 from appstore_sandbox.outbound.tls import TlsChannel
+from appstore_sandbox.urls import address_problem
 
 READ_SIZE = 65536
 _Address = tuple[str, int] | tuple[str, int, int, int] | tuple[int, bytes]
@@ -270,9 +272,10 @@ async def connect(
 
 
 async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) -> socket.socket:
-    """A connected non-blocking socket; raises ConnectFailed."""
+    """A connected non-blocking socket; raises ConnectFailed, or Refused when every address
+    ``host`` resolves to is one the sandbox never connects to."""
     try:
-        addresses = await _addresses(loop, host, port)
+        addresses = _permitted(host, await _addresses(loop, host, port))
     except OSError as error:
         raise ConnectFailed(error) from None
     errors: list[OSError] = []
@@ -291,6 +294,26 @@ async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) ->
         return sock
     refused = [error for error in errors if isinstance(error, ConnectionRefusedError)]
     raise ConnectFailed((refused or errors or [OSError("no address")])[0])
+
+
+def _permitted(
+    host: str, addresses: list[tuple[socket.AddressFamily, _Address]]
+) -> list[tuple[socket.AddressFamily, _Address]]:
+    """The addresses the sandbox may connect to; a name can resolve to any address at all."""
+    permitted, problem = [], None
+    for family, address in addresses:
+        refusal = address_problem(ipaddress.ip_address(address[0])) if _is_ip(address) else None
+        if refusal is None:
+            permitted.append((family, address))
+        else:
+            problem = refusal
+    if not permitted and problem is not None:
+        raise Refused(f"connection to {host}", problem)
+    return permitted
+
+
+def _is_ip(address: _Address) -> bool:
+    return isinstance(address[0], str)
 
 
 async def _addresses(

@@ -2,6 +2,8 @@
 
     SendError                   result            explanation
      ├── InvalidUrl             OTHER             invalid URL: …
+     ├── Refused                OTHER             redirect to URL refused: <the rule it breaks>
+     │                                            (or: URL refused / connection to HOST refused)
      ├── ConnectFailed          NO_RESPONSE       connection refused
      │                          SOCKET_ISSUE      cannot connect: …
      ├── TlsFailed              TLS_ISSUE         TLS failed: …
@@ -10,6 +12,7 @@
      ├── ClosedMidReply         PREMATURE_CLOSE   connection closed in the middle of the response
      ├── MalformedReply         INVALID_RESPONSE  malformed HTTP response: …
      ├── ReplyTooLarge          INVALID_RESPONSE  response body larger than N bytes
+     │                                            (or: response headers larger than N bytes)
      ├── TooManyRedirects       CIRCULAR_REDIRECT more than 10 redirects
      └── TimedOut               TIMED_OUT         (worded by the sender, which knows the timeout)
 
@@ -39,6 +42,13 @@ class SendError(Exception):
 class InvalidUrl(SendError):
     def __init__(self, url: str) -> None:
         super().__init__(f"invalid URL: {url}")
+
+
+class Refused(SendError):
+    """A URL, redirect hop or resolved address the outbound policy forbids; never connected to."""
+
+    def __init__(self, what: str, problem: str) -> None:
+        super().__init__(f"{what} refused: {problem}")
 
 
 class ConnectFailed(SendError):
@@ -82,8 +92,8 @@ class MalformedReply(SendError):
 class ReplyTooLarge(SendError):
     result = SendAttemptResult.INVALID_RESPONSE
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"response body larger than {limit} bytes")
+    def __init__(self, limit: int, part: str = "body") -> None:
+        super().__init__(f"response {part} larger than {limit} bytes")
 
 
 class TooManyRedirects(SendError):

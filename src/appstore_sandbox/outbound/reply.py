@@ -9,6 +9,10 @@ import httptools
 
 from appstore_sandbox.outbound.errors import MalformedReply, ReplyTooLarge, SendError
 
+# httptools gathers a header's name and value in memory until the header ends: the status line
+# and headers are capped too, so a server cannot grow them without end.
+MAX_HEAD_BYTES = 65536
+
 
 @dataclass(slots=True)
 class Reply:
@@ -35,6 +39,7 @@ class ReplyReader:
     A body over ``max_body`` bytes (known from Content-Length, or counted as it arrives) is not
     read further: ``feed`` raises ReplyTooLarge, or with ``cut_oversized`` the reply ends there,
     holding the body read so far (at most ``max_body`` bytes), and its connection is not reused.
+    Status line and headers over MAX_HEAD_BYTES raise ReplyTooLarge whatever ``cut_oversized``.
     """
 
     __slots__ = (
@@ -42,6 +47,7 @@ class ReplyReader:
         "_chunked",
         "_content_type",
         "_cut_oversized",
+        "_head_size",
         "_headers_done",
         "_length",
         "_location",
@@ -66,6 +72,7 @@ class ReplyReader:
         self._length = -1
         self._chunked = False
         self._headers_done = False
+        self._head_size = 0
         self._body: list[bytes] = []
         self._size = 0
 
@@ -88,7 +95,14 @@ class ReplyReader:
         except httptools.HttpParserError as error:
             raise MalformedReply(str(error) or type(error).__name__) from None
         reply, self._reply = self._reply, None
+        if reply is None and not self._headers_done:
+            self._count_head(len(data))
         return reply
+
+    def _count_head(self, size: int) -> None:
+        self._head_size += size
+        if self._head_size > MAX_HEAD_BYTES:
+            raise ReplyTooLarge(MAX_HEAD_BYTES, "headers")
 
     def finish_at_close(self) -> Reply:
         """The reply whose body ran until the server closed the connection."""

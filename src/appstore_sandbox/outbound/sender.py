@@ -2,7 +2,8 @@
 network trouble.
 
 Sending is a chain of short steps: ``post`` (turns every failure into an Exchange) →
-``_send_handling_redirects`` → ``_send_once`` (retries once when a kept-alive connection turns
+``_send_handling_redirects`` (checks each new URL and each redirect hop against the
+``OutboundPolicy``) → ``_send_once`` (retries once when a kept-alive connection turns
 out to be gone) → ``_exchange`` on one pooled connection. The client is our own rather than
 aiohttp so that a reply is timed by the kernel's receive timestamp, which a busy interpreter
 cannot move, and so that a request costs a few tens of microseconds of CPU.
@@ -13,16 +14,19 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from urllib.parse import urljoin
 
 from appstore_sandbox.outbound import timestamps
 from appstore_sandbox.outbound.connection import Connection, Stopwatch, connect
 from appstore_sandbox.outbound.errors import (
     MAX_REDIRECTS,
+    Refused,
     StaleConnection,
     TimedOut,
     TooManyRedirects,
     classify_error,
 )
+from appstore_sandbox.outbound.policy import DEFAULT_POLICY, OutboundPolicy
 from appstore_sandbox.outbound.pool import Pool
 from appstore_sandbox.outbound.reply import Reply, ReplyReader
 from appstore_sandbox.outbound.results import Clock, Exchange, HttpReply, SendAttemptResult
@@ -41,7 +45,8 @@ class Sender:
     INVALID_RESPONSE; with ``cut_oversized`` it is cut there instead, for callers that only need
     the status (the reply then holds the first ``max_response_bytes`` bytes or, when the
     Content-Length gave it away, none). ``ssl_context`` defaults to verifying certificates
-    against the system's trust store.
+    against the system's trust store. A URL or redirect hop ``policy`` refuses is never
+    connected to: the exchange fails as OTHER, saying which URL broke which rule.
     """
 
     def __init__(
@@ -52,6 +57,7 @@ class Sender:
         *,
         cut_oversized: bool = False,
         ssl_context: ssl.SSLContext | None = None,
+        policy: OutboundPolicy = DEFAULT_POLICY,
     ) -> None:
         self.clock: Clock = "kernel" if timestamps.available() else "user"
         self._max_connections = max_connections
@@ -59,6 +65,7 @@ class Sender:
         self._max_response_bytes = max_response_bytes
         self._cut_oversized = cut_oversized
         self._ssl_context = ssl_context
+        self._policy = policy
         self._pools: dict[Origin, Pool] = {}
         self._targets: dict[str, Target] = {}
 
@@ -98,7 +105,7 @@ class Sender:
             reply = await self._send_once(target, data, watch)
             if reply.status not in REDIRECTS or reply.location is None:
                 return reply
-            target = target.redirected(reply.location, self._user_agent)
+            target = self._target(urljoin(target.url, reply.location), redirect=True)
             posting = posting and reply.status in RESEND_BODY
         raise TooManyRedirects
 
@@ -153,12 +160,21 @@ class Sender:
             pool = self._pools[origin] = Pool(self._max_connections)
         return pool
 
-    def _target(self, url: str) -> Target:
+    def _target(self, url: str, redirect: bool = False) -> Target:
         target = self._targets.get(url)
         if target is None:
+            target = self._allowed_target(url, redirect)
             if len(self._targets) >= _TARGETS_KEPT:
                 self._targets.clear()
-            target = self._targets[url] = parse_target(url, self._user_agent)
+            self._targets[url] = target
+        return target
+
+    def _allowed_target(self, url: str, redirect: bool) -> Target:
+        """``url`` parsed, if the policy lets it be called; only allowed URLs are kept."""
+        target = parse_target(url, self._user_agent)
+        problem = self._policy.problem(url, target.origin.host)
+        if problem is not None:
+            raise Refused(f"redirect to {url}" if redirect else url, problem)
         return target
 
     def _reader(self) -> ReplyReader:

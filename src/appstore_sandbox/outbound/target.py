@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlsplit
 
 from appstore_sandbox.outbound.errors import InvalidUrl
 
@@ -30,9 +30,6 @@ class Target:
 
     def post(self, body: bytes) -> bytes:
         return b"%b%d\r\n\r\n%b" % (self.post_head, len(body), body)
-
-    def redirected(self, location: str, user_agent: str) -> Target:
-        return parse_target(urljoin(self.url, location), user_agent)
 
 
 def parse_target(url: str, user_agent: str) -> Target:

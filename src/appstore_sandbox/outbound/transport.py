@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from appstore_sandbox.outbound.policy import DEFAULT_POLICY, OutboundPolicy
 from appstore_sandbox.outbound.results import Clock, Exchange
 from appstore_sandbox.outbound.sender import Sender
 
@@ -32,13 +33,14 @@ class Transport(Protocol):
 class TransportOptions:
     """What one caller needs of its transport.
 
-    ``cut_oversized``: a reply body over ``max_response_bytes`` is cut there (for callers that
-    only read the status) instead of failing the exchange as INVALID_RESPONSE.
+    ``max_response_bytes`` defaults to the opener's cap for realtime replies. ``cut_oversized``:
+    a reply body over the cap is cut there (for callers that only read the status) instead of
+    failing the exchange as INVALID_RESPONSE.
     """
 
     max_connections: int
     user_agent: str
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_response_bytes: int | None = None
     cut_oversized: bool = False
 
 
@@ -47,12 +49,23 @@ class Transports(Protocol):
 
 
 class SenderTransports:
-    """Opens the real sender."""
+    """Opens the real sender: every one follows ``policy``; a reply is capped at
+    ``max_response_bytes`` unless the caller asks for another cap."""
+
+    def __init__(
+        self,
+        policy: OutboundPolicy = DEFAULT_POLICY,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        self.policy = policy
+        self.max_response_bytes = max_response_bytes
 
     def open(self, options: TransportOptions) -> Transport:
+        cap = options.max_response_bytes
         return Sender(
             options.max_connections,
             options.user_agent,
-            options.max_response_bytes,
+            self.max_response_bytes if cap is None else cap,
             cut_oversized=options.cut_oversized,
+            policy=self.policy,
         )

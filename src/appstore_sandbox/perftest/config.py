@@ -35,12 +35,6 @@ class PerformanceTestConfig:
     successRateThreshold: int = 95
     rate: str | float = RATE_EVEN
 
-    def apple_fields(self) -> dict[str, int]:
-        """The object Apple returns as ``config``."""
-        fields = asdict(self)
-        fields.pop("rate")
-        return fields
-
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 

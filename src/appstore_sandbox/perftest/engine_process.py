@@ -25,8 +25,13 @@ import uvloop
 
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
+from appstore_sandbox.outbound.policy import DEFAULT_POLICY, OutboundPolicy
 from appstore_sandbox.outbound.results import Attempt
-from appstore_sandbox.outbound.transport import SenderTransports, TransportOptions
+from appstore_sandbox.outbound.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    SenderTransports,
+    TransportOptions,
+)
 from appstore_sandbox.perftest.engine import LoadPlan, run_load
 from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, RecordTuple, encode
 from appstore_sandbox.realtime.app_state import load_app_state
@@ -57,13 +62,21 @@ class EngineJob:
     database_url: str
     app_id: int
     ca_dir: str
+    policy: OutboundPolicy = DEFAULT_POLICY
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def to_line(self) -> bytes:
         return json.dumps(asdict(self)).encode() + b"\n"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EngineJob:
-        return cls(**{**data, "subscriber": Subscriber(**data["subscriber"])})
+        return cls(
+            **{
+                **data,
+                "subscriber": Subscriber(**data["subscriber"]),
+                "policy": OutboundPolicy.from_json(data["policy"]),
+            }
+        )
 
     @property
     def plan(self) -> LoadPlan:
@@ -168,7 +181,8 @@ async def _run(job: EngineJob, records_fd: int) -> None:
     error: str | None = None
     try:
         requests, judge = _prepare(job)
-        sender = SenderTransports().open(TransportOptions(job.concurrency, USER_AGENT))
+        transports = SenderTransports(job.policy, job.max_response_bytes)
+        sender = transports.open(TransportOptions(job.concurrency, USER_AGENT))
         outbox.send(Hello(os.getpid(), sender.clock))
         gc.freeze()  # what was loaded stays; collections then only scan what the run creates
         try:

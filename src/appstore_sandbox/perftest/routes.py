@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
-from appstore_sandbox.perftest.models import PerformanceTestRequest
+from appstore_sandbox.perftest.models import (
+    PerformanceTestRequest,
+    PerformanceTestResponse,
+    PerformanceTestResultResponse,
+)
 
 router = APIRouter(prefix="/inApps/v1/messaging", tags=["Retention Messaging API"])
 
@@ -17,9 +21,9 @@ def initiate_performance_test(
     body: PerformanceTestRequest,
     call: Annotated[AppleRequest, Depends(apple_request("initiate_performance_test"))],
     sandbox: SandboxDep,
-) -> dict[str, Any]:
+) -> PerformanceTestResponse:
     view = sandbox.performance_tests.initiate(call.app, body.originalTransactionId)
-    return {"config": view.config.apple_fields(), "requestId": view.run.request_id}
+    return PerformanceTestResponse.from_domain(view)
 
 
 @router.get("/performanceTest/result/{requestId}", summary="Get Performance Test Results")
@@ -27,5 +31,6 @@ def get_performance_test_results(
     requestId: str,
     call: Annotated[AppleRequest, Depends(apple_request("get_performance_test_results"))],
     sandbox: SandboxDep,
-) -> dict[str, Any]:
-    return sandbox.performance_tests.result(call.app, requestId).apple_result()
+) -> PerformanceTestResultResponse:
+    view = sandbox.performance_tests.result(call.app, requestId)
+    return PerformanceTestResultResponse.from_domain(view)

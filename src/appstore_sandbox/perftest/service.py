@@ -23,14 +23,16 @@ from appstore_sandbox.catalog.products import AUTO_RENEWABLE, response_check_mod
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
-    BadRequestTransactionId,
     ExistingPerformanceTestRun,
     FamilySharingNotSupported,
     InvalidPerformanceTestRequest,
     InvalidRequestId,
+    InvalidTransactionId,
     PerformanceTestRunNotFound,
     TransactionIdNotOriginal,
 )
+from appstore_sandbox.outbound.policy import DEFAULT_POLICY, OutboundPolicy
+from appstore_sandbox.outbound.transport import DEFAULT_MAX_RESPONSE_BYTES
 from appstore_sandbox.perftest.catalog_tally import CatalogTally
 from appstore_sandbox.perftest.config import PerformanceTestConfig
 from appstore_sandbox.perftest.engine_process import EngineJob
@@ -38,7 +40,14 @@ from appstore_sandbox.perftest.execution import Execution
 from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.perftest.view import FAIL, PASS, PENDING, RunView, passed
 from appstore_sandbox.realtime.payloads import Subscriber
-from appstore_sandbox.store import App, PerformanceTestRun, Purchase, RunAlreadyPending, Store
+from appstore_sandbox.store import (
+    App,
+    PerformanceTestRun,
+    Purchase,
+    RequestRecord,
+    RunAlreadyPending,
+    Store,
+)
 
 HEARTBEAT_S = 1.0
 LEASE_MS = 10_000
@@ -47,10 +56,21 @@ _TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
 
 @dataclass(frozen=True)
 class EngineSetup:
-    """Where an engine process finds the store and the signing key (it opens them itself)."""
+    """Where an engine process finds the store and the signing key (it opens them itself), and
+    the outbound policy and realtime reply cap it sends under."""
 
     database_url: str
     ca_dir: Path
+    policy: OutboundPolicy = DEFAULT_POLICY
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    """Some of a run's per-request records; ``total`` counts every record that matched."""
+
+    total: int
+    records: list[RequestRecord]
 
 
 class PerformanceTestService:
@@ -150,6 +170,8 @@ class PerformanceTestService:
             database_url=self._engine_setup.database_url,
             app_id=app.id,
             ca_dir=str(self._engine_setup.ca_dir.resolve()),
+            policy=self._engine_setup.policy,
+            max_response_bytes=self._engine_setup.max_response_bytes,
         )
         stats = RunStats(catalog=CatalogTally(response_check_mode(self._store, app)))
         return Execution(run, config, job, stats)
@@ -169,9 +191,17 @@ class PerformanceTestService:
         stats = RunStats.restore(json.loads(run.progress)) if run.progress else RunStats()
         return self._view(run, app, stats)
 
+    def requests(
+        self, app: App, request_id: str, result: str | None, offset: int, limit: int
+    ) -> RequestPage:
+        """Per-request records of one of the app's runs (saved about each second)."""
+        self.result(app, request_id)  # refuses another app's run as unknown
+        total, records = self._runs.requests(request_id, result, offset, limit)
+        return RequestPage(total, records)
+
     def _original_purchase(self, app: App, transaction_id: str) -> Purchase:
         if not isinstance(transaction_id, str) or not _TRANSACTION_ID.match(transaction_id):
-            raise BadRequestTransactionId(
+            raise InvalidTransactionId(
                 f"originalTransactionId {transaction_id!r} is not a transaction id (digits)."
             )
         purchase = next(
@@ -183,7 +213,7 @@ class PerformanceTestService:
             None,
         )
         if purchase is None:
-            raise BadRequestTransactionId(
+            raise InvalidTransactionId(
                 f"{transaction_id} is not a sandbox purchase of {app.bundle_id} "
                 "(see: appstore-sandbox purchases list)."
             )

@@ -54,7 +54,12 @@ async def _read_image(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-@router.put("/image/{imageIdentifier}", summary="Upload Image", openapi_extra=_PNG_BODY)
+@router.put(
+    "/image/{imageIdentifier}",
+    summary="Upload Image",
+    openapi_extra=_PNG_BODY,
+    response_class=Response,
+)
 async def upload_image(
     image_identifier: ImageId,
     request: Request,
@@ -69,7 +74,7 @@ async def upload_image(
     return _ok()
 
 
-@router.delete("/image/{imageIdentifier}", summary="Delete Image")
+@router.delete("/image/{imageIdentifier}", summary="Delete Image", response_class=Response)
 def delete_image(
     image_identifier: ImageId,
     call: Annotated[AppleRequest, Depends(apple_request("delete_image"))],
@@ -96,7 +101,7 @@ def get_image_list(
     )
 
 
-@router.put("/message/{messageIdentifier}", summary="Upload Message")
+@router.put("/message/{messageIdentifier}", summary="Upload Message", response_class=Response)
 def upload_message(
     message_identifier: MessageId,
     body: UploadMessageRequestBody,
@@ -107,7 +112,7 @@ def upload_message(
     return _ok()
 
 
-@router.delete("/message/{messageIdentifier}", summary="Delete Message")
+@router.delete("/message/{messageIdentifier}", summary="Delete Message", response_class=Response)
 def delete_message(
     message_identifier: MessageId,
     call: Annotated[AppleRequest, Depends(apple_request("delete_message"))],
@@ -133,7 +138,9 @@ def get_message_list(
     )
 
 
-@router.put("/default/{productId}/{locale}", summary="Configure Default Message")
+@router.put(
+    "/default/{productId}/{locale}", summary="Configure Default Message", response_class=Response
+)
 def configure_default_message(
     product_id: ProductId,
     locale: str,
@@ -158,7 +165,9 @@ def get_default_message(
     return DefaultConfigurationResponse(messageIdentifier=identifier)
 
 
-@router.delete("/default/{productId}/{locale}", summary="Delete Default Message")
+@router.delete(
+    "/default/{productId}/{locale}", summary="Delete Default Message", response_class=Response
+)
 def delete_default_message(
     product_id: ProductId,
     locale: str,

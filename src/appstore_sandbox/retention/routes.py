@@ -13,7 +13,7 @@ from appstore_sandbox.retention.models import RealtimeUrlRequest, RealtimeUrlRes
 router = APIRouter(prefix="/inApps/v1/messaging", tags=["Retention Messaging API"])
 
 
-@router.put("/realtime/url", summary="Configure Realtime URL")
+@router.put("/realtime/url", summary="Configure Realtime URL", response_class=Response)
 def configure_realtime_url(
     body: RealtimeUrlRequest,
     call: Annotated[AppleRequest, Depends(apple_request("configure_realtime_url"))],
@@ -31,7 +31,7 @@ def get_realtime_url(
     return RealtimeUrlResponse(realtimeURL=sandbox.realtime_urls.get(call.app, call.environment))
 
 
-@router.delete("/realtime/url", summary="Delete Realtime URL")
+@router.delete("/realtime/url", summary="Delete Realtime URL", response_class=Response)
 def delete_realtime_url(
     call: Annotated[AppleRequest, Depends(apple_request("delete_realtime_url"))],
     sandbox: SandboxDep,

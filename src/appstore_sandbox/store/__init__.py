@@ -1,8 +1,9 @@
 """Persistence: schema, migrations and the one repository services talk to."""
 
 from appstore_sandbox.store.database import migrate, open_engine
+from appstore_sandbox.store.errors import AlreadyExists, RunAlreadyPending, StoreError
 from appstore_sandbox.store.notifications import NotificationStore
-from appstore_sandbox.store.performance_tests import PerformanceTestStore, RunAlreadyPending
+from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import (
     ApiKey,
     App,
@@ -16,6 +17,7 @@ from appstore_sandbox.store.records import (
 from appstore_sandbox.store.repository import Store
 
 __all__ = [
+    "AlreadyExists",
     "ApiKey",
     "App",
     "Notification",
@@ -28,6 +30,7 @@ __all__ = [
     "RunAlreadyPending",
     "SendAttempt",
     "Store",
+    "StoreError",
     "migrate",
     "open_engine",
 ]

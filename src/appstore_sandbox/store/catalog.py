@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from appstore_sandbox.errors import Conflict
 from appstore_sandbox.store import catalog_schema
 from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.errors import AlreadyExists
 
 _offers = catalog_schema.promotional_offers
 _settings = catalog_schema.app_settings
@@ -31,9 +31,7 @@ class CatalogStore:
             with transaction(self.engine) as connection:
                 connection.execute(insert(_offers).values(app_id=app_id, **offer.__dict__))
         except IntegrityError as error:
-            raise Conflict(
-                f"Offer {offer.offer_id} of {offer.product_id} already exists."
-            ) from error
+            raise AlreadyExists(f"Offer {offer.offer_id} of {offer.product_id}") from error
         return offer
 
     def offers(self, app_id: int, product_id: str | None = None) -> list[PromotionalOffer]:

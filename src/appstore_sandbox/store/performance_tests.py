@@ -10,16 +10,13 @@ from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.errors import RunAlreadyPending
 from appstore_sandbox.store.records import PerformanceTestRun, RequestRecord
 
 PENDING = "PENDING"
 _runs = schema.performance_test_runs
 _requests = schema.performance_test_requests
 _configs = schema.performance_test_configs
-
-
-class RunAlreadyPending(Exception):
-    """The app already has a PENDING run (the partial unique index said so)."""
 
 
 class PerformanceTestStore:

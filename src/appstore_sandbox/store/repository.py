@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from appstore_sandbox.errors import Conflict
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.catalog import CatalogStore
 from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.errors import AlreadyExists
 from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import ApiKey, App, Product, Purchase
@@ -46,7 +46,7 @@ class Store:
             with transaction(self.engine) as connection:
                 yield connection
         except IntegrityError as error:
-            raise Conflict(f"{what} already exists.") from error
+            raise AlreadyExists(what) from error
 
     def _one(self, statement: Any, parameters: dict[str, Any] | None = None) -> Row[Any] | None:
         with self.engine.connect() as connection:

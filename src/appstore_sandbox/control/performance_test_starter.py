@@ -1,0 +1,38 @@
+"""Starting Apple's performance test from the control surface, in one step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from appstore_sandbox.control.service import ControlService
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.perftest.service import PerformanceTestService
+from appstore_sandbox.perftest.view import RunView
+from appstore_sandbox.retention.realtime_url import RealtimeUrlService
+
+
+@dataclass(frozen=True)
+class PerformanceTestStarter:
+    control: ControlService
+    realtime_urls: RealtimeUrlService
+    performance_tests: PerformanceTestService
+
+    def start(
+        self,
+        bundle_id: str,
+        overrides: dict[str, object],
+        original_transaction_id: str | None = None,
+        url: str | None = None,
+    ) -> RunView:
+        """Configure the sandbox realtime URL if given, then initiate a test, with the same rules
+        as Initiate Performance Test, for the given purchase or else the app's first one."""
+        app = self.control.app(bundle_id)
+        if url is not None:
+            self.realtime_urls.configure(app, Environment.SANDBOX, url)
+        transaction_id = original_transaction_id or self._first_purchase(bundle_id)
+        return self.performance_tests.initiate(app, transaction_id, overrides)
+
+    def _first_purchase(self, bundle_id: str) -> str:
+        purchases = self.control.purchases(bundle_id)
+        # No purchase: initiate() refuses the empty id as Apple refuses a malformed one.
+        return purchases[0].original_transaction_id if purchases else ""
