@@ -209,3 +209,38 @@ def self_signed_certificate() -> Certificate:
             serialization.NoEncryption(),
         ),
     )
+
+
+class Untouched:
+    """A loopback listener that never accepts: a connection anyone made waits in its queue."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.setblocking(False)
+        self.port = self._listener.getsockname()[1]
+
+    def touched(self) -> bool:
+        """Whether anything connected (the kernel queues a connection before connect returns)."""
+        try:
+            sock, _ = self._listener.accept()
+        except BlockingIOError:
+            return False
+        sock.close()
+        return True
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@contextlib.contextmanager
+def untouched_listener() -> Iterator[Untouched]:
+    listener = Untouched()
+    try:
+        yield listener
+    finally:
+        listener.close()
+
+
+def redirecting(location: str, status: str = "307 Temporary Redirect") -> Callable[[Peer], None]:
+    """Serve: answer every request with a redirect to ``location``."""
+    return answering(response(b"", status, (f"Location: {location}",)))
