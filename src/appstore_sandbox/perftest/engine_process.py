@@ -86,8 +86,18 @@ class EngineJob:
 
 
 def peak_rss_kb() -> int:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
+    """This process's own peak resident memory.
+
+    On Linux ``ru_maxrss`` survives ``exec``: a child of the sandbox would report the sandbox's
+    peak if it was higher. VmHWM is the process's own high-water mark.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, else KiB
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1])
 
 
 class _Outbox:

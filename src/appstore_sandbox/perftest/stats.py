@@ -16,6 +16,7 @@ from hdrh.histogram import HdrHistogram
 
 from appstore_sandbox.outbound.results import Attempt, SendAttemptResult
 from appstore_sandbox.perftest.catalog_tally import CatalogTally
+from appstore_sandbox.perftest.latency_summary import Recorded
 
 EXAMPLES_PER_REASON = 3
 _LOWEST_US, _HIGHEST_US, _DIGITS = 1, 3_600_000_000, 3
@@ -88,23 +89,26 @@ class RunStats:
     def response_times_us(self) -> dict[str, int]:
         """The same figures in microseconds, as precise as the histogram keeps them."""
         with self._lock:
-            if self.histogram.get_total_count() == 0:
-                return {"average": 0, **dict.fromkeys(PERCENTILES, 0)}
-            times = {"average": round(self.histogram.get_mean_value())}
-            for name, percentile in PERCENTILES.items():
-                times[name] = self.histogram.get_value_at_percentile(percentile)
-            return times
+            recorded = Recorded.of(self.histogram)
+        if recorded.total == 0:
+            return {"average": 0, **dict.fromkeys(PERCENTILES, 0)}
+        times = {"average": round(recorded.mean())}
+        for name, percentile in PERCENTILES.items():
+            times[name] = recorded.value_at_percentile(percentile)
+        return times
 
     def send_lag_ms(self) -> dict[str, float]:
         """How late requests left against their schedule: p50, p99 and the worst, in ms."""
         with self._lock:
-            if self.send_lag.get_total_count() == 0:
-                return {"p50": 0.0, "p99": 0.0, "max": 0.0}
-            return {
-                "p50": self.send_lag.get_value_at_percentile(50) / 1000,
-                "p99": self.send_lag.get_value_at_percentile(99) / 1000,
-                "max": self.send_lag.get_max_value() / 1000,
-            }
+            recorded = Recorded.of(self.send_lag)
+            worst = self.send_lag.get_max_value()
+        if recorded.total == 0:
+            return {"p50": 0.0, "p99": 0.0, "max": 0.0}
+        return {
+            "p50": recorded.value_at_percentile(50) / 1000,
+            "p99": recorded.value_at_percentile(99) / 1000,
+            "max": worst / 1000,
+        }
 
     def set_engine(self, **facts: Any) -> None:
         """What the engine process said about itself: pid, clock, peak memory."""
@@ -125,13 +129,10 @@ class RunStats:
 
     def histogram_buckets(self, edges_ms: tuple[int, ...]) -> list[dict[str, int]]:
         """Recorded latencies counted per bucket ``(previous edge, edge]``; the last is open."""
-        counts = [0] * (len(edges_ms) + 1)
         with self._lock:
-            for item in self.histogram.get_recorded_iterator():
-                # The lowest value the bucket stands for, so 699.9 ms never counts as "> 700 ms".
-                value_ms = self.histogram.get_lowest_equivalent_value(item.value_iterated_to) / 1000
-                index = next((i for i, edge in enumerate(edges_ms) if value_ms <= edge), -1)
-                counts[index] += item.count_at_value_iterated_to
+            recorded = Recorded.of(self.histogram)
+        # By the lowest value a bucket stands for, so 699.9 ms never counts as "> 700 ms".
+        counts = recorded.counts_up_to(tuple(edge * 1000 for edge in edges_ms))
         return [
             {"upToMs": edge, "count": count}
             for edge, count in zip((*edges_ms, -1), counts, strict=True)
