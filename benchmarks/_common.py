@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import shutil
 import socket
@@ -20,10 +19,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DRIVER = HERE / "_engine_driver.py"
 SERVER_CORE, GENERATOR_CORE = 0, 1
 RUNS = 3
 MESSAGE_BODY = '{"message":{"messageIdentifier":"6c3a1f0e-9b2d-4e5f-8a7b-1c2d3e4f5a6b"}}'
@@ -52,9 +49,15 @@ http {{
 # --- prerequisites and processes --------------------------------------------
 
 
+def tool(name: str) -> str | None:
+    """Where a command-line tool is: on PATH, or beside this Python (an inactive venv)."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)])
+    return shutil.which(name, path=search)
+
+
 def require(*tools: str) -> None:
     """Exit with a clear message if any command-line tool is missing or the CPUs are too few."""
-    missing = [tool for tool in tools if shutil.which(tool) is None]
+    missing = [name for name in tools if tool(name) is None]
     problems = [f"  {tool}: not found on PATH" for tool in missing]
     if os.cpu_count() is None or os.cpu_count() < 2:  # type: ignore[operator]
         problems.append("  CPUs: need at least 2 (target on core 0, generator on core 1)")
@@ -66,8 +69,14 @@ def require(*tools: str) -> None:
             "taskset": "apt-get install -y util-linux",
         }
         lines = ["missing prerequisites:", *problems]
-        lines += [f"  install {tool} with: {hints[tool]}" for tool in missing if tool in hints]
+        lines += [f"  install {name} with: {hints[name]}" for name in missing if name in hints]
         sys.exit("\n".join(lines))
+
+
+def keep_off_generator_core() -> None:
+    """Pin this process (its helper threads: terminal reader, samplers) to the server core, so
+    only the measured generator runs on the generator core."""
+    os.sched_setaffinity(0, {SERVER_CORE})
 
 
 def pinned(core: int, command: Sequence[str]) -> list[str]:
@@ -144,38 +153,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# --- the engine ---------------------------------------------------------------
-
-
-def engine(
-    url: str, total: int, concurrency: int, max_seconds: float, *, all_must_succeed: bool = True
-) -> dict[str, Any]:
-    """Run the engine driver pinned to the generator core; its JSON summary."""
-    command = [sys.executable, str(DRIVER), "--url", url, "--total", str(total)]
-    command += ["--concurrency", str(concurrency), "--max-seconds", str(max_seconds)]
-    process = subprocess.run(
-        pinned(GENERATOR_CORE, command),
-        stdout=subprocess.PIPE,
-        text=True,
-        timeout=max_seconds + 60,
-        check=False,
-    )  # stderr (progress lines) goes straight to the terminal
-    if process.returncode != 0:
-        raise RuntimeError(f"engine driver exited {process.returncode}")
-    summary: dict[str, Any] = json.loads(process.stdout.strip().splitlines()[-1])
-    if all_must_succeed and summary["successes"] != summary["requests"]:
-        raise RuntimeError(f"engine run had failures: {summary['results']}")
-    return summary
+# --- a CPU hog ------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def signed_body_file() -> Iterator[Path]:
-    """A file holding one body exactly as the engine posts it (signed, so the same size)."""
-    body = run([sys.executable, str(DRIVER), "--print-body"], timeout_s=60)
-    with tempfile.TemporaryDirectory(prefix="bench-body-") as directory:
-        path = Path(directory) / "body.json"
-        path.write_text(body)
-        yield path
+def cpu_hog(core: int, max_s: float) -> Iterator[int]:
+    """A busy loop pinned to ``core`` (it stops by itself after ``max_s``); yields its pid."""
+    loop = f"import time\nend = time.monotonic() + {max_s}\nwhile time.monotonic() < end: pass"
+    process = subprocess.Popen(pinned(core, [sys.executable, "-c", loop]))
+    try:
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait()
 
 
 def warn_if_busy(sample_s: float = 1.0) -> None:

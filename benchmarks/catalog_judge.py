@@ -27,11 +27,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.outbound.results import HttpReply
-from appstore_sandbox.perftest.catalog_judge import CatalogJudge
-from appstore_sandbox.perftest.payloads import Subscriber
-from appstore_sandbox.perftest.response_check import judge_realtime_reply
-from appstore_sandbox.retention.app_state import AppState, SigningKey
-from appstore_sandbox.retention.response_rules import ResponseRules
+from appstore_sandbox.realtime.app_state import AppState, SigningKey
+from appstore_sandbox.realtime.catalog_judge import CatalogJudge
+from appstore_sandbox.realtime.payloads import Subscriber
+from appstore_sandbox.realtime.response_check import judge_realtime_reply
+from appstore_sandbox.realtime.response_rules import ResponseRules
 from appstore_sandbox.store import Product
 from appstore_sandbox.store.retention import RetentionMessage
 

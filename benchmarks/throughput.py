@@ -1,8 +1,12 @@
-"""Signed requests per second of the performance test engine beside Locust's, against nginx.
+"""Signed requests per second through the product, beside Locust's unsigned ones, against nginx.
 
-nginx (one worker) answers a static RealtimeResponseBody on core 0; the load generator runs on
-core 1. The engine signs every body; Locust's FastHttpUser posts one pre-signed body of the same
-size. Each cell is the median of three runs. Target: engine >= 1.5 x Locust.
+    python benchmarks/throughput.py          # about 2.5 minutes
+
+nginx (one worker) answers a static, valid RealtimeResponseBody on core 0. On core 1: the sandbox
+(``appstore-sandbox serve``, and so its engine), the ``perf-test`` CLI that starts each run with
+``--rate max`` and draws its live progress on a pseudo-terminal, and Locust's FastHttpUser posting
+one body the engine signed, with as many users as the run's concurrency. Each cell is the median
+of three runs. Target: engine >= 1.5 x Locust.
 """
 
 from __future__ import annotations
@@ -10,74 +14,139 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from functools import partial
 from pathlib import Path
 
 from _common import (
     GENERATOR_CORE,
     HERE,
+    MESSAGE_BODY,
     RUNS,
-    engine,
+    keep_off_generator_core,
     median_of_runs,
     nginx_target,
     pinned,
     print_table,
     require,
     run,
-    signed_body_file,
+    tool,
     warn_if_busy,
+)
+from _sandbox import (
+    Report,
+    Sandbox,
+    elapsed_s,
+    engine_line,
+    engine_numbers,
+    failed,
+    perf_test,
+    sandbox,
+    signed_body_file,
+    warn_without_progress,
 )
 
 CONCURRENCIES = (10, 50)
-ENGINE_REQUESTS = 45_000  # about ten seconds at ~4,500 req/s
-LOCUST_SECONDS = 10
+SECONDS = 10  # each side's run length
+CALIBRATION = (3_000, 12_000)  # two unmeasured runs per concurrency size the measured ones
+MIN_REQUESTS = 2_000
 TARGET_RATIO = 1.5
 
 
-def engine_rps(url: str, concurrency: int, requests: int) -> float:
-    return float(engine(url, requests, concurrency, max_seconds=120)["requests_per_second"])
+def engine_run(box: Sandbox, url: str, concurrency: int, requests: int) -> Report:
+    done = perf_test(box, url, requests, concurrency, timeout_s=SECONDS * 12 + 60)
+    failed(done.report)
+    warn_without_progress(done)
+    return done.report
+
+
+def engine_rps(report: Report) -> float:
+    """totalRequests over the run's elapsed time as its report gives it."""
+    return float(report["result"]["config"]["totalRequests"]) / elapsed_s(report)
+
+
+def calibrated_requests(box: Sandbox, url: str, concurrency: int) -> int:
+    """About ``SECONDS`` worth of requests. Two unmeasured runs of different sizes give the rate
+    without the fixed cost of starting a run (which would make a short run look slow)."""
+    small, large = (elapsed_s(engine_run(box, url, concurrency, n)) for n in CALIBRATION)
+    rate = (CALIBRATION[1] - CALIBRATION[0]) / max(0.1, large - small)
+    start_s = max(0.0, small - CALIBRATION[0] / rate)
+    requests = max(MIN_REQUESTS, int(round(rate * SECONDS, -3)))
+    print(f"concurrency {concurrency}: {rate:,.0f} req/s after about {start_s:.2f} s to start "
+          f"a run; runs of {requests:,}", file=sys.stderr)  # fmt: skip
+    return requests
 
 
 def locust_rps(url: str, users: int, body_file: Path) -> float:
-    command = ["locust", "-f", str(HERE / "_locustfile.py"), "--headless", "--only-summary"]
+    command = [
+        str(tool("locust")),
+        "-f",
+        str(HERE / "_locustfile.py"),
+        "--headless",
+        "--only-summary",
+    ]
     command += ["--users", str(users), "--spawn-rate", str(users)]
-    command += ["--run-time", f"{LOCUST_SECONDS}s", "--stop-timeout", "0"]
+    command += ["--run-time", f"{SECONDS}s", "--stop-timeout", "0"]
     command += ["--host", url.rstrip("/"), "--json", "--loglevel", "WARNING"]
     env = {**os.environ, "BENCH_BODY_FILE": str(body_file)}
-    entries = json.loads(run(pinned(GENERATOR_CORE, command), LOCUST_SECONDS + 60, env))
+    entries = json.loads(run(pinned(GENERATOR_CORE, command), SECONDS + 60, env))
     failures = sum(entry["num_failures"] for entry in entries)
     if failures:
         raise RuntimeError(f"locust saw {failures} failed requests")
     seconds = max(e["last_request_timestamp"] for e in entries) - min(
         e["start_time"] for e in entries
     )
-    return sum(entry["num_requests"] for entry in entries) / seconds
+    return float(sum(entry["num_requests"] for entry in entries) / seconds)
 
 
-def one_run(url: str, concurrency: int, requests: int, body_file: Path) -> dict[str, float]:
+def one_run(
+    box: Sandbox, url: str, concurrency: int, requests: int, body_file: Path, last: list[Report]
+) -> dict[str, float]:
+    report = engine_run(box, url, concurrency, requests)
+    last[:] = [report]
     return {
-        "engine": engine_rps(url, concurrency, requests),
+        "engine": engine_rps(report),
         "locust": locust_rps(url, concurrency, body_file),
+        "engine s": elapsed_s(report),
+        **engine_numbers(report),
     }
+
+
+def row(concurrency: int, result: dict[str, float]) -> list[str]:
+    ratio = result["engine"] / result["locust"]
+    verdict = "" if ratio >= TARGET_RATIO else f" (< {TARGET_RATIO})"
+    return [
+        str(concurrency),
+        f"{result['engine']:,.0f}",
+        f"{result['locust']:,.0f}",
+        f"{ratio:.2f}{verdict}",
+        f"{result['engine s']:.1f}",
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--engine-requests", type=int, default=ENGINE_REQUESTS)
+    parser.add_argument("--engine-requests", type=int, default=None, help="instead of sizing")
     parser.add_argument("--runs", type=int, default=RUNS)
     args = parser.parse_args()
     require("nginx", "locust", "taskset")
     warn_if_busy()
-    rows = []
-    with nginx_target() as url, signed_body_file() as body_file:
+    keep_off_generator_core()
+    rows: list[list[str]] = []
+    last: list[Report] = []
+    with (
+        sandbox() as box,
+        nginx_target() as url,
+        signed_body_file(box, MESSAGE_BODY.encode()) as body_file,
+    ):
         for concurrency in CONCURRENCIES:
-            run_once = partial(one_run, url, concurrency, args.engine_requests, body_file)
+            requests = args.engine_requests or calibrated_requests(box, url, concurrency)
+            run_once = partial(one_run, box, url, concurrency, requests, body_file, last)
             result = median_of_runs(args.runs, f"concurrency {concurrency}", run_once)
-            ratio = result["engine"] / result["locust"]
-            verdict = "" if ratio >= TARGET_RATIO else f" (< {TARGET_RATIO})"
-            row = [str(concurrency), f"{result['engine']:,.0f}", f"{result['locust']:,.0f}"]
-            rows.append([*row, f"{ratio:.2f}{verdict}"])
-    print_table(["concurrency", "engine req/s (signed)", "locust req/s (unsigned)", "ratio"], rows)
+            rows.append(row(concurrency, result))
+    headers = ["concurrency", "engine req/s (signed)", "locust req/s (unsigned)", "ratio"]
+    print_table([*headers, "engine run s"], rows)
+    print(engine_line(last[0]) + " (last run)")
 
 
 if __name__ == "__main__":
