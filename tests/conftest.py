@@ -2,6 +2,11 @@
 
 Set APPSTORE_SANDBOX_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run
 every server-backed test on PostgreSQL as well; each server then gets a database of its own.
+
+``sandbox`` and ``sandbox_with(*args)`` are servers shared by the whole session (tests isolate
+themselves with ``new_app()``); ``start_sandbox(*args)`` starts one of a module's or a test's own,
+for tests that restart, kill or stop it or need its clock untouched. All stop at the end,
+side by side.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.sandbox_process import SandboxProcess
+from tests.sandbox_process import SandboxProcess, stop_all
 
 POSTGRES_URL = os.environ.get("APPSTORE_SANDBOX_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
@@ -78,11 +83,29 @@ def start_sandbox(
         return process
 
     yield start
-    for process in started:
-        process.stop()
+    stop_all(started)
+
+
+SandboxWith = Callable[..., SandboxProcess]
 
 
 @pytest.fixture(scope="session")
-def sandbox(start_sandbox: StartSandbox) -> SandboxProcess:
+def sandbox_with(start_sandbox: StartSandbox) -> SandboxWith:
+    """The sandbox started with these ``serve`` arguments, shared by every test asking for them.
+
+    Tests on a shared sandbox isolate themselves with ``new_app()`` and never stop it.
+    """
+    shared: dict[tuple[str, ...], SandboxProcess] = {}
+
+    def get(*extra_args: str) -> SandboxProcess:
+        if extra_args not in shared:
+            shared[extra_args] = start_sandbox(*extra_args)
+        return shared[extra_args]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def sandbox(sandbox_with: SandboxWith) -> SandboxProcess:
     """One shared sandbox on default settings; tests must not depend on each other's state."""
-    return start_sandbox()
+    return sandbox_with()

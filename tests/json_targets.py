@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.threaded_servers import serving
 
 
 @dataclass
@@ -55,11 +56,5 @@ def json_target(
     """Serve ``reply`` (JSON-encoded unless bytes) on a free loopback port."""
     body = reply if isinstance(reply, bytes) else json.dumps(reply).encode()
     server = _Server(status, body, delay_s)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server.target
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -15,6 +17,9 @@ from typing import IO
 import httpx
 from appstoreserverlibrary.api_client import AppStoreServerAPIClient
 from appstoreserverlibrary.models.Environment import Environment
+
+from appstore_sandbox.config import Settings
+from appstore_sandbox.store import Store, open_engine
 
 START_TIMEOUT_S = 30
 _BANNER_FIELDS = {
@@ -95,6 +100,10 @@ class SandboxProcess:
         return self.start()
 
     @property
+    def running(self) -> bool:
+        return self._process is not None
+
+    @property
     def pid(self) -> int:
         assert self._process is not None, "the sandbox is not running"
         return self._process.pid
@@ -116,6 +125,16 @@ class SandboxProcess:
 
     def control(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url + "/_sandbox/v1", timeout=10)
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """The server's own database, opened from this process (for what no API reaches)."""
+        settings = Settings(data_dir=self.data_dir, database_url=self.database_url)
+        engine = open_engine(settings.effective_database_url)
+        try:
+            yield Store(engine)
+        finally:
+            engine.dispose()
 
     @property
     def default_app(self) -> AppCredentials:
@@ -152,6 +171,15 @@ class SandboxProcess:
         )
         client._base_url = f"{self.base_url}/{environment}"
         return client
+
+
+def stop_all(processes: list[SandboxProcess]) -> None:
+    """SIGTERM every server first, then wait for each: they shut down side by side."""
+    for sandbox in processes:
+        if sandbox._process is not None:
+            sandbox._process.terminate()
+    for sandbox in processes:
+        sandbox.stop()
 
 
 def process_gone(pid: int, timeout_s: float = 10) -> bool:

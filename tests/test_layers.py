@@ -17,7 +17,7 @@ SURFACES = {"retention", "perftest", "notifications"}
 LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli"},
-    {"app", "example"},
+    {"app", "gate", "example"},
     {"sandbox"},
     {"control"},
     SURFACES,
@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"store"},
     {
         "errors",
+        "openapi_errors",
         "config",
         "clock",
         "signing",

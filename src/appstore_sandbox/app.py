@@ -6,11 +6,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from appstore_sandbox import __version__
@@ -34,13 +34,14 @@ from appstore_sandbox.errors import (
     SandboxError,
     Unauthorized,
 )
+from appstore_sandbox.gate import Gate, on_control_surface
 from appstore_sandbox.notifications import routes as notification_routes
+from appstore_sandbox.openapi_errors import document_errors
 from appstore_sandbox.perftest import routes as perftest_routes
 from appstore_sandbox.retention import routes as retention_routes
 from appstore_sandbox.sandbox import Sandbox
 
 logger = logging.getLogger("appstore_sandbox")
-CONTROL_PREFIX = "/_sandbox/"
 
 
 def create_app(sandbox: Sandbox) -> FastAPI:
@@ -59,6 +60,9 @@ def create_app(sandbox: Sandbox) -> FastAPI:
         description="Apple's Retention Messaging API and notification testing, on your machine.",
         docs_url="/docs",
         redoc_url=None,
+        # A redirect to the path without its slash would be built from the Host header, which
+        # the client controls; a 404 that says why is safer and Apple's clients never add one.
+        redirect_slashes=False,
     )
     app.state.sandbox = sandbox
     for environment in Environment:
@@ -84,7 +88,20 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(Gate, sandbox=sandbox, respond=error_response)
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate(), control_routes.PUBLIC_PATHS)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def error_response(error: SandboxError) -> Response:
@@ -104,10 +121,6 @@ def error_response(error: SandboxError) -> Response:
     return JSONResponse({"error": error.message}, status_code=error.status, headers=error.headers)
 
 
-def _on_control_surface(request: Request) -> bool:
-    return request.url.path.startswith(CONTROL_PREFIX)
-
-
 async def _sandbox_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, SandboxError)
     return error_response(error)
@@ -119,15 +132,9 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 
 
 async def _bad_request(request: Request, message: str) -> Response:
-    if _on_control_surface(request):
+    # The gate (appstore_sandbox.gate) has checked the credentials before the body was read.
+    if on_control_surface(request.url.path):
         return error_response(BadInput(message))
-    # FastAPI rejects a body that is not JSON before the route's dependencies run, so the token
-    # may not have been checked yet; Apple answers a bad token with 401 whatever the body.
-    sandbox: Sandbox = request.app.state.sandbox
-    try:
-        await run_in_threadpool(sandbox.tokens.verify, request.headers.get("authorization"))
-    except Unauthorized as unauthorized:
-        return error_response(unauthorized)
     return error_response(GeneralBadRequest(f"Invalid request: {message}"))
 
 
@@ -154,6 +161,6 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 async def _unexpected_error(request: Request, error: Exception) -> Response:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
-    if _on_control_surface(request):
+    if on_control_surface(request.url.path):
         return error_response(InternalError())
     return error_response(GeneralInternal())

@@ -11,6 +11,19 @@ RetrySchedule = Literal["apple", "fast"]
 ReviewMode = Literal["auto", "manual"]
 
 
+_POSITIVE = (
+    "performance_test_max_running",
+    "performance_test_max_total_requests",
+    "performance_test_max_concurrent_requests",
+    "performance_test_records_max_rows",
+    "performance_test_records_max_age_days",
+    "max_body_bytes",
+    "max_image_bytes",
+    "keep_alive_timeout_s",
+    "header_timeout_s",
+)
+
+
 def _setting(default: Any, help: str, **extra: Any) -> Any:
     return field(default=default, metadata={"help": help, **extra})
 
@@ -64,6 +77,73 @@ class Settings:
         "Largest realtime response body read (performance tests, cancel simulation); a larger "
         "one is INVALID_RESPONSE.",
     )
+    # Advanced, for tests: how quickly the sandbox notices what it otherwise notices in seconds.
+    performance_test_heartbeat_ms: int = _setting(
+        1000,
+        "Advanced (testing): how often a running performance test saves its progress and "
+        "renews its lease, and how often abandoned runs are looked for.",
+    )
+    performance_test_lease_ms: int = _setting(
+        10_000,
+        "Advanced (testing): how long a performance test outlives its process's last heartbeat "
+        "before another sandbox process closes it as FAIL; at least twice the heartbeat.",
+    )
+    notification_poll_ms: int = _setting(
+        250,
+        "Advanced (testing): how often the delivery worker looks for notifications that are "
+        "due (retries made due by the sandbox clock go out within this interval).",
+    )
+    performance_test_max_running: int = _setting(
+        4,
+        "Performance tests that may run at once (all apps, all processes on the database); "
+        "one more is refused with InvalidPerformanceTestRequestError (4000211).",
+    )
+    performance_test_max_total_requests: int = _setting(
+        10_000_000, "Largest totalRequests a performance test may have; a larger one is refused."
+    )
+    performance_test_max_concurrent_requests: int = _setting(
+        2000, "Largest maxConcurrentRequests a performance test may have; more is refused."
+    )
+    performance_test_records_max_rows: int = _setting(
+        2_000_000,
+        "Per-request records kept in all; past it the records of the runs that finished first "
+        "are pruned (their numbers are kept). Also: appstore-sandbox prune.",
+    )
+    performance_test_records_max_age_days: int = _setting(
+        30, "Per-request records of runs that finished longer ago than this are pruned."
+    )
+    max_body_bytes: int = _setting(
+        1_048_576,
+        "Largest request body, except images: a larger one is refused with 413 before it is "
+        "read. Apple's largest JSON body (Upload Message) is a few kilobytes.",
+    )
+    max_image_bytes: int = _setting(
+        33_554_432,
+        "Largest Upload Image body: a larger one is refused with 413 before it is read. The "
+        "default fits an uncompressed 8-bit 3840x2160 PNG (24.9 MB).",
+    )
+    keep_alive_timeout_s: int = _setting(
+        5, "How long an idle keep-alive connection stays open between requests."
+    )
+    header_timeout_s: int = _setting(
+        10,
+        "How long a client may take to send a request's headers (counted from the connection "
+        "or the request's first byte); a slower or silent connection is closed.",
+    )
+
+    def __post_init__(self) -> None:
+        # A lease shorter than two heartbeats could lapse under a live run on a busy machine.
+        heartbeat, lease = self.performance_test_heartbeat_ms, self.performance_test_lease_ms
+        if heartbeat <= 0 or lease < 2 * heartbeat:
+            raise ValueError(
+                f"performance_test_lease_ms ({lease}) must be at least twice "
+                f"performance_test_heartbeat_ms ({heartbeat}), which must be positive"
+            )
+        if self.notification_poll_ms <= 0:
+            raise ValueError("notification_poll_ms must be positive")
+        for name in _POSITIVE:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
 
     @property
     def effective_database_url(self) -> str:

@@ -6,6 +6,7 @@
     ├── AdminTokenRequired          401  the control surface is locked; + WWW-Authenticate
     ├── NotFound                    404
     ├── Conflict                    409
+    ├── ContentTooLarge             413  a control-surface body over the size limit
     ├── InternalError               500  the control surface's unexpected failure
     ├── RoutingError                     refused before any route ran; plain text
     │   ├── RouteNotFound           404
@@ -54,6 +55,7 @@
         ├── RealtimeUrlNotFound            4040021
         ├── ImageAlreadyExists             4090000
         ├── MessageAlreadyExists           4090001
+        ├── PayloadTooLarge                4130000  not Apple's: Apple's gateway has no body
         ├── RateLimitExceeded              4290000  + Retry-After (UNIX ms)
         └── GeneralInternal                5000000
 
@@ -94,6 +96,11 @@ class NotFound(SandboxError):
 class Conflict(SandboxError):
     status = 409
     default_message = "Already exists."
+
+
+class ContentTooLarge(SandboxError):
+    status = 413
+    default_message = "The request body is too large."
 
 
 class InternalError(SandboxError):
@@ -137,7 +144,8 @@ class RouteNotFound(RoutingError):
     default_message = "Not Found."
 
     def __init__(self, method: str, path: str) -> None:
-        super().__init__(f"Not Found: no route for {method} {path}")
+        hint = " (routes have no trailing slash)" if len(path) > 1 and path.endswith("/") else ""
+        super().__init__(f"Not Found: no route for {method} {path}{hint}")
 
 
 class MethodNotAllowed(RoutingError):
@@ -389,6 +397,19 @@ class ImageAlreadyExists(AppleError):
 class MessageAlreadyExists(AppleError):
     code = 4090001
     default_message = "A message with this identifier already exists."
+
+
+class PayloadTooLarge(AppleError):
+    """A request body over the sandbox's size limit, on Apple's surface.
+
+    Apple's gateway answers 413 with no documented body. Apple's clients read any JSON
+    ``{errorCode, errorMessage}`` and keep a code their enum lacks as ``raw_api_error``, so a
+    code of our own (413 + 0000, the status rule every Apple code follows) reaches the caller
+    with the limit in the message, where a bare 413 would reach it as "unknown error".
+    """
+
+    code = 4130000
+    default_message = "The request body is too large."
 
 
 class RateLimitExceeded(AppleError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -14,13 +15,15 @@ from appstore_sandbox.clock import Clock
 from appstore_sandbox.config import Settings
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
-from appstore_sandbox.keyfiles import key_file, write_private_key
+from appstore_sandbox.keyfiles import key_file, private_directory, write_private_key
 from appstore_sandbox.notifications.delivery import DeliveryWorker
 from appstore_sandbox.notifications.schedule import RetrySchedule
 from appstore_sandbox.notifications.service import NotificationService
 from appstore_sandbox.outbound.policy import OutboundPolicy
 from appstore_sandbox.outbound.transport import SenderTransports, Transports
-from appstore_sandbox.perftest.service import EngineSetup, PerformanceTestService
+from appstore_sandbox.perftest.config import PerformanceTestLimits
+from appstore_sandbox.perftest.pruning import DAY_MS, RecordsPolicy
+from appstore_sandbox.perftest.service import EngineSetup, LeaseTiming, PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
 from appstore_sandbox.retention.cancel_simulation import CancelSimulator
 from appstore_sandbox.retention.default_messages import DefaultMessageService
@@ -28,11 +31,12 @@ from appstore_sandbox.retention.images import ImageService
 from appstore_sandbox.retention.messages import MessageService
 from appstore_sandbox.retention.realtime_url import RealtimeUrlService
 from appstore_sandbox.retention.review import ReviewService
-from appstore_sandbox.signing import CertificateChain, JwsSigner, load_or_create_chain
+from appstore_sandbox.signing import CertificateChain, JwsSigner, open_chain
 from appstore_sandbox.store import Store, migrate, open_engine
 from appstore_sandbox.store.image_files import ImageFiles
 
 _DEFAULT_KEY_META = "default_key_id"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,11 @@ class Sandbox:
 def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     """Migrate the database and, on first start, create the CA, default app, key and purchase."""
     clock = clock or Clock()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _private_directories(settings)
     engine = open_engine(settings.effective_database_url)
     migrate(engine)
     store = Store(engine)
-    chain = load_or_create_chain(settings.ca_dir, clock.now())
+    chain = open_chain(settings.ca_dir, clock.now(), store.chain)
     signer = JwsSigner(chain)
     policy = OutboundPolicy.from_setting(settings.strict, settings.outbound_allowed_hosts)
     transports = SenderTransports(policy, settings.realtime_max_response_bytes)
@@ -106,6 +110,9 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
                 policy,
                 settings.realtime_max_response_bytes,
             ),
+            LeaseTiming(settings.performance_test_heartbeat_ms, settings.performance_test_lease_ms),
+            _performance_test_limits(settings),
+            _records_policy(settings),
         ),
         review=review,
         images=ImageService(store, ImageFiles(settings.images_dir), clock, review),
@@ -123,7 +130,35 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     )
     sandbox.control.sync_clock()
     _create_defaults(sandbox)
+    sandbox.images.check_files()
     return sandbox
+
+
+def _private_directories(settings: Settings) -> None:
+    """The data dir and the keys dir are owner-only: they hold private keys and the database."""
+    for directory in (settings.data_dir, settings.keys_dir):
+        try:
+            loose = private_directory(directory)
+        except PermissionError as error:  # someone else's directory: say so, and go on
+            logger.warning("cannot make %s owner-only: %s", directory, error.strerror)
+            continue
+        if loose is not None:
+            logger.warning("%s was mode %o; made it 700 (owner only)", directory, loose)
+
+
+def _performance_test_limits(settings: Settings) -> PerformanceTestLimits:
+    return PerformanceTestLimits(
+        max_running=settings.performance_test_max_running,
+        max_total_requests=settings.performance_test_max_total_requests,
+        max_concurrent_requests=settings.performance_test_max_concurrent_requests,
+    )
+
+
+def _records_policy(settings: Settings) -> RecordsPolicy:
+    return RecordsPolicy(
+        max_rows=settings.performance_test_records_max_rows,
+        max_age_ms=settings.performance_test_records_max_age_days * DAY_MS,
+    )
 
 
 def _delivery_worker(
@@ -138,6 +173,7 @@ def _delivery_worker(
         settings.delivery_timeout_ms / 1000,
         owner,
         transports,
+        poll_s=settings.notification_poll_ms / 1000,
         before_poll=control.sync_clock,
     )
 

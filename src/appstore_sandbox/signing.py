@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.x509.oid import NameOID
+
+from appstore_sandbox.keyfiles import (
+    PRIVATE_DIR_MODE,
+    PRIVATE_FILE_MODE,
+    sync_directory,
+    write_atomically,
+)
 
 ORGANIZATION = "appstore-sandbox"
 ROOT_CN = "AppStore Sandbox Root CA - G3"
@@ -184,28 +194,47 @@ def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    # Created with 0o600 from the start so the key is never briefly world-readable.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    path.chmod(0o600)
-
-
-def save_chain(chain: CertificateChain, directory: Path) -> None:
-    """Write the chain to ``directory``; ``root.cer`` is the file users download."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    directory.chmod(0o700)
-    key_pem = chain.leaf_key.private_bytes(
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    _write_private(directory / LEAF_KEY_FILE, key_pem)
-    (directory / LEAF_FILE).write_bytes(_pem(chain.leaf))
-    (directory / INTERMEDIATE_FILE).write_bytes(_pem(chain.intermediate))
-    (directory / ROOT_PEM_FILE).write_bytes(_pem(chain.root))
-    (directory / ROOT_FILE).write_bytes(chain.root_der())
+
+
+def save_chain(chain: CertificateChain, directory: Path) -> None:
+    """Write the chain to ``directory``; ``root.cer`` is the file users download.
+
+    The files are written into a staging directory that then takes ``directory``'s place, so a
+    crash never leaves part of a chain (which ``load_or_create_chain`` would refuse).
+    """
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    try:
+        _write_chain_files(chain, staging)
+        _move_into(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_chain_files(chain: CertificateChain, directory: Path) -> None:
+    write_atomically(directory / LEAF_KEY_FILE, _key_pem(chain.leaf_key), PRIVATE_FILE_MODE)
+    write_atomically(directory / LEAF_FILE, _pem(chain.leaf))
+    write_atomically(directory / INTERMEDIATE_FILE, _pem(chain.intermediate))
+    write_atomically(directory / ROOT_PEM_FILE, _pem(chain.root))
+    write_atomically(directory / ROOT_FILE, chain.root_der())
+
+
+def _move_into(staging: Path, directory: Path) -> None:
+    with contextlib.suppress(FileNotFoundError, OSError):
+        directory.rmdir()  # only if empty: the rename below needs the name free
+    if not directory.exists():
+        os.replace(staging, directory)
+    else:  # the directory holds files of the user's: move ours in one by one, the root last
+        for name in (LEAF_KEY_FILE, LEAF_FILE, INTERMEDIATE_FILE, ROOT_PEM_FILE, ROOT_FILE):
+            os.replace(staging / name, directory / name)
+    directory.chmod(PRIVATE_DIR_MODE)
+    sync_directory(directory.parent)
 
 
 def _read(directory: Path, filename: str) -> bytes:
@@ -257,13 +286,103 @@ def load_chain(directory: Path) -> CertificateChain:
     return CertificateChain(leaf_key=leaf_key, leaf=leaf, intermediate=intermediate, root=root)
 
 
+@dataclass(frozen=True)
+class ChainPems:
+    """A chain as text, the way the database keeps it (the leaf key as unencrypted PKCS#8)."""
+
+    root: str
+    intermediate: str
+    leaf: str
+    leaf_key: str
+
+    @classmethod
+    def of(cls, chain: CertificateChain) -> ChainPems:
+        return cls(
+            root=_pem(chain.root).decode(),
+            intermediate=_pem(chain.intermediate).decode(),
+            leaf=_pem(chain.leaf).decode(),
+            leaf_key=_key_pem(chain.leaf_key).decode(),
+        )
+
+    def same_certificates(self, other: ChainPems) -> bool:
+        return (self.root, self.intermediate, self.leaf) == (
+            other.root,
+            other.intermediate,
+            other.leaf,
+        )
+
+    def chain(self, where: str) -> CertificateChain:
+        """The chain these PEMs spell; ``ChainError`` naming ``where`` if they don't."""
+        try:
+            key = serialization.load_pem_private_key(self.leaf_key.encode(), password=None)
+            root, intermediate, leaf = (
+                x509.load_pem_x509_certificate(pem.encode())
+                for pem in (self.root, self.intermediate, self.leaf)
+            )
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            raise ChainError(f"the certificate chain in {where} is unreadable") from exc
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or key.public_key() != leaf.public_key():
+            raise ChainError(f"the leaf key in {where} does not match its leaf certificate")
+        return CertificateChain(leaf_key=key, leaf=leaf, intermediate=intermediate, root=root)
+
+
+class SharedChain(Protocol):
+    """Where every process on one database finds the chain (the store implements it)."""
+
+    @property
+    def where(self) -> str:
+        """Named in errors, e.g. the database URL without its password."""
+        ...
+
+    def stored(self) -> ChainPems | None: ...
+
+    def store_first(self, pems: ChainPems) -> ChainPems:
+        """Keep ``pems`` unless a chain is already kept; return the one kept."""
+        ...
+
+
+def open_chain(directory: Path, now: datetime, shared: SharedChain) -> CertificateChain:
+    """The chain every process on the shared database signs with, also written to ``directory``.
+
+    Verifiers trust one root, so processes sharing a database must sign with one chain. A data
+    dir without a chain adopts the database's (a fresh data dir for a second process just
+    works); the first process to start keeps its chain in the database. A data dir that has a
+    chain of its own that differs is refused, not overwritten: clients already trust its root.
+    """
+    on_disk = load_chain(directory) if _has_chain_files(directory) else None
+    if on_disk is None:
+        kept = shared.stored() or shared.store_first(ChainPems.of(create_chain(now)))
+        chain = kept.chain(shared.where)
+        save_chain(chain, directory)
+        return chain
+    mine = ChainPems.of(on_disk)
+    kept = shared.stored() or shared.store_first(mine)
+    if not kept.same_certificates(mine):
+        raise ChainError(
+            f"the certificate chain in {directory} (root {_fingerprint(mine.root)}) differs from "
+            f"the one in {shared.where} (root {_fingerprint(kept.root)}); processes sharing a "
+            f"database sign with one chain: remove {directory} to adopt the database's chain, "
+            "or use another database"
+        )
+    return on_disk
+
+
+def _has_chain_files(directory: Path) -> bool:
+    return any((directory / name).exists() for name in CHAIN_FILES)
+
+
+def _fingerprint(pem: str) -> str:
+    certificate = x509.load_pem_x509_certificate(pem.encode())
+    return "SHA-256 " + certificate.fingerprint(hashes.SHA256()).hex()[:16]
+
+
 def load_or_create_chain(directory: Path, now: datetime) -> CertificateChain:
     """Load the chain in ``directory``, creating it only if none of its files exist.
 
     A partial chain raises ``ChainError`` rather than being overwritten: replacing the
     root would silently break every client that already trusts the old one.
     """
-    if not any((directory / name).exists() for name in CHAIN_FILES):
+    if not _has_chain_files(directory):
         chain = create_chain(now)
         save_chain(chain, directory)
         return chain

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +16,7 @@ from appstoreserverlibrary.api_client import APIError, APIException, AppStoreSer
 from appstoreserverlibrary.models.ImageSize import ImageSize
 from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageRequestBody
 
+from appstore_sandbox.store.retention import RetentionImage, RetentionMessage
 from tests import pngs
 from tests.sandbox_process import AppCredentials, SandboxProcess
 
@@ -76,6 +79,53 @@ def upload_text_message(client: AppStoreServerAPIClient, header: str = "Before y
         identifier, UploadMessageRequestBody(header=header, body="Your plan keeps offline maps.")
     )
     return identifier
+
+
+def prefill(sandbox: SandboxProcess, app: AppCredentials, kind: str, count: int) -> None:
+    """Give the app's sandbox ``count`` approved images or text messages straight in the server's
+    database, in one transaction: what thousands of uploads would leave, without the uploads.
+
+    Only rows: nothing here reads the files of images.
+    """
+    now_ms = int(time.time() * 1000)
+    with sandbox.store() as store:
+        stored = store.app_by_bundle_id(app.bundle_id)
+        assert stored is not None
+        with store.retention.locked(stored.id, "sandbox") as content:
+            for n in range(count):
+                if kind == "image":
+                    content.add_image(_stored_image(now_ms - count + n))
+                else:
+                    content.add_message(_stored_message(now_ms - count + n))
+
+
+def _stored_image(created_ms: int) -> RetentionImage:
+    return RetentionImage(
+        image_identifier=str(uuid.uuid4()),
+        image_size="FULL_SIZE",
+        state="APPROVED",
+        width=3840,
+        height=160,
+        byte_size=len(pngs.smallest_full_size()),
+        sha256=hashlib.sha256(pngs.smallest_full_size()).hexdigest(),
+        created_ms=created_ms,
+        reviewed_ms=created_ms,
+    )
+
+
+def _stored_message(created_ms: int) -> RetentionMessage:
+    return RetentionMessage(
+        message_identifier=str(uuid.uuid4()),
+        state="APPROVED",
+        header="Before you go",
+        body="Stay a while.",
+        header_position="ABOVE_BODY",
+        image_identifier=None,
+        image_alt_text=None,
+        bullets=(),
+        created_ms=created_ms,
+        reviewed_ms=created_ms,
+    )
 
 
 def put_many(

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -274,7 +275,8 @@ def test_reused_token_is_refused_once_it_expires(
     sandbox: SandboxProcess, app: AppCredentials
 ) -> None:
     # The sandbox remembers tokens it has checked; expiry must still be judged on every call.
-    expires = int(time.time()) + 2
+    # exp is in whole seconds: the nearest one that leaves 0.5 s for the first call.
+    expires = math.ceil(time.time() + 0.5)
     token = _token(app, _claims(app, exp=expires))
     _assert_reads_configured_url(_get(sandbox, f"Bearer {token}"))
     time.sleep(max(0.0, expires - time.time()) + 0.1)

@@ -13,9 +13,8 @@ from appstoreserverlibrary.models.DefaultConfigurationRequest import DefaultConf
 from appstoreserverlibrary.models.UploadMessageImage import UploadMessageImage
 from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageRequestBody
 
-from appstore_sandbox.config import Settings
-from appstore_sandbox.store import Product, Store, open_engine
-from tests.conftest import StartSandbox
+from appstore_sandbox.store import Product, Store
+from tests.conftest import SandboxWith
 from tests.contract.retention_client import (
     assert_apple_error,
     raises,
@@ -38,8 +37,8 @@ def client(sandbox: SandboxProcess, app: AppCredentials) -> AppStoreServerAPICli
 
 
 @pytest.fixture(scope="module")
-def manual(start_sandbox: StartSandbox) -> SandboxProcess:
-    return start_sandbox("--review", "manual")
+def manual(sandbox_with: SandboxWith) -> SandboxProcess:
+    return sandbox_with("--review", "manual")
 
 
 def _product(app: AppCredentials) -> str:
@@ -64,10 +63,8 @@ def _approve(server: SandboxProcess, app: AppCredentials, *identifiers: UUID) ->
 @pytest.fixture
 def store(sandbox: SandboxProcess) -> Iterator[Store]:
     """The server's own database, to add a product the control surface can't create."""
-    settings = Settings(data_dir=sandbox.data_dir, database_url=sandbox.database_url)
-    engine = open_engine(settings.effective_database_url)
-    yield Store(engine)
-    engine.dispose()
+    with sandbox.store() as store:
+        yield store
 
 
 def test_configure_get_replace_delete(client: AppStoreServerAPIClient, app: AppCredentials) -> None:

@@ -12,7 +12,7 @@ from appstoreserverlibrary.models.NotificationHistoryRequest import Notification
 from appstoreserverlibrary.models.NotificationTypeV2 import NotificationTypeV2
 from appstoreserverlibrary.models.Subtype import Subtype
 
-from tests.contract.test_notifications import set_url, wait_for_attempts
+from tests.contract.notification_helpers import set_url, wait_for_attempts
 from tests.receivers import receiver
 from tests.sandbox_process import AppCredentials, SandboxProcess
 

@@ -2,54 +2,27 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import pytest
-from appstoreserverlibrary.api_client import APIError, APIException, AppStoreServerAPIClient
-from appstoreserverlibrary.models.CheckTestNotificationResponse import (
-    CheckTestNotificationResponse,
-)
+from appstoreserverlibrary.api_client import APIError, APIException
 from appstoreserverlibrary.models.Environment import Environment
 from appstoreserverlibrary.models.NotificationTypeV2 import NotificationTypeV2
 from appstoreserverlibrary.models.SendAttemptResult import SendAttemptResult
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 
-from tests.conftest import StartSandbox
+from tests.conftest import SandboxWith
+from tests.contract.notification_helpers import PollProbe, advance, set_url, wait_for_attempts
 from tests.receivers import receiver
-from tests.sandbox_process import AppCredentials, SandboxProcess
+from tests.sandbox_process import SandboxProcess
 from tests.targets import refused_url, target_server
 
 
-def set_url(sandbox: SandboxProcess, app: AppCredentials, url: str, env: str = "sandbox") -> None:
-    with sandbox.control() as control:
-        control.put(
-            f"/apps/{app.bundle_id}/notification-urls/{env}", json={"url": url}
-        ).raise_for_status()
-
-
-def wait_for_attempts(
-    client: AppStoreServerAPIClient, token: str, count: int = 1, timeout_s: float = 15
-) -> CheckTestNotificationResponse:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            status = client.get_test_notification_status(token)
-            if status.sendAttempts and len(status.sendAttempts) >= count:
-                return status
-        except APIException as error:
-            if error.api_error != APIError.TEST_NOTIFICATION_NOT_FOUND:
-                raise
-        if time.monotonic() > deadline:
-            raise AssertionError(f"fewer than {count} attempts for {token} in {timeout_s} s")
-        time.sleep(0.05)
-
-
 @pytest.fixture(scope="module")
-def short_timeout(start_sandbox: StartSandbox) -> SandboxProcess:
+def short_timeout(sandbox_with: SandboxWith) -> SandboxProcess:
     """A server whose receiver timeout (500 ms) the slow target exceeds."""
-    return start_sandbox("--delivery-timeout-ms", "500")
+    return sandbox_with("--delivery-timeout-ms", "500")
 
 
 def _raises(error: APIError, status: int) -> Any:
@@ -133,14 +106,14 @@ def test_refused_connections_are_no_response(sandbox: SandboxProcess) -> None:
 def test_sandbox_never_retries(sandbox: SandboxProcess) -> None:
     app = sandbox.new_app()
     client = sandbox.apple_client(app)
-    with receiver(503) as inbox:
+    with receiver(503) as inbox, receiver(500) as probe_inbox:
         set_url(sandbox, app, inbox.url)
         token = client.request_test_notification().testNotificationToken
         assert token
         wait_for_attempts(client, token)
-        with sandbox.control() as control:
-            control.post("/clock/advance", json={"seconds": 400 * 3600}).raise_for_status()
-        time.sleep(0.6)
+        probe = PollProbe(sandbox, probe_inbox)
+        advance(sandbox, 400 * 3600)
+        probe.wait()
     assert inbox.count == 1
 
 

@@ -16,7 +16,7 @@ from tests.contract.performance_subjects import Subject, subject_for
 from tests.sandbox_process import SandboxProcess, process_gone
 from tests.targets import target_server
 
-LONG_RUN = {"totalRequests": 40, "totalDuration": 20_000}
+LONG_RUN = {"totalRequests": 40, "totalDuration": 20_000, "rate": "even"}
 
 
 def _report(sandbox: SandboxProcess, subject: Subject, request_id: str) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def _parent_of(pid: int) -> int:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_the_engine_is_a_child_process_of_the_server(sandbox: SandboxProcess) -> None:
     with target_server("ok") as url:
-        subject = subject_for(sandbox, url, totalRequests=30, totalDuration=1500)
+        subject = subject_for(sandbox, url, totalRequests=30, totalDuration=1000, rate="even")
         request_id = subject.initiate()
         engine_pid = _engine_pid(sandbox, subject, request_id)
         assert engine_pid != sandbox.pid
@@ -76,13 +76,13 @@ def test_killing_the_engine_fails_the_run_and_the_next_run_starts(
         with sandbox.control() as control:
             control.put(
                 f"/apps/{subject.app.bundle_id}/performance-test-config",
-                json={"totalRequests": 10, "totalDuration": 200},
+                json={"totalRequests": 10, "totalDuration": 200, "rate": "max"},
             ).raise_for_status()
         assert subject.wait(subject.initiate()).result == PerformanceTestStatus.PASS
 
 
 def test_two_apps_run_at_once_and_keep_all_their_records(sandbox: SandboxProcess) -> None:
-    config = {"totalRequests": 200, "totalDuration": 1000}
+    config = {"totalRequests": 200, "totalDuration": 1000, "rate": "even"}
     with target_server("ok") as url:
         subjects = [subject_for(sandbox, url, **config) for _ in range(2)]
         request_ids = [subject.initiate() for subject in subjects]

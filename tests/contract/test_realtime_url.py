@@ -112,15 +112,6 @@ def test_accepted_urls(sandbox: SandboxProcess, url: str) -> None:
     assert client.get_realtime_url().realtimeURL == url
 
 
-def test_strict_mode_accepts_only_https(start_sandbox) -> None:  # type: ignore[no-untyped-def]
-    strict = start_sandbox("--strict")
-    client = strict.apple_client(strict.new_app())
-    with _raises(APIError.BAD_REQUEST_REALTIME_URL, 400):
-        client.configure_realtime_url(RealtimeUrlRequest(realtimeURL="http://localhost:8000/r"))
-    client.configure_realtime_url(RealtimeUrlRequest(realtimeURL="https://localhost:8000/r"))
-    assert client.get_realtime_url().realtimeURL == "https://localhost:8000/r"
-
-
 def test_apps_do_not_see_each_other(sandbox: SandboxProcess) -> None:
     first, second = sandbox.new_app(), sandbox.new_app()
     sandbox.apple_client(first).configure_realtime_url(

@@ -19,8 +19,19 @@ def _get(process: SandboxProcess, path: str) -> Any:
         return control.get(path).raise_for_status().json()
 
 
-def test_state_survives_a_restart(start_sandbox: StartSandbox) -> None:
-    process = start_sandbox()
+@pytest.fixture(scope="module")
+def own(start_sandbox: StartSandbox) -> SandboxProcess:
+    """A server of this module's own, with nothing but what a first start creates."""
+    return start_sandbox()
+
+
+@pytest.fixture
+def process(own: SandboxProcess) -> SandboxProcess:
+    """This module's server, running (a test here may have stopped it)."""
+    return own if own.running else own.start()
+
+
+def test_state_survives_a_restart(process: SandboxProcess) -> None:
     default_purchases = _get(process, "/apps/com.example.app/purchases")["purchases"]
     assert [p["originalTransactionId"] for p in default_purchases] == [
         process.banner["original_transaction_id"]
@@ -63,8 +74,7 @@ def test_state_survives_a_restart(start_sandbox: StartSandbox) -> None:
     assert raised.value.api_error == APIError.REALTIME_URL_NOT_FOUND
 
 
-def test_sigterm_stops_the_server_cleanly(start_sandbox: StartSandbox) -> None:
-    process = start_sandbox()
+def test_sigterm_stops_the_server_cleanly(process: SandboxProcess) -> None:
     process.apple_client().configure_realtime_url(RealtimeUrlRequest(realtimeURL=REALTIME_URL))
 
     stopped = process.stop()

@@ -17,14 +17,14 @@ from appstoreserverlibrary.models.MessageState import MessageState
 from click.testing import CliRunner
 
 from appstore_sandbox.cli import main
-from tests.conftest import StartSandbox
+from tests.conftest import SandboxWith
 from tests.contract.retention_client import upload_full_size, upload_text_message
 from tests.sandbox_process import AppCredentials, SandboxProcess
 
 
 @pytest.fixture(scope="module")
-def manual(start_sandbox: StartSandbox) -> SandboxProcess:
-    return start_sandbox("--review", "manual")
+def manual(sandbox_with: SandboxWith) -> SandboxProcess:
+    return sandbox_with("--review", "manual")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from appstore_sandbox.store.notifications import DELIVERED, PENDING, NewNotifica
 from tests.fake_transport import FakeTransport, FakeTransports
 
 URL = "http://127.0.0.1:9/notifications"
+POLL_S = 0.02  # a retry made due by the clock goes out within one poll
 
 
 @pytest.fixture
@@ -33,7 +34,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def _worker(store: Store, clock: Clock, transport: FakeTransport) -> DeliveryWorker:
     return DeliveryWorker(
-        store.notifications, clock, RetrySchedule(), 5.0, "test-owner", FakeTransports(transport)
+        store.notifications,
+        clock,
+        RetrySchedule(),
+        5.0,
+        "test-owner",
+        FakeTransports(transport),
+        poll_s=POLL_S,
     )
 
 

@@ -1,15 +1,22 @@
-"""The load loop, without sockets: every request once, the in-flight cap, pacing, send lag."""
+"""The load loop: every request once, the in-flight cap, pacing, send lag (without sockets); and
+how each way a developer's endpoint can misbehave is keyed in a run's failures (real sender,
+real loopback endpoints, no sandbox)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
+import pytest
+from appstoreserverlibrary.models.SendAttemptResult import SendAttemptResult as AppleResult
+
 from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult
+from appstore_sandbox.outbound.transport import SenderTransports, TransportOptions
 from appstore_sandbox.perftest.engine import LoadPlan, run_load
+from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.realtime.response_check import judge_realtime_reply
 from tests.fake_transport import FakeTransport
-from tests.targets import VALID_BODY
+from tests.targets import VALID_BODY, refused_url, target_server
 
 URL = "http://127.0.0.1:9/retention"
 VALID = HttpReply(200, "application/json", VALID_BODY)
@@ -106,3 +113,44 @@ def test_failures_keep_their_result_and_replies_are_judged() -> None:
         else:
             assert attempt.result is SendAttemptResult.INVALID_RESPONSE
             assert attempt.http_status == 200 and lag is not None
+
+
+def _run_against(url: str, total: int, timeout_s: float = 0.7) -> RunStats:
+    """A run as the engine makes it, through the real sender, into a run's statistics."""
+    stats = RunStats()
+
+    async def run() -> None:
+        sender = SenderTransports().open(TransportOptions(10, "appstore-sandbox tests"))
+        try:
+            plan = LoadPlan(url, total, 10, timeout_s, None)
+            await run_load(plan, CountedRequests(), sender, judge_realtime_reply, stats.record)
+        finally:
+            await sender.close()
+
+    asyncio.run(run())
+    return stats
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "expected"),
+    [
+        ("500", AppleResult.UNSUCCESSFUL_HTTP_RESPONSE_CODE),
+        ("html", AppleResult.INVALID_RESPONSE),
+        ("wrong-shape", AppleResult.INVALID_RESPONSE),
+        ("slow", AppleResult.TIMED_OUT),
+        ("close-mid-response", AppleResult.PREMATURE_CLOSE),
+        ("hang-up", AppleResult.PREMATURE_CLOSE),
+    ],
+)
+def test_failures_are_keyed_by_send_attempt_result(behaviour: str, expected: AppleResult) -> None:
+    # Keyed by Apple's own names, as Apple's client reads them (one such run goes through it in
+    # tests/contract/test_performance_test.py).
+    with target_server(behaviour) as url:
+        stats = _run_against(url, 10, timeout_s=0.5)
+    assert stats.successes == 0
+    assert stats.failures() == {expected.value: 10}
+
+
+def test_refused_connections_are_no_response() -> None:
+    stats = _run_against(refused_url(), 20)
+    assert stats.failures() == {AppleResult.NO_RESPONSE.value: 20}

@@ -82,7 +82,7 @@ def test_apples_client_reads_a_result() -> None:
     assert (parsed.successRate, parsed.numPending) == (25, 0)
     assert parsed.config is not None and parsed.config.totalRequests == 4
     assert parsed.responseTimes is not None and parsed.responseTimes.p99 == 700
-    assert parsed.rawFailures == {"TIMED_OUT": 1}
+    assert parsed.rawFailures == {"OTHER": 2, "TIMED_OUT": 1}  # 2 of 4 never finished
 
 
 def test_settings_add_the_sandboxs_rate() -> None:

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "notify": ("notify:notify", "Send test notifications and see every delivery attempt."),
     "clock": ("clock:clock", "The sandbox clock: move time forward to make retries due."),
+    "prune": ("prune:prune", "Delete older performance test runs' per-request records."),
 }
 
 

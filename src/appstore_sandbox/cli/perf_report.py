@@ -99,6 +99,11 @@ def headline_lines(report: dict[str, Any]) -> list[str]:
     ]
     if report.get("note"):
         lines.append(f"  [yellow]note       {escape(report['note'])}[/]")
+    if report.get("recordsPruned"):
+        lines.append(
+            f"  [dim]records    {report['recordsPruned']} per-request records were pruned "
+            "(appstore-sandbox prune); the numbers are kept[/]"
+        )
     return lines
 
 
@@ -235,6 +240,8 @@ def _failure_message(report: dict[str, Any]) -> str:
 
 
 def _example_lines(example: dict[str, Any]) -> list[str]:
+    if example.get("sequence") is None:  # stands for the requests a closed run never finished
+        return [f"    · {escape(example['explanation'])}"]
     status = f"HTTP {example['httpStatus']}" if example.get("httpStatus") else "no HTTP status"
     latency = "" if example.get("latencyMs") is None else f" · {example['latencyMs']} ms"
     return [

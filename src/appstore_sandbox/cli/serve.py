@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from appstore_sandbox import __version__
+from appstore_sandbox.cli.client import CliError
 from appstore_sandbox.cli.sockets import listen, url_host
 from appstore_sandbox.config import Settings
 
@@ -62,12 +63,21 @@ def serve(log_level: str, **values: Any) -> None:
     import uvicorn
 
     from appstore_sandbox.app import create_app
+    from appstore_sandbox.cli.http_protocol import header_deadline_protocol
     from appstore_sandbox.sandbox import open_sandbox
+    from appstore_sandbox.signing import ChainError
 
-    settings = Settings(**values)
+    try:
+        settings = Settings(**values)
+    except ValueError as error:
+        raise CliError(str(error)) from error
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     listener = listen(settings.host, settings.port)
-    sandbox = open_sandbox(settings)
+    try:
+        sandbox = open_sandbox(settings)
+    except ChainError as error:
+        listener.close()
+        raise CliError(str(error)) from error
     try:
         port = listener.getsockname()[1]
         click.echo(banner(sandbox, f"http://{url_host(settings.host)}:{port}"))
@@ -75,7 +85,8 @@ def serve(log_level: str, **values: Any) -> None:
             create_app(sandbox),
             log_level=log_level,
             access_log=log_level in {"debug", "info"},
-            http="httptools",
+            http=header_deadline_protocol(settings.header_timeout_s),
+            timeout_keep_alive=settings.keep_alive_timeout_s,
             loop="uvloop",
             lifespan="on",
         )

@@ -11,6 +11,7 @@ from pydantic import Field, StrictStr
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import CamelModel, ProductOut
 from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.store.catalog import PromotionalOffer
 
 router = APIRouter(
@@ -77,7 +78,7 @@ def list_products(bundle_id: str, sandbox: SandboxDep) -> ProductList:
     return ProductList(products=[ProductOut.of(p) for p in sandbox.catalog.products(app)])
 
 
-@router.post("/products", status_code=201)
+@router.post("/products", status_code=201, responses=declared(409))
 def create_product(bundle_id: str, body: CreateProductRequest, sandbox: SandboxDep) -> ProductOut:
     """Add a product; an auto-renewable subscription belongs to a subscription group."""
     app = sandbox.control.app(bundle_id)
@@ -101,7 +102,7 @@ def list_product_offers(bundle_id: str, product_id: str, sandbox: SandboxDep) ->
     return OfferList(offers=[OfferOut.of(offer, bundle_id) for offer in offers])
 
 
-@router.post("/products/{product_id}/offers", status_code=201)
+@router.post("/products/{product_id}/offers", status_code=201, responses=declared(409))
 def create_offer(
     bundle_id: str, product_id: str, body: CreateOfferRequest, sandbox: SandboxDep
 ) -> OfferOut:

@@ -128,7 +128,11 @@ class Health(CamelModel):
 
 
 class ClockAdvance(BaseModel):
-    seconds: float = Field(gt=0, description="How far to move sandbox time forward.")
+    seconds: float = Field(
+        gt=0,
+        allow_inf_nan=False,
+        description="How far to move sandbox time forward; sandbox time stays before 2200.",
+    )
 
 
 class SandboxTimeOut(CamelModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -80,6 +79,6 @@ def get_clock(sandbox: SandboxDep) -> SandboxTimeOut:
 @router.post("/clock/advance")
 def advance_clock(body: ClockAdvance, sandbox: SandboxDep) -> SandboxTimeOut:
     """Move sandbox time forward: notification retries that become due are sent right away."""
-    sandbox.control.advance_clock(timedelta(seconds=body.seconds))
+    sandbox.control.advance_clock(body.seconds)
     sandbox.notifications.worker.wake()
     return SandboxTimeOut.from_domain(sandbox.control.time())

@@ -1,4 +1,5 @@
-"""Control surface for performance tests: per-app settings, starting runs, full reports."""
+"""Control surface for performance tests: per-app settings, starting runs, full reports, and
+pruning per-request records."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.perftest.models import (
     PerformanceTestSettings,
     PerformanceTestSettingsOut,
+    PrunedRecords,
+    PruneRecords,
     StartPerformanceTest,
 )
 from appstore_sandbox.perftest.report import PerformanceTestReport, RequestResults
 
 router = APIRouter(
-    prefix="/_sandbox/v1/apps/{bundle_id}",
+    prefix="/_sandbox/v1",
     tags=["Sandbox control"],
     dependencies=[Depends(require_admin_token)],
 )
@@ -27,13 +30,13 @@ async def _starter(sandbox: SandboxDep) -> PerformanceTestStarter:
     return PerformanceTestStarter(sandbox.control, sandbox.realtime_urls, sandbox.performance_tests)
 
 
-@router.get("/performance-test-config")
+@router.get("/apps/{bundle_id}/performance-test-config")
 def get_config(bundle_id: str, sandbox: SandboxDep) -> PerformanceTestSettingsOut:
     app = sandbox.control.app(bundle_id)
     return PerformanceTestSettingsOut.from_domain(sandbox.performance_tests.app_config(app))
 
 
-@router.put("/performance-test-config")
+@router.put("/apps/{bundle_id}/performance-test-config")
 def set_config(
     bundle_id: str, body: PerformanceTestSettings, sandbox: SandboxDep
 ) -> PerformanceTestSettingsOut:
@@ -43,7 +46,7 @@ def set_config(
     return PerformanceTestSettingsOut.from_domain(config)
 
 
-@router.post("/performance-tests", status_code=201)
+@router.post("/apps/{bundle_id}/performance-tests", status_code=201)
 def start_test(
     bundle_id: str,
     body: StartPerformanceTest,
@@ -54,13 +57,13 @@ def start_test(
     return PerformanceTestReport.from_domain(view)
 
 
-@router.get("/performance-tests/{request_id}")
+@router.get("/apps/{bundle_id}/performance-tests/{request_id}")
 def get_report(bundle_id: str, request_id: str, sandbox: SandboxDep) -> PerformanceTestReport:
     app = sandbox.control.app(bundle_id)
     return PerformanceTestReport.from_domain(sandbox.performance_tests.result(app, request_id))
 
 
-@router.get("/performance-tests/{request_id}/requests")
+@router.get("/apps/{bundle_id}/performance-tests/{request_id}/requests")
 def list_requests(
     bundle_id: str,
     request_id: str,
@@ -73,3 +76,12 @@ def list_requests(
     app = sandbox.control.app(bundle_id)
     page = sandbox.performance_tests.requests(app, request_id, result, offset, limit)
     return RequestResults.from_domain(page)
+
+
+@router.post("/performance-tests/prune")
+def prune_records(sandbox: SandboxDep, body: PruneRecords | None = None) -> PrunedRecords:
+    """Delete older runs' per-request records now, by the sandbox's limits or the ones given;
+    the runs' numbers are kept and their reports count the records pruned."""
+    records = sandbox.performance_tests.records
+    policy = (body or PruneRecords()).policy(records.policy)
+    return PrunedRecords.from_domain(records.prune(policy), policy)

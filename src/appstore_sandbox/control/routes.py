@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
 
 from appstore_sandbox import __version__
 from appstore_sandbox.apple_request import SandboxDep
@@ -23,15 +24,23 @@ from appstore_sandbox.control.models import (
     PurchaseOut,
 )
 from appstore_sandbox.errors import AdminTokenRequired
+from appstore_sandbox.openapi_errors import declared
+
+
+def check_admin_token(authorization: str | None, expected: str | None) -> None:
+    """Pass when the control surface is open or ``authorization`` is exactly ``Bearer TOKEN``."""
+    if not expected:
+        return
+    scheme, _, given = (authorization or "").partition(" ")
+    # The scheme is case-insensitive (RFC 9110 section 11.1); the token is compared whole, in
+    # constant time.
+    if scheme.lower() != "bearer" or not secrets.compare_digest(given.encode(), expected.encode()):
+        raise AdminTokenRequired()
 
 
 async def require_admin_token(request: Request, sandbox: SandboxDep) -> None:
-    expected = sandbox.settings.admin_token
-    if not expected:
-        return
-    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if not secrets.compare_digest(given.encode(), expected.encode()):
-        raise AdminTokenRequired()
+    """The routes' own check; the app's gate has already made it before the body was read."""
+    check_admin_token(request.headers.get("authorization"), sandbox.settings.admin_token)
 
 
 public = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
@@ -65,7 +74,7 @@ def list_apps(sandbox: SandboxDep) -> AppList:
     return AppList(apps=[AppOut.of(app, control.products(app)) for app in control.apps()])
 
 
-@router.post("/apps", status_code=201)
+@router.post("/apps", status_code=201, responses=declared(409))
 def create_app(body: CreateAppRequest, sandbox: SandboxDep) -> AppOut:
     app = sandbox.control.create_app(body.bundle_id, body.app_apple_id)
     return AppOut.of(app, sandbox.control.products(app))
@@ -91,14 +100,14 @@ def list_keys(bundle_id: str, sandbox: SandboxDep) -> KeyList:
     return KeyList(keys=[KeyOut.of(key, bundle_id) for key in sandbox.control.keys(bundle_id)])
 
 
-@router.post("/apps/{bundle_id}/keys", status_code=201)
+@router.post("/apps/{bundle_id}/keys", status_code=201, responses=declared(409))
 def create_key(bundle_id: str, sandbox: SandboxDep) -> NewKeyOut:
     """Generate an In-App Purchase key; the private key is in the response and nowhere else."""
     new = sandbox.control.create_key(bundle_id)
     return NewKeyOut(**KeyOut.of(new.key, bundle_id).model_dump(), private_key=new.private_key_pem)
 
 
-@router.put("/apps/{bundle_id}/keys/{key_id}", status_code=201)
+@router.put("/apps/{bundle_id}/keys/{key_id}", status_code=201, responses=declared(409))
 def add_key(bundle_id: str, key_id: str, body: AddKeyRequest, sandbox: SandboxDep) -> KeyOut:
     """Register a key made elsewhere (for example a real App Store Connect key)."""
     key = sandbox.control.add_key(bundle_id, body.issuer_id, key_id, body.public_key)
@@ -111,7 +120,7 @@ def list_purchases(bundle_id: str, sandbox: SandboxDep) -> PurchaseList:
     return PurchaseList(purchases=[PurchaseOut.of(p, bundle_id) for p in purchases])
 
 
-@router.post("/apps/{bundle_id}/purchases", status_code=201)
+@router.post("/apps/{bundle_id}/purchases", status_code=201, responses=declared(409))
 def create_purchase(
     bundle_id: str, body: CreatePurchaseRequest, sandbox: SandboxDep
 ) -> PurchaseOut:
@@ -119,10 +128,18 @@ def create_purchase(
     return PurchaseOut.of(purchase, bundle_id)
 
 
-@router.post("/apps/{bundle_id}/purchases/{original_transaction_id}/renewals", status_code=201)
+@router.post(
+    "/apps/{bundle_id}/purchases/{original_transaction_id}/renewals",
+    status_code=201,
+    responses=declared(409),
+)
 def renew_purchase(
     bundle_id: str, original_transaction_id: str, sandbox: SandboxDep
 ) -> PurchaseOut:
     """The subscription renews: a new transactionId, the same originalTransactionId."""
     purchase = sandbox.control.renew_purchase(bundle_id, original_transaction_id)
     return PurchaseOut.of(purchase, bundle_id)
+
+
+# Open whatever the admin token: the gate (appstore_sandbox.gate) lets these through.
+PUBLIC_PATHS = frozenset(route.path for route in public.routes if isinstance(route, APIRoute))

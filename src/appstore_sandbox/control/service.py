@@ -15,13 +15,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from appstore_sandbox.catalog.products import AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP
-from appstore_sandbox.clock import Clock
+from appstore_sandbox.clock import MAX_TIME, Clock
 from appstore_sandbox.errors import BadInput, Conflict, NotFound
 from appstore_sandbox.store import AlreadyExists, ApiKey, App, Product, Purchase, Store
 
 ISSUER_ID_META_KEY = "issuer_id"
 CLOCK_OFFSET_META_KEY = "clock_offset_ms"
 SUBSCRIPTION_PERIOD = timedelta(days=30)
+_MAX_OFFSET_MS = int(MAX_TIME.timestamp() * 1000)
 _BUNDLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,154}$")
 _KEY_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 _KEY_ID_ALPHABET = string.ascii_uppercase + string.digits
@@ -60,12 +61,18 @@ class ControlService:
 
     # the sandbox clock
 
-    def advance_clock(self, delta: timedelta) -> int:
+    def advance_clock(self, seconds: float) -> int:
         """Move sandbox time forward for every process sharing the database; returns now (ms)."""
-        if delta <= timedelta(0):
+        if not seconds > 0:
             raise BadInput("The sandbox clock only moves forward; give a positive duration.")
         self.sync_clock()
-        self._clock.advance(delta)
+        headroom = self._clock.headroom()
+        if seconds >= headroom.total_seconds():
+            raise BadInput(
+                f"The sandbox clock stays before {MAX_TIME:%Y-%m-%dT%H:%M:%SZ}: advance it by "
+                f"less than {int(headroom.total_seconds())} seconds ({headroom.days} days)."
+            )
+        self._clock.advance(timedelta(seconds=seconds))
         offset_ms = int(self._clock.offset.total_seconds() * 1000)
         self._store.set_meta_value(CLOCK_OFFSET_META_KEY, str(offset_ms))
         return self._clock.now_ms()
@@ -80,7 +87,9 @@ class ControlService:
         """Adopt the offset stored by any process (and survive restarts)."""
         stored = self._store.meta_value(CLOCK_OFFSET_META_KEY)
         if stored is not None:
-            self._clock.set_offset(timedelta(milliseconds=int(stored)))
+            # Clock.set_offset cuts an offset past MAX_TIME down; this keeps timedelta in range.
+            offset_ms = min(int(stored), _MAX_OFFSET_MS)
+            self._clock.set_offset(timedelta(milliseconds=offset_ms))
 
     # apps
 

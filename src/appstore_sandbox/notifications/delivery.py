@@ -28,7 +28,6 @@ from appstore_sandbox.store import Notification, NotificationStore, SendAttempt
 from appstore_sandbox.store.notifications import DELIVERED, FAILED, PENDING, DeliveryOutcome
 
 logger = logging.getLogger("appstore_sandbox.notifications")
-POLL_S = 0.25
 CLAIM_LEASE_MS = 60_000
 BATCH = 100
 USER_AGENT = "App Store Server Notifications (appstore-sandbox)"
@@ -60,6 +59,8 @@ class DeliveryWorker:
         timeout_s: float,
         owner: str,
         transports: Transports,
+        *,
+        poll_s: float,
         before_poll: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
@@ -67,6 +68,7 @@ class DeliveryWorker:
         self._clock = clock
         self._schedule = schedule
         self._timeout_s = timeout_s
+        self._poll_s = poll_s
         self.owner = owner
         # A claim must outlive the attempt it covers, or another process could make it too.
         self.lease_ms = max(CLAIM_LEASE_MS, int(timeout_s * 1000) * 2)
@@ -139,9 +141,9 @@ class DeliveryWorker:
                 # Woken only for notifications handed over, it polls at its usual pace.
                 if self._loop.time() >= next_poll or not handed_over:
                     deliver(await asyncio.to_thread(self._claim))
-                    next_poll = self._loop.time() + POLL_S
+                    next_poll = self._loop.time() + self._poll_s
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_S)
+                    await asyncio.wait_for(self._wake.wait(), self._poll_s)
         finally:
             # The server stops taking requests before the worker stops: nothing more arrives.
             deliver(self._take_handed_over())
@@ -216,7 +218,7 @@ class DeliveryWorker:
                 lost = await asyncio.to_thread(self._store.record_outcomes, batch, self.owner)
             except Exception:
                 logger.exception("could not record %d send attempts; retrying", len(batch))
-                await asyncio.sleep(POLL_S)
+                await asyncio.sleep(self._poll_s)
                 continue
             for notification_id in lost:
                 logger.warning(

@@ -1,13 +1,15 @@
 """Get Notification History: the request's rules and an opaque pagination token.
 
 The token carries where the previous page ended and a digest of the request body it belongs to
-(Apple requires the same body for every page), so a token is checked without server-side state.
+(Apple requires the same body for every page), so a token is checked without server-side state;
+:class:`TokenSeal` signs it, so that what it carries can't be rewritten.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 from dataclasses import dataclass
@@ -33,6 +35,9 @@ RETENTION_DAYS = {Environment.SANDBOX: 30, Environment.PRODUCTION: 180}
 # Apple doesn't publish a lifetime; a day is enough to page through any history.
 TOKEN_LIFETIME_MS = DAY_MS
 _TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
+# The last millisecond of 9999-12-31: any date a client means, and far inside 64 bits.
+MAX_DATE_MS = 253_402_300_799_999
+_MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,9 @@ def parse_request(body: Any, environment: Environment, now_ms: int) -> HistoryRe
         raise InvalidStartDate("The body must be a NotificationHistoryRequest object.")
     start, end = body.get("startDate"), body.get("endDate")
     if not _is_ms(start):
-        raise InvalidStartDate("startDate must be a UNIX time in milliseconds.")
+        raise InvalidStartDate(f"startDate must be a UNIX time in milliseconds, {_MS_RANGE}.")
     if not _is_ms(end):
-        raise InvalidEndDate("endDate must be a UNIX time in milliseconds.")
+        raise InvalidEndDate(f"endDate must be a UNIX time in milliseconds, {_MS_RANGE}.")
     if end <= start:
         raise StartDateAfterEndDate()
     days = RETENTION_DAYS[environment]
@@ -96,6 +101,8 @@ def decode_token(token: str, request: HistoryRequest, now_ms: int) -> int:
         digest, after_id, issued_ms = data["d"], int(data["a"]), int(data["t"])
     except (ValueError, KeyError, TypeError) as error:
         raise InvalidPaginationToken() from error
+    if not (0 <= after_id <= _MAX_ID and 0 <= issued_ms <= MAX_DATE_MS):
+        raise InvalidPaginationToken()
     if digest != request.digest:
         raise InvalidPaginationToken(
             "This paginationToken belongs to another request body; send the same body again."
@@ -105,10 +112,38 @@ def decode_token(token: str, request: HistoryRequest, now_ms: int) -> int:
     return after_id
 
 
+_MS_RANGE = f"from 0 to {MAX_DATE_MS} (9999-12-31)"
+
+
 def _is_ms(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DATE_MS
 
 
 def _digest(body: dict[str, Any]) -> str:
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(canonical).hexdigest()[:24]
+
+
+class TokenSeal:
+    """Signs pagination tokens (HMAC-SHA256) so that a client can't rewrite what they carry.
+
+    The key is the database's (``NotificationService``), so a token one sandbox process issued
+    is good on every other process sharing the database.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def seal(self, token: str) -> str:
+        return f"{token}.{self._mac(token)}"
+
+    def open(self, sealed: str) -> str:
+        """The token inside ``sealed``, or :class:`InvalidPaginationToken` if it was altered."""
+        token, _, mac = sealed.rpartition(".")
+        if not token or not hmac.compare_digest(mac.encode(), self._mac(token).encode()):
+            raise InvalidPaginationToken()
+        return token
+
+    def _mac(self, token: str) -> str:
+        digest = hmac.new(self._key, token.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")

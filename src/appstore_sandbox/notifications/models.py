@@ -14,6 +14,18 @@ def _absent(value: Any) -> bool:
     return value is None
 
 
+class NotificationHistoryRequest(BaseModel):
+    """The body of Get Notification History, for the OpenAPI document only: the route checks the
+    body itself, to answer each problem with Apple's own error code."""
+
+    startDate: int
+    endDate: int
+    notificationType: str | None = None
+    notificationSubtype: str | None = None
+    transactionId: str | None = None
+    onlyFailures: bool | None = None
+
+
 class SendTestNotificationResponse(BaseModel):
     testNotificationToken: str
 

@@ -9,14 +9,22 @@ from fastapi import APIRouter, Body, Depends
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
 from appstore_sandbox.notifications.models import (
     CheckTestNotificationResponse,
+    NotificationHistoryRequest,
     NotificationHistoryResponse,
     SendTestNotificationResponse,
 )
+from appstore_sandbox.openapi_errors import declared
 
 router = APIRouter(prefix="/inApps/v1/notifications", tags=["App Store Server API"])
+_HISTORY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": NotificationHistoryRequest.model_json_schema()}},
+    }
+}
 
 
-@router.post("/test", summary="Request a Test Notification")
+@router.post("/test", summary="Request a Test Notification", responses=declared(404))
 def request_test_notification(
     call: Annotated[AppleRequest, Depends(apple_request("request_test_notification"))],
     sandbox: SandboxDep,
@@ -35,7 +43,12 @@ def get_test_notification_status(
     return CheckTestNotificationResponse.from_domain(sent)
 
 
-@router.post("/history", summary="Get Notification History")
+@router.post(
+    "/history",
+    summary="Get Notification History",
+    responses=declared(404),
+    openapi_extra=_HISTORY_BODY,
+)
 def get_notification_history(
     call: Annotated[AppleRequest, Depends(apple_request("get_notification_history"))],
     sandbox: SandboxDep,

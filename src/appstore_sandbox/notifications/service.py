@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from appstore_sandbox.signing import JwsSigner
 from appstore_sandbox.store import App, Notification, SendAttempt, Store
 from appstore_sandbox.store.notifications import HistoryQuery, NewNotification
 from appstore_sandbox.urls import callback_url_problem
+
+PAGINATION_KEY_META = "pagination_token_key"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class NotificationService:
         self._signer = signer
         self.worker = worker
         self._strict = strict
+        key = store.first_meta_value(PAGINATION_KEY_META, secrets.token_hex(32))
+        self._seal = history.TokenSeal(bytes.fromhex(key))
 
     # URLs (App Store Connect keeps these; the control surface sets them here)
 
@@ -121,7 +126,7 @@ class NotificationService:
     ) -> HistoryPage:
         now = self._clock.now_ms()
         request = history.parse_request(body, environment, now)
-        after_id = history.decode_token(token, request, now) if token else 0
+        after_id = history.decode_token(self._seal.open(token), request, now) if token else 0
         original_id = self._customer(app, request.transaction_id)
         page = self._notifications.history(
             HistoryQuery(
@@ -139,7 +144,9 @@ class NotificationService:
         )
         has_more = len(page) > history.PAGE_SIZE
         page = page[: history.PAGE_SIZE]
-        next_token = history.encode_token(request, page[-1].id, now) if has_more else None
+        next_token = (
+            self._seal.seal(history.encode_token(request, page[-1].id, now)) if has_more else None
+        )
         return HistoryPage(self._with_attempts(page), next_token)
 
     def _customer(self, app: App, transaction_id: str | None) -> str | None:

@@ -10,7 +10,8 @@ from appstore_sandbox.errors import BadInput
 RATE_EVEN = "even"
 RATE_MAX = "max"
 
-# (field, lowest, highest) for user overrides; Apple's defaults are in PerformanceTestConfig.
+# (field, lowest, highest) a setting can ever have; Apple's defaults are in PerformanceTestConfig.
+# How big a test this sandbox allows is a setting: PerformanceTestLimits.
 _LIMITS = {
     "maxConcurrentRequests": (1, 2000),
     "totalRequests": (1, 10_000_000),
@@ -64,6 +65,36 @@ class PerformanceTestConfig:
         if self.rate == RATE_EVEN:
             return self.totalRequests / (self.totalDuration / 1000)
         return float(self.rate)
+
+
+@dataclass(frozen=True)
+class PerformanceTestLimits:
+    """What this sandbox allows (its settings): tests running at once, and a test's size."""
+
+    max_running: int = 4
+    max_total_requests: int = 10_000_000
+    max_concurrent_requests: int = 2000
+
+    def problem(self, config: PerformanceTestConfig) -> str | None:
+        """Why ``config`` is too big for this sandbox, or ``None``."""
+        for name, value, ceiling, setting in (
+            ("totalRequests", config.totalRequests, self.max_total_requests, "total-requests"),
+            (
+                "maxConcurrentRequests",
+                config.maxConcurrentRequests,
+                self.max_concurrent_requests,
+                "concurrent-requests",
+            ),
+        ):
+            if value > ceiling:
+                return (
+                    f"{name} {value} is over this sandbox's limit of {ceiling} "
+                    f"(serve --performance-test-max-{setting})."
+                )
+        return None
+
+
+DEFAULT_LIMITS = PerformanceTestLimits()
 
 
 def _bounded(name: str, value: Any) -> int:

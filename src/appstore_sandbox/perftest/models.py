@@ -12,6 +12,7 @@ from typing import Any, Self
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from appstore_sandbox.perftest import config
+from appstore_sandbox.perftest.pruning import DAY_MS, PruneResult, RecordsPolicy
 from appstore_sandbox.perftest.view import RunStatus, RunView
 
 # requests
@@ -110,7 +111,7 @@ class PerformanceTestResultResponse(BaseModel):
             successRate=view.success_rate(),
             numPending=view.num_pending,
             responseTimes=PerformanceTestResponseTimes(**view.stats.response_times()),
-            failures=view.stats.failures(),
+            failures=view.failures(),
         )
 
 
@@ -126,3 +127,41 @@ class PerformanceTestSettingsOut(PerformanceTestConfig):
     def from_domain(cls, settings: config.PerformanceTestConfig) -> Self:
         apple = PerformanceTestConfig.from_domain(settings)
         return cls(**apple.model_dump(), rate=settings.rate)
+
+
+# pruning per-request records
+
+
+class PruneRecords(BaseModel):
+    """Omitted limits are the sandbox's own (its settings)."""
+
+    maxRows: StrictInt | None = Field(
+        default=None, ge=0, description="Records to keep at most, in all."
+    )
+    maxAgeDays: StrictInt | None = Field(
+        default=None, ge=0, description="Prune records of runs finished longer ago than this."
+    )
+
+    def policy(self, default: RecordsPolicy) -> RecordsPolicy:
+        return RecordsPolicy(
+            max_rows=default.max_rows if self.maxRows is None else self.maxRows,
+            max_age_ms=default.max_age_ms if self.maxAgeDays is None else self.maxAgeDays * DAY_MS,
+        )
+
+
+class PrunedRecords(BaseModel):
+    runs: int = Field(description="Runs whose records were pruned.")
+    records: int = Field(description="Records deleted.")
+    kept: int = Field(description="Records left, in all.")
+    maxRows: int
+    maxAgeDays: float
+
+    @classmethod
+    def from_domain(cls, result: PruneResult, policy: RecordsPolicy) -> Self:
+        return cls(
+            runs=result.runs,
+            records=result.records,
+            kept=result.kept,
+            maxRows=policy.max_rows,
+            maxAgeDays=policy.max_age_ms / DAY_MS,
+        )

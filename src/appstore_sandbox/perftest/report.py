@@ -13,7 +13,7 @@ from appstore_sandbox.perftest.models import (
 )
 from appstore_sandbox.perftest.service import RequestPage
 from appstore_sandbox.perftest.stats import FailureExample
-from appstore_sandbox.perftest.view import RunView
+from appstore_sandbox.perftest.view import UNFINISHED, RunView
 from appstore_sandbox.store import RequestRecord
 
 
@@ -24,7 +24,10 @@ def _absent(value: Any) -> bool:
 class RequestResult(BaseModel):
     """One request of a run: how it was answered and why that counts as it does."""
 
-    sequence: int
+    sequence: int | None = Field(
+        description="The request's number in the run; null for the example standing for the "
+        "requests a closed run never sent or never got an answer to."
+    )
     requestIdentifier: str
     sendAttemptResult: str
     httpStatus: int | None
@@ -53,6 +56,27 @@ class RequestResult(BaseModel):
             latencyMs=latency_ms,
             explanation=record.explanation,
         )
+
+
+def _unfinished_example(view: RunView) -> RequestResult:
+    return RequestResult(
+        sequence=None,
+        requestIdentifier="",
+        sendAttemptResult=UNFINISHED,
+        httpStatus=None,
+        latencyMs=None,
+        explanation=view.unfinished_explanation(),
+    )
+
+
+def _examples(view: RunView) -> dict[str, list[RequestResult]]:
+    examples = {
+        reason: [RequestResult.from_example(example) for example in found]
+        for reason, found in view.stats.examples.items()
+    }
+    if view.unfinished:
+        examples.setdefault(UNFINISHED, []).insert(0, _unfinished_example(view))
+    return dict(sorted(examples.items()))
 
 
 class RequestResults(BaseModel):
@@ -113,7 +137,11 @@ class PerformanceTestReport(BaseModel):
     elapsedMs: int
     note: str | None = Field(description="Why the run ended early, if it did.")
     examples: dict[str, list[RequestResult]] = Field(
-        description="The first few failed requests per sendAttemptResult."
+        description="The first few failed requests per sendAttemptResult (under OTHER first, "
+        "once the run is over, one standing for the requests it never finished)."
+    )
+    recordsPruned: int = Field(
+        description="Per-request records deleted by pruning (the numbers above are kept)."
     )
     histogram: list[HistogramBucket]
     catalogProblems: CatalogProblems
@@ -135,10 +163,8 @@ class PerformanceTestReport(BaseModel):
             finishedDate=view.run.finished_ms,
             elapsedMs=view.elapsed_ms,
             note=view.run.note,
-            examples={
-                reason: [RequestResult.from_example(example) for example in examples]
-                for reason, examples in sorted(stats.examples.items())
-            },
+            examples=_examples(view),
+            recordsPruned=view.run.records_pruned,
             histogram=[
                 HistogramBucket(**bucket)
                 for bucket in stats.histogram_buckets(view.histogram_edges())

@@ -1,10 +1,10 @@
 """Initiate Performance Test / Get Performance Test Results: the rules, runs, and their upkeep.
 
 Durability: every run is a database row with an owner (this process) and a lease the owner
-renews each second while it writes progress and per-request records. A run whose lease lapses
-(its process was killed) is closed as FAIL by whichever sandbox process notices first, with what
-was measured until then and a note saying why. A process that stops cleanly closes its own runs
-the same way before it exits. Nothing stays PENDING.
+renews each heartbeat (a second by default) while it writes progress and per-request records. A
+run whose lease lapses (its process was killed) is closed as FAIL by whichever sandbox process
+notices first, with what was measured until then and a note saying why. A process that stops
+cleanly closes its own runs the same way before it exits. Nothing stays PENDING.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from appstore_sandbox.catalog.products import AUTO_RENEWABLE, response_check_mod
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
+    BadInput,
     ExistingPerformanceTestRun,
     FamilySharingNotSupported,
     InvalidPerformanceTestRequest,
@@ -34,9 +35,18 @@ from appstore_sandbox.errors import (
 from appstore_sandbox.outbound.policy import DEFAULT_POLICY, OutboundPolicy
 from appstore_sandbox.outbound.transport import DEFAULT_MAX_RESPONSE_BYTES
 from appstore_sandbox.perftest.catalog_tally import CatalogTally
-from appstore_sandbox.perftest.config import PerformanceTestConfig
+from appstore_sandbox.perftest.config import (
+    DEFAULT_LIMITS,
+    PerformanceTestConfig,
+    PerformanceTestLimits,
+)
 from appstore_sandbox.perftest.engine_process import EngineJob
 from appstore_sandbox.perftest.execution import Execution
+from appstore_sandbox.perftest.pruning import (
+    DEFAULT_RECORDS_POLICY,
+    RecordPruner,
+    RecordsPolicy,
+)
 from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.perftest.view import FAIL, PASS, PENDING, RunView, passed
 from appstore_sandbox.realtime.payloads import Subscriber
@@ -47,10 +57,9 @@ from appstore_sandbox.store import (
     RequestRecord,
     RunAlreadyPending,
     Store,
+    TooManyRunsPending,
 )
 
-HEARTBEAT_S = 1.0
-LEASE_MS = 10_000
 _TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
 
 
@@ -66,6 +75,16 @@ class EngineSetup:
 
 
 @dataclass(frozen=True)
+class LeaseTiming:
+    """How often this process saves its runs' progress and renews their leases (and looks for
+    abandoned runs), and how long a lease lasts past the last renewal (Settings checks that it
+    spans two heartbeats)."""
+
+    heartbeat_ms: int
+    lease_ms: int
+
+
+@dataclass(frozen=True)
 class RequestPage:
     """Some of a run's per-request records; ``total`` counts every record that matched."""
 
@@ -74,11 +93,22 @@ class RequestPage:
 
 
 class PerformanceTestService:
-    def __init__(self, store: Store, clock: Clock, engine_setup: EngineSetup) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        engine_setup: EngineSetup,
+        timing: LeaseTiming,
+        limits: PerformanceTestLimits = DEFAULT_LIMITS,
+        records: RecordsPolicy = DEFAULT_RECORDS_POLICY,
+    ) -> None:
         self._store = store
         self._runs = store.performance_tests
         self._clock = clock
         self._engine_setup = engine_setup
+        self._timing = timing
+        self.limits = limits
+        self.records = RecordPruner(store.performance_tests, clock, records)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._executions: dict[str, Execution] = {}
         self._lock = threading.Lock()
@@ -100,6 +130,7 @@ class PerformanceTestService:
     ) -> PerformanceTestConfig:
         """Replace the app's settings (``None`` restores Apple's defaults)."""
         config = PerformanceTestConfig().with_overrides(overrides or {})
+        self._check_limits(config, BadInput)
         self._runs.set_app_config(app.id, json.dumps(config.to_json()) if overrides else None)
         return config
 
@@ -118,6 +149,7 @@ class PerformanceTestService:
                 "Configure the sandbox realtime URL before initiating a performance test."
             )
         config = self.app_config(app).with_overrides(overrides or {})
+        self._check_limits(config, BadInput if overrides else InvalidPerformanceTestRequest)
         now = self._clock.now_ms()
         run = PerformanceTestRun(
             request_id=str(uuid.uuid4()),
@@ -129,7 +161,7 @@ class PerformanceTestService:
             created_ms=now,
             finished_ms=None,
             owner=self.owner,
-            lease_until_ms=_wall_ms() + LEASE_MS,
+            lease_until_ms=_wall_ms() + self._timing.lease_ms,
             progress=None,
             note=None,
         )
@@ -138,16 +170,28 @@ class PerformanceTestService:
         )
         execution = self._execution(app, run, config, subscriber)
         try:
-            self._runs.add_run(run)
+            self._runs.add_run(run, self.limits.max_running, _wall_ms())
         except RunAlreadyPending as error:
             running = self._runs.pending_run_id(app.id)
             raise ExistingPerformanceTestRun(
                 f"A performance test is already running for {app.bundle_id}: {running}."
             ) from error
+        except TooManyRunsPending as error:
+            raise InvalidPerformanceTestRequest(
+                f"This sandbox already runs {error.running} performance tests, its limit "
+                "(serve --performance-test-max-running); try again when one has finished."
+            ) from error
         with self._lock:
             self._executions[run.request_id] = execution
         execution.start(self._complete)
         return self._view(run, app, execution.stats)
+
+    def _check_limits(
+        self, config: PerformanceTestConfig, error: type[BadInput | InvalidPerformanceTestRequest]
+    ) -> None:
+        problem = self.limits.problem(config)
+        if problem is not None:
+            raise error(problem)
 
     def _execution(
         self,
@@ -240,6 +284,7 @@ class PerformanceTestService:
     def start(self) -> None:
         """Close runs abandoned by a dead process now, then keep leases and records current."""
         self._sweep()
+        self.records.prune_quietly()
         self._heartbeat = threading.Thread(
             target=self._beat, name="perftest-heartbeat", daemon=True
         )
@@ -258,7 +303,7 @@ class PerformanceTestService:
             self._heartbeat.join(timeout_s)
 
     def _beat(self) -> None:
-        while not self._stopping.wait(HEARTBEAT_S):
+        while not self._stopping.wait(self._timing.heartbeat_ms / 1000):
             with self._lock:
                 executions = list(self._executions.values())
             for execution in executions:
@@ -272,7 +317,7 @@ class PerformanceTestService:
                 execution.request_id,
                 self.owner,
                 json.dumps(execution.stats.progress_json()),
-                _wall_ms() + LEASE_MS,
+                _wall_ms() + self._timing.lease_ms,
             )
         if not still_ours:
             execution.interrupt("interrupted: another sandbox process closed this run")
@@ -310,6 +355,7 @@ class PerformanceTestService:
             self._store.set_performance_test_passed(execution.run.app_id, now)
         with self._lock:
             self._executions.pop(execution.request_id, None)
+        self.records.prune_quietly()
 
 
 def _wall_ms() -> int:

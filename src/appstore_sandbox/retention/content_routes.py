@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
-from appstore_sandbox.errors import InvalidImage
+from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.retention.models import (
     DefaultConfigurationRequest,
     DefaultConfigurationResponse,
@@ -23,7 +23,6 @@ from appstore_sandbox.retention.models import (
 
 router = APIRouter()
 
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _PNG_BODY = {
     "requestBody": {
         "required": True,
@@ -39,26 +38,12 @@ def _ok() -> Response:
     return Response(status_code=200)
 
 
-async def _read_image(request: Request) -> bytes:
-    """The raw body, refused past MAX_IMAGE_BYTES without reading the rest."""
-    too_large = InvalidImage(f"Invalid image: the body is over {MAX_IMAGE_BYTES} bytes.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_IMAGE_BYTES:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_IMAGE_BYTES:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.put(
     "/image/{imageIdentifier}",
     summary="Upload Image",
     openapi_extra=_PNG_BODY,
     response_class=Response,
+    responses=declared(403, 409),
 )
 async def upload_image(
     image_identifier: ImageId,
@@ -67,14 +52,20 @@ async def upload_image(
     sandbox: SandboxDep,
     image_size: Annotated[str | None, Query(alias="imageSize")] = None,
 ) -> Response:
-    data = await _read_image(request)
+    # The app's gate (appstore_sandbox.gate) refuses a body over the max_image_bytes setting.
+    data = await request.body()
     await run_in_threadpool(
         sandbox.images.upload, call.app, call.environment, image_identifier, image_size, data
     )
     return _ok()
 
 
-@router.delete("/image/{imageIdentifier}", summary="Delete Image", response_class=Response)
+@router.delete(
+    "/image/{imageIdentifier}",
+    summary="Delete Image",
+    response_class=Response,
+    responses=declared(403),
+)
 def delete_image(
     image_identifier: ImageId,
     call: Annotated[AppleRequest, Depends(apple_request("delete_image"))],
@@ -101,7 +92,12 @@ def get_image_list(
     )
 
 
-@router.put("/message/{messageIdentifier}", summary="Upload Message", response_class=Response)
+@router.put(
+    "/message/{messageIdentifier}",
+    summary="Upload Message",
+    response_class=Response,
+    responses=declared(403, 409),
+)
 def upload_message(
     message_identifier: MessageId,
     body: UploadMessageRequestBody,
@@ -139,7 +135,10 @@ def get_message_list(
 
 
 @router.put(
-    "/default/{productId}/{locale}", summary="Configure Default Message", response_class=Response
+    "/default/{productId}/{locale}",
+    summary="Configure Default Message",
+    response_class=Response,
+    responses=declared(403),
 )
 def configure_default_message(
     product_id: ProductId,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
@@ -18,10 +19,11 @@ from appstore_sandbox.retention.models import ImageSize, ReviewState
 from appstore_sandbox.retention.png import check_png
 from appstore_sandbox.retention.review import ReviewService
 from appstore_sandbox.store import App, Store
-from appstore_sandbox.store.image_files import ImageFiles
+from appstore_sandbox.store.image_files import ImageFiles, ImageKey
 from appstore_sandbox.store.retention import RetentionImage
 
 MAX_IMAGES = 2000  # per app (and, here, per environment)
+logger = logging.getLogger(__name__)
 
 
 class ImageService:
@@ -55,6 +57,7 @@ class ImageService:
                     f"{app.bundle_id} already has {MAX_IMAGES} images; delete some first."
                 )
             content.add_image(image)
+            # Written before the commit, so a 2xx means both the row and the file are on disk.
             self._files.write(app.id, environment.value, image.image_identifier, data)
         return image
 
@@ -89,6 +92,29 @@ class ImageService:
     def list(self, app: App, environment: Environment) -> list[RetentionImage]:
         with self._store.retention.reading(app.id, environment.value) as content:
             return content.images()
+
+    def check_files(self) -> tuple[str, ...]:
+        """At start-up: remove temporary files a crash left, and report files and rows that
+        don't match (one log line each); the problems found."""
+        problems = [
+            f"removed {path}, an image upload a crash interrupted"
+            for path in self._files.remove_leftovers()
+        ]
+        rows = {ImageKey(*key) for key in self._store.retention.image_keys()}
+        files = self._files.keys()
+        problems += [
+            f"image file {self._files.path(*key)} has no image in the database "
+            "(an upload that never completed); delete it"
+            for key in sorted(files - rows)
+        ]
+        problems += [
+            f"image {key.image_identifier} (app {key.app_id}, {key.environment}) has no file "
+            f"at {self._files.path(*key)} (uploaded by a sandbox with another data dir?)"
+            for key in sorted(rows - files)
+        ]
+        for problem in problems:
+            logger.warning("%s", problem)
+        return tuple(problems)
 
 
 def parse_image_size(value: str | None) -> ImageSize:

@@ -7,13 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.retention import content_routes
 from appstore_sandbox.retention.models import RealtimeUrlRequest, RealtimeUrlResponse
 
 router = APIRouter(prefix="/inApps/v1/messaging", tags=["Retention Messaging API"])
 
 
-@router.put("/realtime/url", summary="Configure Realtime URL", response_class=Response)
+@router.put(
+    "/realtime/url",
+    summary="Configure Realtime URL",
+    response_class=Response,
+    responses=declared(403),
+)
 def configure_realtime_url(
     body: RealtimeUrlRequest,
     call: Annotated[AppleRequest, Depends(apple_request("configure_realtime_url"))],
@@ -23,7 +29,7 @@ def configure_realtime_url(
     return Response(status_code=200)
 
 
-@router.get("/realtime/url", summary="Get Realtime URL")
+@router.get("/realtime/url", summary="Get Realtime URL", responses=declared(404))
 def get_realtime_url(
     call: Annotated[AppleRequest, Depends(apple_request("get_realtime_url"))],
     sandbox: SandboxDep,

@@ -1,7 +1,12 @@
 """Persistence: schema, migrations and the one repository services talk to."""
 
 from appstore_sandbox.store.database import migrate, open_engine
-from appstore_sandbox.store.errors import AlreadyExists, RunAlreadyPending, StoreError
+from appstore_sandbox.store.errors import (
+    AlreadyExists,
+    RunAlreadyPending,
+    StoreError,
+    TooManyRunsPending,
+)
 from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import (
@@ -31,6 +36,7 @@ __all__ = [
     "SendAttempt",
     "Store",
     "StoreError",
+    "TooManyRunsPending",
     "migrate",
     "open_engine",
 ]

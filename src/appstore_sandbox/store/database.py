@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -39,8 +41,8 @@ def open_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: Any) -> Engine:
-    if url.database:
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if url.database and url.database != ":memory:":
+        _create_owner_only(Path(url.database))
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -58,6 +60,16 @@ def _sqlite_engine(url: Any) -> Engine:
 
     _sqlite_writers[engine] = threading.RLock()
     return engine
+
+
+def _create_owner_only(path: Path) -> None:
+    """The database holds the signing key: create it 0600 (SQLite gives its -wal and -shm files
+    the database file's mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):  # someone else's file
+            file.chmod(0o600)
 
 
 _sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()

@@ -2,7 +2,8 @@
 
 StoreError
 ├── AlreadyExists        a row with the same key is there (a unique constraint said so)
-└── RunAlreadyPending    the app already has a PENDING performance test run
+├── RunAlreadyPending    the app already has a PENDING performance test run
+└── TooManyRunsPending   as many runs as allowed are PENDING (all apps)
 """
 
 from __future__ import annotations
@@ -22,3 +23,11 @@ class AlreadyExists(StoreError):
 
 class RunAlreadyPending(StoreError):
     """The app already has a PENDING run (the partial unique index said so)."""
+
+
+class TooManyRunsPending(StoreError):
+    """``running`` runs are PENDING with live leases, which is as many as allowed."""
+
+    def __init__(self, running: int) -> None:
+        self.running = running
+        super().__init__(f"{running} performance tests are running.")

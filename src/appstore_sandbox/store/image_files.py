@@ -3,13 +3,31 @@
 The database holds each image's metadata (size, state, dimensions, SHA-256); the files are only
 for showing what a customer would see. Processes that share a database see each other's files
 only if they also share the data dir.
+
+A file is written durably (``keyfiles.write_atomically``) inside the transaction that adds its
+row, before the commit: an upload acknowledged with a 2xx has both. A crash can leave a
+temporary file (removed at start-up), or a file whose row was never committed (reported).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
+
+from appstore_sandbox.keyfiles import TEMPORARY_SUFFIX, sync_directory, write_atomically
+
+_SUFFIX = ".png"
+# A temporary file this old is a leftover even if a process with its writer's pid is alive.
+_STALE_TEMPORARY_S = 3600
+
+
+class ImageKey(NamedTuple):
+    app_id: int
+    environment: str
+    image_identifier: str
 
 
 class ImageFiles:
@@ -17,20 +35,13 @@ class ImageFiles:
         self.root = root
 
     def path(self, app_id: int, environment: str, image_identifier: str) -> Path:
-        return self.root / str(app_id) / environment / f"{image_identifier}.png"
+        return self.root / str(app_id) / environment / f"{image_identifier}{_SUFFIX}"
 
     def write(self, app_id: int, environment: str, image_identifier: str, data: bytes) -> None:
-        """Write atomically: a reader never sees half a file."""
+        """Write atomically and durably: a reader or a crash never sees half a file."""
         target = self.path(app_id, environment, image_identifier)
         target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(data)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(target, data)
 
     def read(self, app_id: int, environment: str, image_identifier: str) -> bytes | None:
         try:
@@ -39,4 +50,51 @@ class ImageFiles:
             return None
 
     def delete(self, app_id: int, environment: str, image_identifier: str) -> None:
-        self.path(app_id, environment, image_identifier).unlink(missing_ok=True)
+        path = self.path(app_id, environment, image_identifier)
+        path.unlink(missing_ok=True)
+        sync_directory(path.parent)
+
+    def keys(self) -> set[ImageKey]:
+        """Every image file there is, by app, environment and identifier."""
+        return {
+            ImageKey(int(path.parent.parent.name), path.parent.name, path.stem)
+            for path in self._directories_files()
+            if path.suffix == _SUFFIX and not path.name.startswith(".")
+        }
+
+    def remove_leftovers(self) -> list[Path]:
+        """Delete temporary files no live writer will finish; the paths removed."""
+        removed = []
+        for path in self._directories_files():
+            if path.name.endswith(TEMPORARY_SUFFIX) and not _writer_busy(path):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        return removed
+
+    def _directories_files(self) -> Iterator[Path]:
+        # <root>/<app id>/<environment>/<file>; anything else here is not ours to judge.
+        if not self.root.is_dir():
+            return
+        for app_dir in self.root.iterdir():
+            if not app_dir.name.isdigit() or not app_dir.is_dir():
+                continue
+            for environment_dir in app_dir.iterdir():
+                if environment_dir.is_dir():
+                    yield from (path for path in environment_dir.iterdir() if path.is_file())
+
+
+def _writer_busy(path: Path) -> bool:
+    """Whether the process that made this temporary file (its pid is in the name) still runs."""
+    parts = path.name.split(".")
+    pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+    if pid is None or pid == os.getpid():
+        return False
+    try:
+        if time.time() - path.stat().st_mtime > _STALE_TEMPORARY_S:
+            return False
+        os.kill(pid, 0)
+    except (ProcessLookupError, FileNotFoundError):
+        return False
+    except PermissionError:  # a live process of another user
+        return True
+    return True

@@ -62,6 +62,7 @@ class PerformanceTestRun:
     lease_until_ms: int
     progress: str | None
     note: str | None
+    records_pruned: int = 0  # per-request records deleted by pruning
 
 
 @dataclass(frozen=True)

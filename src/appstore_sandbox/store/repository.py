@@ -17,6 +17,7 @@ from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import ApiKey, App, Product, Purchase
 from appstore_sandbox.store.retention import RetentionStore
+from appstore_sandbox.store.signing_chain import ChainStore
 
 # Lookups made on every Apple request are built once: building a statement and its cache key
 # costs SQLAlchemy more than SQLite takes to run it.
@@ -39,6 +40,7 @@ class Store:
         self.notifications = NotificationStore(engine)
         self.retention = RetentionStore(engine)
         self.catalog = CatalogStore(engine)
+        self.chain = ChainStore(engine)
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:
@@ -66,6 +68,21 @@ class Store:
         with transaction(self.engine) as connection:
             connection.execute(delete(schema.meta).where(schema.meta.c.key == key))
             connection.execute(insert(schema.meta).values(key=key, value=value))
+
+    def first_meta_value(self, key: str, value: str) -> str:
+        """The value under ``key``; ``value`` is stored only if none is yet. Processes sharing
+        the database all get the value the first of them stored."""
+        stored = self.meta_value(key)
+        if stored is not None:
+            return stored
+        try:
+            with transaction(self.engine) as connection:
+                connection.execute(insert(schema.meta).values(key=key, value=value))
+        except IntegrityError:  # another process stored one first
+            kept = self.meta_value(key)
+            assert kept is not None
+            return kept
+        return value
 
     # apps
 

@@ -73,6 +73,12 @@ class RetentionStore:
         with self.engine.connect() as connection:
             yield RetentionContent(connection, app_id, environment)
 
+    def image_keys(self) -> set[tuple[int, str, str]]:
+        """(app id, environment, image identifier) of every image of every app."""
+        statement = select(_images.c.app_id, _images.c.environment, _images.c.image_identifier)
+        with self.engine.connect() as connection:
+            return {(row[0], row[1], row[2]) for row in connection.execute(statement)}
+
     @contextmanager
     def locked(self, app_id: int, environment: str) -> Iterator[RetentionContent]:
         """One transaction holding the app's write lock; an exception inside rolls it back."""

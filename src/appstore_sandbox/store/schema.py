@@ -26,6 +26,17 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
+# One row (id 1): the chain every process on this database signs with (see signing.open_chain).
+signing_chain = Table(
+    "signing_chain",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("root_pem", Text, nullable=False),
+    Column("intermediate_pem", Text, nullable=False),
+    Column("leaf_pem", Text, nullable=False),
+    Column("leaf_key_pem", Text, nullable=False),
+)
+
 apps = Table(
     "apps",
     metadata,
@@ -103,6 +114,7 @@ performance_test_runs = Table(
     Column("lease_until_ms", BigInteger, nullable=False),
     Column("progress", Text, nullable=True),
     Column("note", Text, nullable=True),
+    Column("records_pruned", Integer, nullable=False, server_default=text("0")),
     Index(
         "one_pending_run_per_app",
         "app_id",

@@ -1,4 +1,4 @@
-"""``appstore-sandbox simulate-cancel`` as a subprocess against a real sandbox and endpoint."""
+"""``appstore-sandbox simulate-cancel`` against a real sandbox and endpoint."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageR
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 
 from tests import pngs
-from tests.conftest import StartSandbox
+from tests.cli.running import CliResult, assert_one_line_error, run_cli
+from tests.conftest import SandboxWith
 from tests.json_targets import JsonTarget, json_target
 from tests.sandbox_process import AppCredentials, SandboxProcess
-from tests.test_cli import CliResult, assert_one_line_error, run_cli
 
 
 @dataclass
@@ -150,8 +150,8 @@ def test_default_message_when_the_message_does_not_exist(sandbox: SandboxProcess
     )
 
 
-def test_default_message_when_the_message_is_pending(start_sandbox: StartSandbox) -> None:
-    sandbox = start_sandbox("--review", "manual")
+def test_default_message_when_the_message_is_pending(sandbox_with: SandboxWith) -> None:
+    sandbox = sandbox_with("--review", "manual")
     customer = new_customer(sandbox)
     default, pending = customer.message(), customer.message()
     with sandbox.control() as control:

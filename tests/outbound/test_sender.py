@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +15,8 @@ from typing import Any
 from appstore_sandbox.notifications.delivery import judge_notification_reply
 from appstore_sandbox.outbound.results import Attempt, SendAttemptResult, judged
 from appstore_sandbox.outbound.sender import Sender
-from tests.test_cli_perf_test import target, url_of
+from tests.reply_targets import target, url_of
+from tests.threaded_servers import serving
 
 DELAY_S = 0.05
 
@@ -52,14 +52,8 @@ def _redirecting_to(location: str) -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def _ok() -> tuple[int, str, bytes]:

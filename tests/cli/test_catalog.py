@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from tests.cli.running import CliResult, assert_one_line_error, run_cli
 from tests.sandbox_process import SandboxProcess
-from tests.test_cli import CliResult, assert_one_line_error, run_cli
 
 
 def cli_for(sandbox: SandboxProcess) -> Callable[..., CliResult]:

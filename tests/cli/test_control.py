@@ -1,17 +1,15 @@
-"""The ``appstore-sandbox`` command line, run as a real subprocess against a running sandbox."""
+"""``apps``, ``keys``, ``purchases``, ``certs`` and ``--admin-token`` against a running sandbox.
+
+The commands run in this process (``tests.cli.running``); the entry point itself, as a real
+``python -m appstore_sandbox`` process, is checked by the two tests that need no server.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import stat
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,60 +21,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests.cli.running import assert_one_line_error, run_cli, run_cli_process, run_clis
 from tests.conftest import StartSandbox
 from tests.sandbox_process import AppCredentials, SandboxProcess
 
-CLI_TIMEOUT_S = 60
 ADMIN_TOKEN = "s3cret"
-
-
-@dataclass(frozen=True)
-class CliResult:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        assert self.returncode == 0, self.stderr
-        return json.loads(self.stdout)
-
-
-def run_cli(
-    *args: str,
-    server: str | None = None,
-    cwd: Path | None = None,
-    env: Mapping[str, str] | None = None,
-) -> CliResult:
-    """``python -m appstore_sandbox ARGS [--server SERVER]``, isolated from APPSTORE_SANDBOX_*."""
-    command = [sys.executable, "-m", "appstore_sandbox", *args]
-    if server is not None:
-        command += ["--server", server]
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
-    completed = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**clean_env, **(env or {})},
-        timeout=CLI_TIMEOUT_S,
-    )
-    return CliResult(completed.returncode, completed.stdout, completed.stderr)
-
-
-def run_clis(*invocations: Sequence[str], server: str) -> list[CliResult]:
-    """Independent invocations at the same time (each one pays ~1 s of interpreter start-up)."""
-    with ThreadPoolExecutor(max_workers=len(invocations)) as pool:
-        return list(pool.map(lambda args: run_cli(*args, server=server), invocations))
-
-
-def assert_one_line_error(result: CliResult, *, contains: str = "") -> None:
-    """Exit status 2, and exactly one ``error: ...`` line on stderr, no traceback."""
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    assert contains in lines[0]
 
 
 def _bundle_id() -> str:
@@ -109,14 +58,6 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
-
-
-@pytest.fixture
-def busy_port() -> Iterator[int]:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        yield listener.getsockname()[1]
 
 
 # apps
@@ -339,20 +280,12 @@ def test_certs_root_writes_the_root_certificate(sandbox: SandboxProcess, tmp_pat
 
 def test_no_server_is_a_one_line_error(tmp_path: Path) -> None:
     server = f"http://127.0.0.1:{_free_port()}"
-    result = run_cli("apps", "list", server=server, cwd=tmp_path)
+    result = run_cli_process("apps", "list", server=server, cwd=tmp_path)
     assert_one_line_error(result, contains=f"no sandbox server at {server}")
 
 
-def test_serve_on_a_busy_port_is_a_one_line_error(busy_port: int, tmp_path: Path) -> None:
-    result = run_cli(
-        "serve", "--port", str(busy_port), "--data-dir", str(tmp_path / "data"), cwd=tmp_path
-    )
-    assert_one_line_error(result, contains=f"cannot listen on 127.0.0.1:{busy_port}")
-    assert "Ready on" not in result.stdout
-
-
 def test_help_lists_the_commands() -> None:
-    result = run_cli("--help")
+    result = run_cli_process("--help")
     assert result.returncode == 0, result.stderr
     commands_section = result.stdout.split("Commands:", 1)[1]
     commands = {line.split()[0] for line in commands_section.splitlines() if line.strip()}
@@ -369,21 +302,18 @@ def locked(start_sandbox: StartSandbox) -> SandboxProcess:
 
 def test_admin_token_locks_the_control_surface(locked: SandboxProcess) -> None:
     env_token = {"APPSTORE_SANDBOX_ADMIN_TOKEN": ADMIN_TOKEN}
-    with ThreadPoolExecutor() as pool:
-        missing_call = pool.submit(run_cli, "apps", "list", "--json", server=locked.base_url)
-        flag_call = pool.submit(
-            run_cli, "apps", "list", "--json", "--admin-token", ADMIN_TOKEN, server=locked.base_url
-        )
-        env_call = pool.submit(
-            run_cli, "purchases", "list", "--json", server=locked.base_url, env=env_token
-        )
+    missing_call = run_cli("apps", "list", "--json", server=locked.base_url)
+    flag_call = run_cli(
+        "apps", "list", "--json", "--admin-token", ADMIN_TOKEN, server=locked.base_url
+    )
+    env_call = run_cli("purchases", "list", "--json", server=locked.base_url, env=env_token)
 
-    assert_one_line_error(missing_call.result(), contains="admin token")
-    listed = flag_call.result().json()
+    assert_one_line_error(missing_call, contains="admin token")
+    listed = flag_call.json()
     assert [app["bundleId"] for app in listed["apps"]] == ["com.example.app"]
 
     # The default app has exactly one purchase after the first start: the banner's.
-    [purchase] = env_call.result().json()["purchases"]
+    [purchase] = env_call.json()["purchases"]
     assert purchase["originalTransactionId"] == locked.banner["original_transaction_id"]
     assert (purchase["bundleId"], purchase["productId"], purchase["status"]) == (
         "com.example.app",

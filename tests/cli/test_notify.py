@@ -1,28 +1,20 @@
-"""``appstore-sandbox notify`` and ``clock`` as real subprocesses, against a real sandbox and a
-real notification receiver."""
+"""``appstore-sandbox notify`` against a real sandbox and a real notification receiver."""
 
 from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 import uuid
 
+from tests.cli.running import CliResult, assert_one_line_error, run_cli, run_clis
 from tests.conftest import StartSandbox
+from tests.contract.notification_helpers import set_url
 from tests.receivers import receiver
 from tests.sandbox_process import AppCredentials, SandboxProcess
-from tests.test_cli import CliResult, assert_one_line_error, run_cli, run_clis
 
 HOUR_MS = 3_600_000
 ATTEMPT_RE = r"^attempt {number}  \S+Z  {result}  HTTP {status}  [\d.]+ ms"
-
-
-def set_url(sandbox: SandboxProcess, app: AppCredentials, url: str, env: str = "sandbox") -> None:
-    with sandbox.control() as control:
-        control.put(
-            f"/apps/{app.bundle_id}/notification-urls/{env}", json={"url": url}
-        ).raise_for_status()
 
 
 def notify(sandbox: SandboxProcess, app: AppCredentials, *args: str) -> CliResult:
@@ -38,12 +30,6 @@ def token_of(result: CliResult) -> str:
 def has_attempt(output: str, number: int, result: str, status: int) -> bool:
     pattern = ATTEMPT_RE.format(number=number, result=result, status=status)
     return re.search(pattern, output, re.MULTILINE) is not None
-
-
-def free_server_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
 
 
 def test_set_url_then_notify_test_delivers(sandbox: SandboxProcess) -> None:
@@ -92,7 +78,8 @@ def test_a_500_in_sandbox_fails_at_once(sandbox: SandboxProcess) -> None:
 
 
 def test_production_retry_waits_for_the_clock(start_sandbox: StartSandbox) -> None:
-    sandbox = start_sandbox()  # its own clock: advancing the shared one would affect others
+    # Its own clock, which starts at real time; the retry is picked up within 50 ms of the advance.
+    sandbox = start_sandbox("--notification-poll-ms", "50")
     app = sandbox.new_app()
     with receiver(500) as inbox:
         set_url(sandbox, app, inbox.url, "production")
@@ -157,21 +144,6 @@ def test_history_limit_keeps_the_most_recent(sandbox: SandboxProcess) -> None:
     latest = notify(sandbox, app, "history", "--limit", "2", "--json")
     listed = [n["testNotificationToken"] for n in latest.json()["notifications"]]
     assert listed == tokens[1:]
-
-
-def test_clock_advance_rejects_durations_that_do_not_move_it() -> None:
-    # No sandbox listens there: a duration that got past parsing would fail differently.
-    results = run_clis(
-        ("clock", "advance", "0s"),
-        ("clock", "advance", "soon"),
-        ("clock", "advance", "1h1h"),
-        ("clock", "advance", "--", "-5m"),
-        server=free_server_url(),
-    )
-    for result in results:
-        assert result.returncode == 2, result.stderr
-        assert "Invalid value for 'DURATION'" in result.stderr
-        assert "Traceback" not in result.stderr
 
 
 def test_notify_test_without_a_url_is_a_one_line_error(sandbox: SandboxProcess) -> None:

@@ -1,107 +1,37 @@
-"""``appstore-sandbox perf-test`` as a real subprocess, against a real sandbox and a real target."""
+"""``appstore-sandbox perf-test`` against a real sandbox and a real target.
+
+The command runs in this process; Ctrl-C is sent to a real process.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli.running import (
+    CLI_TIMEOUT_S,
+    CliResult,
+    assert_one_line_error,
+    clean_env,
+    cli_command,
+    run_cli,
+)
+from tests.cli.watching_proxy import watching_proxy
+from tests.reply_targets import Reply, html_page, retention_message, server_error, target, url_of
 from tests.sandbox_process import SandboxProcess
 
-CLI_TIMEOUT_S = 60
 SHORT_RUN = ("--total", "20", "--duration", "500", "--rate", "max")
-
-# A target's answer to every request: (HTTP status, Content-Type, body).
-Reply = Callable[[], tuple[int, str, bytes]]
-
-
-def retention_message() -> tuple[int, str, bytes]:
-    body = {"message": {"messageIdentifier": str(uuid.uuid4())}}
-    return 200, "application/json", json.dumps(body).encode()
-
-
-def server_error() -> tuple[int, str, bytes]:
-    return 500, "text/plain", b"internal error: database is down"
-
-
-def html_page() -> tuple[int, str, bytes]:
-    return 200, "text/html; charset=utf-8", b"<html><body>Welcome!</body></html>"
-
-
-@dataclass(frozen=True)
-class CliResult:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-class _TargetServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # The default backlog (5) drops connections under 10 concurrent requests: false TIMED_OUTs.
-    request_queue_size = 128
-
-    def __init__(self, reply: Reply, delays_s: Iterator[float]) -> None:
-        super().__init__(("127.0.0.1", 0), _TargetHandler)
-        self.reply = reply
-        self.delays_s = delays_s
-        self.first_request = threading.Event()
-
-
-class _TargetHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _TargetServer
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.server.first_request.set()
-        time.sleep(next(self.server.delays_s))
-        status, content_type, body = self.server.reply()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a timed-out client
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def target(reply: Reply, *delays_s: float) -> Iterator[_TargetServer]:
-    """A developer's endpoint on a free loopback port, answering every POST with ``reply``.
-
-    Request n waits ``delays_s[n % len(delays_s)]`` seconds first.
-    """
-    server = _TargetServer(reply, itertools.cycle(delays_s or (0,)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-def url_of(server: _TargetServer) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 def app_with_purchase(sandbox: SandboxProcess) -> str:
@@ -111,23 +41,8 @@ def app_with_purchase(sandbox: SandboxProcess) -> str:
     return bundle_id
 
 
-def cli_command(server: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "appstore_sandbox", "perf-test", "--server", server, *args]
-
-
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
-
-
 def perf_test(server: str, *args: str) -> CliResult:
-    completed = subprocess.run(
-        cli_command(server, *args),
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=CLI_TIMEOUT_S,
-    )
-    return CliResult(completed.returncode, completed.stdout, completed.stderr)
+    return run_cli("perf-test", "--server", server, *args)
 
 
 def run_against(sandbox: SandboxProcess, reply: Reply, *args: str) -> CliResult:
@@ -136,14 +51,6 @@ def run_against(sandbox: SandboxProcess, reply: Reply, *args: str) -> CliResult:
         return perf_test(
             sandbox.base_url, "--bundle-id", bundle_id, "--url", url_of(server), *SHORT_RUN, *args
         )
-
-
-def assert_one_line_error(result: CliResult, contains: str) -> None:
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    assert contains in lines[0]
 
 
 def report_of(sandbox: SandboxProcess, bundle_id: str, request_id: str) -> dict[str, Any]:
@@ -159,36 +66,63 @@ def wait_until_finished(sandbox: SandboxProcess, bundle_id: str, request_id: str
         status = str(report_of(sandbox, bundle_id, request_id)["result"]["result"])
         if status != "PENDING":
             return status
-        time.sleep(0.1)
+        time.sleep(0.05)
     raise AssertionError(f"run {request_id} still PENDING")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One ``perf-test`` run, also written as JUnit XML; several tests read it."""
+
+    bundle_id: str
+    url: str
+    result: CliResult
+    junit: Path
+
+
+def run_with_junit(sandbox: SandboxProcess, reply: Reply, junit_path: Path) -> Run:
+    bundle_id = app_with_purchase(sandbox)
+    with target(reply) as server:
+        args = ("--bundle-id", bundle_id, "--url", url_of(server), "--junit", str(junit_path))
+        return Run(
+            bundle_id, url_of(server), perf_test(sandbox.base_url, *args, *SHORT_RUN), junit_path
+        )
+
+
+@pytest.fixture(scope="module")
+def passing(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return run_with_junit(sandbox, retention_message, tmp_path_factory.mktemp("junit") / "p.xml")
+
+
+@pytest.fixture(scope="module")
+def failing(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return run_with_junit(sandbox, server_error, tmp_path_factory.mktemp("junit") / "f.xml")
 
 
 # outcomes
 
 
-def test_passing_endpoint_exits_0_with_a_report_and_a_histogram(sandbox: SandboxProcess) -> None:
-    bundle_id = app_with_purchase(sandbox)
-    with target(retention_message) as server:
-        result = perf_test(
-            sandbox.base_url, "--bundle-id", bundle_id, "--url", url_of(server), *SHORT_RUN
-        )
+def test_passing_endpoint_exits_0_with_a_report_and_a_histogram(
+    sandbox: SandboxProcess, passing: Run
+) -> None:
+    result = passing.result
     assert result.returncode == 0, (result.stdout, result.stderr)
     text = result.stdout
+    # The endpoint answers at once from this process, far within the 700 ms threshold: every
+    # request succeeds whatever the machine's load.
     assert text.startswith("PASS  successRate 100% ≥ 95%")
-    assert url_of(server) in text
+    assert passing.url in text
     assert "20 total · 20 succeeded · 0 failed · 0 pending" in text
     assert "Latency" in text and "█" in text and " ms  " in text
     assert "≤ " in text
     assert "production realtime URL can now be configured" in text
     assert "\x1b[" not in text  # no colour codes when stdout is not a terminal
     with sandbox.control() as control:
-        assert control.get(f"/apps/{bundle_id}").json()["performanceTestPassed"] is True
+        assert control.get(f"/apps/{passing.bundle_id}").json()["performanceTestPassed"] is True
 
 
-def test_failing_endpoint_exits_1_with_reasons_hints_and_examples(
-    sandbox: SandboxProcess,
-) -> None:
-    result = run_against(sandbox, server_error)
+def test_failing_endpoint_exits_1_with_reasons_hints_and_examples(failing: Run) -> None:
+    result = failing.result
     assert result.returncode == 1, (result.stdout, result.stderr)
     text = result.stdout
     assert text.startswith("FAIL  successRate 0% < 95%")
@@ -266,12 +200,9 @@ def junit(path: Path) -> ET.Element:
     return root
 
 
-def test_junit_has_a_failure_on_fail_and_none_on_pass(
-    sandbox: SandboxProcess, tmp_path: Path
-) -> None:
-    failed_xml, passed_xml = tmp_path / "fail.xml", tmp_path / "pass.xml"
-    assert run_against(sandbox, server_error, "--junit", str(failed_xml)).returncode == 1
-    assert run_against(sandbox, retention_message, "--junit", str(passed_xml)).returncode == 0
+def test_junit_has_a_failure_on_fail_and_none_on_pass(failing: Run, passing: Run) -> None:
+    assert (failing.result.returncode, passing.result.returncode) == (1, 0)
+    failed_xml, passed_xml = failing.junit, passing.junit
 
     failed = junit(failed_xml)
     assert failed.get("failures") == "1"
@@ -316,23 +247,32 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_the_run_going(
     sandbox: SandboxProcess,
 ) -> None:
     bundle_id = app_with_purchase(sandbox)
-    with target(retention_message, 0.2) as server:
+    answer = threading.Event()  # the endpoint answers nothing until the CLI is gone
+    with (
+        target(retention_message, hold=answer) as server,
+        watching_proxy(sandbox.base_url) as proxy,
+    ):
         args = ("--bundle-id", bundle_id, "--url", url_of(server), "--concurrency", "1")
+        # A held request must not time out: 5 s to answer instead of 700 ms.
+        args += ("--threshold-ms", "5000")
         process = subprocess.Popen(
-            cli_command(sandbox.base_url, *args, *SHORT_RUN),
+            cli_command("perf-test", "--server", proxy.url, *args, *SHORT_RUN),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=clean_env(),
         )
         assert server.first_request.wait(CLI_TIMEOUT_S)
-        time.sleep(0.5)  # the CLI has its requestId and is polling by now
+        # Once it asks for the report, the CLI has its requestId and is polling.
+        report_path = f"/_sandbox/v1/apps/{bundle_id}/performance-tests/"
+        assert proxy.wait_for("GET", report_path, CLI_TIMEOUT_S)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_S)
         assert process.returncode == 130, (stdout, stderr)
         assert "goes on in the sandbox" in stderr
         request_id = stderr.split("performance test ")[1].split()[0]
         assert report_of(sandbox, bundle_id, request_id)["result"]["result"] == "PENDING"
+        answer.set()
         assert wait_until_finished(sandbox, bundle_id, request_id) == "PASS"
 
 
@@ -345,7 +285,7 @@ def test_app_without_a_purchase_is_a_one_line_error(sandbox: SandboxProcess) -> 
         result = perf_test(
             sandbox.base_url, "--bundle-id", bundle_id, "--url", url_of(server), *SHORT_RUN
         )
-    assert_one_line_error(result, f"{bundle_id} has no sandbox purchase")
+    assert_one_line_error(result, contains=f"{bundle_id} has no sandbox purchase")
     assert "appstore-sandbox purchases create" in result.stderr
     assert result.stdout == ""
 
@@ -355,12 +295,12 @@ def test_server_refusal_is_a_one_line_error(sandbox: SandboxProcess) -> None:
     result = perf_test(
         sandbox.base_url, "--bundle-id", bundle_id, "--transaction-id", "123", *SHORT_RUN
     )
-    assert_one_line_error(result, f"123 is not a sandbox purchase of {bundle_id}")
+    assert_one_line_error(result, contains=f"123 is not a sandbox purchase of {bundle_id}")
 
 
 def test_no_server_is_a_one_line_error() -> None:
     result = perf_test("http://127.0.0.1:9", *SHORT_RUN)
-    assert_one_line_error(result, "no sandbox server at http://127.0.0.1:9")
+    assert_one_line_error(result, contains="no sandbox server at http://127.0.0.1:9")
 
 
 @pytest.mark.parametrize(

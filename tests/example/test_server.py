@@ -1,4 +1,7 @@
-"""The example developer server: in-process with TestClient, and once as a real subprocess."""
+"""The example developer server: in-process with TestClient, and once as a real subprocess.
+
+Its command's refusals, which come before it listens, run in this process.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from starlette.testclient import TestClient
 
 from appstore_sandbox.example.server import DEFAULT_MESSAGE_ID, ExampleOptions, build_example_app
 from appstore_sandbox.signing import CertificateChain, JwsSigner, create_chain, load_chain
-from tests.example_process import START_TIMEOUT_S, example_command, example_server
+from tests.cli.running import run_cli
+from tests.example_process import example_server
 from tests.sandbox_process import SandboxProcess
 
 BUNDLE_ID = "com.example.app"
@@ -302,14 +306,8 @@ def test_the_command_verifies_what_the_sandbox_chain_signs(
     assert process.wait(timeout=10) == 0
 
 
-def _run_failing(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        example_command(*args), capture_output=True, text=True, timeout=START_TIMEOUT_S
-    )
-
-
 def test_an_unreachable_sandbox_is_a_one_line_error() -> None:
-    result = _run_failing("--sandbox", f"http://127.0.0.1:{_free_port()}")
+    result = run_cli("example-server", "--sandbox", f"http://127.0.0.1:{_free_port()}")
 
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
@@ -321,7 +319,7 @@ def test_a_root_cert_that_is_not_der_is_a_one_line_error(tmp_path: Path) -> None
     bad = tmp_path / "root.cer"
     bad.write_bytes(b"not a certificate")
 
-    result = _run_failing("--root-cert", str(bad), "--app-apple-id", "1")
+    result = run_cli("example-server", "--root-cert", str(bad), "--app-apple-id", "1")
 
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {bad} is not a DER certificate"

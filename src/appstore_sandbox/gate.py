@@ -1,0 +1,150 @@
+"""The gate in front of every route: who is calling, from the headers alone; then a body of
+bounded size, counted as it arrives.
+
+FastAPI reads and parses a JSON body before a route's dependencies run, so credentials checked
+only in a dependency were checked with the body already in memory: a caller without a token could
+make the server read 100 MB, and a malformed body got 400 where a missing token gets 401.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from appstore_sandbox.apple_request import CALLER_STATE
+from appstore_sandbox.control.routes import PUBLIC_PATHS, check_admin_token
+from appstore_sandbox.errors import ContentTooLarge, PayloadTooLarge, SandboxError
+
+if TYPE_CHECKING:
+    from appstore_sandbox.sandbox import Sandbox
+
+CONTROL_PREFIX = "/_sandbox/"
+_APPLE_API = re.compile(r"/(?:sandbox|production)/inApps/")
+_IMAGE_UPLOAD = re.compile(r"/(?:sandbox|production)/inApps/v1/messaging/image/[^/]+")
+
+Respond = Callable[[SandboxError], Response]
+
+
+@dataclass(frozen=True)
+class _Limit:
+    max_bytes: int
+    setting: str
+
+
+def on_control_surface(path: str) -> bool:
+    return path.startswith(CONTROL_PREFIX)
+
+
+class Gate:
+    """ASGI middleware: authenticate from the headers, then pass on a body of bounded size.
+
+    A body declared (Content-Length) over the limit is refused before any of it is read; an
+    undeclared one as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox, respond: Respond) -> None:
+        self.app = app
+        self._sandbox = sandbox
+        self._respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        limit = self._body_limit(scope)
+        try:
+            self._authenticate(scope, headers)
+            declared = headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit.max_bytes:
+                raise _too_large(scope, limit)
+        except SandboxError as error:
+            await self._refuse(error, scope, send, has_body=_has_body(headers))
+            return
+        if await _BoundedBody(limit.max_bytes).run(self.app, scope, receive, send):
+            await self._refuse(_too_large(scope, limit), scope, send, has_body=True)
+
+    def _authenticate(self, scope: Scope, headers: Headers) -> None:
+        path: str = scope["path"]
+        if _APPLE_API.match(path):
+            caller = self._sandbox.tokens.verify(headers.get("authorization"))
+            scope.setdefault("state", {})[CALLER_STATE] = caller
+        elif on_control_surface(path) and path not in PUBLIC_PATHS:
+            check_admin_token(headers.get("authorization"), self._sandbox.settings.admin_token)
+
+    def _body_limit(self, scope: Scope) -> _Limit:
+        settings = self._sandbox.settings
+        if scope["method"] == "PUT" and _IMAGE_UPLOAD.fullmatch(scope["path"]):
+            return _Limit(settings.max_image_bytes, "max_image_bytes")
+        return _Limit(settings.max_body_bytes, "max_body_bytes")
+
+    async def _refuse(self, error: SandboxError, scope: Scope, send: Send, has_body: bool) -> None:
+        response = self._respond(error)
+        if has_body:
+            # The rest of the body is never read: closing spares the server draining it.
+            response.headers["connection"] = "close"
+        await response(scope, _no_body, send)
+
+
+def _too_large(scope: Scope, limit: _Limit) -> SandboxError:
+    message = (
+        f"The request body is over the sandbox's limit of {limit.max_bytes} bytes "
+        f"(setting {limit.setting})."
+    )
+    if on_control_surface(scope["path"]):
+        return ContentTooLarge(message)
+    return PayloadTooLarge(message)
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the app when the body passes the limit, so that it reads no more."""
+
+
+class _BoundedBody:
+    """One request's body, counted as the app reads it. Past the limit the app's own answer (it
+    may have turned the interruption into a 400) is dropped, for the gate's 413."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._received = 0
+        self._over = False
+        self._started = False
+
+    async def run(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Run the app; True when the body was over the limit and no answer has gone out."""
+
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                self._received += len(message.get("body", b""))
+                if self._received > self._limit:
+                    self._over = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded(message: Message) -> None:
+            if self._over:
+                return
+            self._started = self._started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await app(scope, counted, guarded)
+        except Exception:
+            if not self._over:
+                raise
+        return self._over and not self._started
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _has_body(headers: Headers) -> bool:
+    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers

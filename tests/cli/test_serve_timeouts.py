@@ -1,0 +1,121 @@
+"""``serve`` closes connections that are idle, or too slow to send a request's headers."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import SandboxWith
+from tests.sandbox_process import SandboxProcess
+
+TIMEOUT_S = 1
+CONNECTIONS = 30
+
+
+@pytest.fixture(scope="module")
+def impatient(sandbox_with: SandboxWith) -> SandboxProcess:
+    return sandbox_with(
+        "--header-timeout-s", str(TIMEOUT_S), "--keep-alive-timeout-s", str(TIMEOUT_S)
+    )
+
+
+@contextmanager
+def _connections(sandbox: SandboxProcess, count: int) -> Iterator[list[socket.socket]]:
+    address = urlsplit(sandbox.base_url)
+    assert address.hostname and address.port
+    with ExitStack() as stack:
+        sockets = []
+        for _ in range(count):
+            connection = socket.create_connection((address.hostname, address.port), timeout=5)
+            stack.callback(connection.close)
+            sockets.append(connection)
+        yield sockets
+
+
+def _response(connection: socket.socket) -> bytes:
+    """One whole response (head and Content-Length body) from a keep-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        body += connection.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def _closed_by_server(connection: socket.socket, within_s: float) -> bool:
+    connection.settimeout(within_s)
+    try:
+        while data := connection.recv(65536):
+            del data  # a response (e.g. to a finished request) may come first
+        return True
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_silent_connections_are_closed(impatient: SandboxProcess) -> None:
+    started = time.monotonic()
+    with _connections(impatient, CONNECTIONS) as sockets:
+        closed = [_closed_by_server(s, within_s=TIMEOUT_S + 2) for s in sockets]
+    assert all(closed), f"{closed.count(False)} of {CONNECTIONS} still open"
+    assert time.monotonic() - started < TIMEOUT_S + 3
+
+
+def test_headers_sent_a_byte_at_a_time_are_cut_off(impatient: SandboxProcess) -> None:
+    request = b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100
+    with _connections(impatient, 5) as sockets:
+        deadline = time.monotonic() + TIMEOUT_S + 2
+        sent = 0
+        try:
+            while time.monotonic() < deadline:
+                for connection in sockets:
+                    connection.send(request[sent : sent + 1])
+                sent += 1
+                time.sleep(0.1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert all(_closed_by_server(s, within_s=1) for s in sockets)
+
+
+def test_a_keep_alive_connection_serves_requests_then_closes_when_idle(
+    impatient: SandboxProcess,
+) -> None:
+    request = b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+    with _connections(impatient, 1) as [connection]:
+        for _ in range(3):
+            connection.sendall(request)
+            assert _response(connection).startswith(b"HTTP/1.1 200")
+            time.sleep(TIMEOUT_S / 3)  # idle, but less than the timeout
+        assert _closed_by_server(connection, within_s=TIMEOUT_S + 2)
+
+
+def test_a_request_sent_in_time_is_answered(impatient: SandboxProcess) -> None:
+    with _connections(impatient, 1) as [connection]:
+        time.sleep(TIMEOUT_S / 2)
+        connection.sendall(b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _response(connection).startswith(b"HTTP/1.1 200")
+
+
+def test_blank_lines_between_requests_do_not_hold_the_connection(
+    impatient: SandboxProcess,
+) -> None:
+    with _connections(impatient, 1) as [connection]:
+        connection.sendall(b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _response(connection).startswith(b"HTTP/1.1 200")
+        deadline = time.monotonic() + 2 * TIMEOUT_S + 1
+        try:
+            while time.monotonic() < deadline:
+                connection.send(b"\r\n")
+                time.sleep(0.2)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert _closed_by_server(connection, within_s=1)

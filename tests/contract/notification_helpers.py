@@ -1,0 +1,64 @@
+"""Notification URLs, waiting for delivery attempts, moving the clock, and proving a poll."""
+
+from __future__ import annotations
+
+import time
+
+from appstoreserverlibrary.api_client import APIError, APIException, AppStoreServerAPIClient
+from appstoreserverlibrary.models.CheckTestNotificationResponse import (
+    CheckTestNotificationResponse,
+)
+
+from tests.receivers import Receiver
+from tests.sandbox_process import AppCredentials, SandboxProcess
+
+
+def set_url(sandbox: SandboxProcess, app: AppCredentials, url: str, env: str = "sandbox") -> None:
+    with sandbox.control() as control:
+        control.put(
+            f"/apps/{app.bundle_id}/notification-urls/{env}", json={"url": url}
+        ).raise_for_status()
+
+
+def wait_for_attempts(
+    client: AppStoreServerAPIClient, token: str, count: int = 1, timeout_s: float = 15
+) -> CheckTestNotificationResponse:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            status = client.get_test_notification_status(token)
+            if status.sendAttempts and len(status.sendAttempts) >= count:
+                return status
+        except APIException as error:
+            if error.api_error != APIError.TEST_NOTIFICATION_NOT_FOUND:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"fewer than {count} attempts for {token} in {timeout_s} s")
+        time.sleep(0.05)
+
+
+def advance(sandbox: SandboxProcess, seconds: float) -> None:
+    with sandbox.control() as control:
+        control.post("/clock/advance", json={"seconds": seconds}).raise_for_status()
+
+
+class PollProbe:
+    """A production notification of an app of its own whose first attempt failed (its retry is
+    due an hour later), to show that the delivery worker polled after a clock advance.
+
+    Create it before the advance; once :meth:`wait` returns, its retry went out, so the worker
+    has claimed everything due after the advance: a notification sent wrongly would have gone
+    out in that same claim. Its ``inbox`` answers 500, as slowly as the receivers under test.
+    """
+
+    def __init__(self, sandbox: SandboxProcess, inbox: Receiver) -> None:
+        app = sandbox.new_app()
+        set_url(sandbox, app, inbox.url, "production")
+        self._client = sandbox.apple_client(app, "production")
+        token = self._client.request_test_notification().testNotificationToken
+        assert token
+        self._token = token
+        wait_for_attempts(self._client, token, 1)
+
+    def wait(self) -> None:
+        wait_for_attempts(self._client, self._token, 2)
