@@ -35,7 +35,7 @@ from appstore_sandbox.outbound.transport import (
 from appstore_sandbox.perftest.engine import LoadPlan, run_load
 from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, RecordTuple, encode
 from appstore_sandbox.realtime.app_state import load_app_state
-from appstore_sandbox.realtime.catalog_judge import CatalogJudge
+from appstore_sandbox.realtime.catalog_judge import CatalogJudge, RememberingJudge
 from appstore_sandbox.realtime.payloads import RealtimeRequests, Subscriber
 from appstore_sandbox.realtime.response_rules import ResponseRules
 from appstore_sandbox.signing import JwsSigner, load_chain
@@ -164,7 +164,7 @@ class _Watch(asyncio.Protocol):
         self._event.set()
 
 
-def _prepare(job: EngineJob) -> tuple[RealtimeRequests, CatalogJudge]:
+def _prepare(job: EngineJob) -> tuple[RealtimeRequests, RememberingJudge]:
     signer = JwsSigner(load_chain(Path(job.ca_dir)))
     clock = Clock(timedelta(milliseconds=job.clock_offset_ms))
     requests = RealtimeRequests(signer, clock, job.subscriber, job.environment)
@@ -178,7 +178,7 @@ def _prepare(job: EngineJob) -> tuple[RealtimeRequests, CatalogJudge]:
     finally:
         engine.dispose()
     judge = CatalogJudge(ResponseRules(state), job.subscriber, state.strict)
-    return requests, judge
+    return requests, RememberingJudge(judge)
 
 
 async def _run(job: EngineJob, records_fd: int) -> None:

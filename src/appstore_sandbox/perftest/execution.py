@@ -141,20 +141,12 @@ class Execution:
 
     def _record_all(self, records: list[RecordTuple]) -> None:
         rows = []
+        record, run = self.stats.record, self.request_id
         for sequence, identifier, result, status, latency_us, explanation, problem, lag in records:
             attempt = Attempt(SendAttemptResult(result), latency_us, status, explanation, problem)
-            self.stats.record(sequence, identifier, attempt, lag)
-            rows.append(
-                RequestRecord(
-                    run_request_id=self.request_id,
-                    sequence=sequence,
-                    request_identifier=identifier,
-                    result=result,
-                    http_status=status,
-                    latency_us=latency_us,
-                    explanation=explanation or _catalog_note(problem),
-                )
-            )
+            record(sequence, identifier, attempt, lag)
+            note = explanation or _catalog_note(problem)
+            rows.append(RequestRecord(run, sequence, identifier, result, status, latency_us, note))
         with self._buffer_lock:
             self._buffer.extend(rows)
 

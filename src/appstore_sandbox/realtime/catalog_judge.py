@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult
+from appstore_sandbox.outbound.results import Attempt, HttpReply, Judge, SendAttemptResult
 from appstore_sandbox.realtime.payloads import Subscriber
 from appstore_sandbox.realtime.response_check import judge_realtime_document
 from appstore_sandbox.realtime.response_rules import ResponseRules
@@ -40,3 +40,30 @@ class CatalogJudge:
         else:
             result, explanation = attempt.result, attempt.explanation
         return Attempt(result, None, reply.status, explanation, problem), document
+
+
+class RememberingJudge:
+    """A ``Judge`` that decides each distinct small reply once.
+
+    A performance test's endpoint usually answers the same bytes again and again, and a judge's
+    verdict depends on the reply alone (the app's catalog is read once per run), so decoding and
+    checking it each time is work the generator core can skip. Only replies up to
+    ``max_body_bytes`` are kept, at most ``max_entries`` of them, so memory stays flat whatever
+    the endpoint sends.
+    """
+
+    def __init__(self, judge: Judge, max_entries: int = 256, max_body_bytes: int = 4096) -> None:
+        self._judge = judge
+        self._max_entries = max_entries
+        self._max_body_bytes = max_body_bytes
+        self._verdicts: dict[HttpReply, Attempt] = {}
+
+    def __call__(self, reply: HttpReply) -> Attempt:
+        if len(reply.body) > self._max_body_bytes:
+            return self._judge(reply)
+        verdict = self._verdicts.get(reply)
+        if verdict is None:
+            if len(self._verdicts) >= self._max_entries:
+                self._verdicts.clear()
+            verdict = self._verdicts[reply] = self._judge(reply)
+        return verdict

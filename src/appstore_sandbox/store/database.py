@@ -6,12 +6,12 @@ import contextlib
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -91,6 +91,27 @@ def transaction(engine: Engine) -> Iterator[Connection]:
         return
     with writers, engine.begin() as connection:
         yield connection
+
+
+def insert_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert many rows given as tuples in ``columns`` order, straight to the driver.
+
+    SQLAlchemy's own executemany processes every row's parameters in Python (about 5 µs a row on
+    SQLite, against 2 µs for the driver alone); a performance test writes thousands a second
+    on the core that also generates its load. The values must be plain ints and strings.
+    """
+    statement = insert(table).values({name: bindparam(name) for name in columns})
+    compiled = statement.compile(dialect=connection.dialect)
+    parameters: list[Any]
+    if compiled.positional:
+        order = [columns.index(name) for name in compiled.positiontup or ()]
+        in_order = order == list(range(len(columns)))
+        parameters = list(rows) if in_order else [[row[i] for i in order] for row in rows]
+    else:
+        parameters = [dict(zip(columns, row, strict=True)) for row in rows]
+    connection.exec_driver_sql(compiled.string, parameters)
 
 
 def migrate(engine: Engine) -> None:

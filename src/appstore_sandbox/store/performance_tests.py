@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import schema
-from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.database import insert_rows, transaction
 from appstore_sandbox.store.errors import RunAlreadyPending, TooManyRunsPending
 from appstore_sandbox.store.records import PerformanceTestRun, RequestRecord
 
@@ -132,7 +132,7 @@ class PerformanceTestStore:
         if not records:
             return
         with transaction(self.engine) as connection:
-            connection.execute(insert(_requests), [vars(record) for record in records])
+            insert_rows(connection, _requests, RequestRecord._fields, records)
 
     def count_records(self) -> int:
         with self.engine.connect() as connection:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,9 @@ class PerformanceTestRun:
     records_pruned: int = 0  # per-request records deleted by pruning
 
 
-@dataclass(frozen=True)
-class RequestRecord:
+class RequestRecord(NamedTuple):
+    """One request of a performance test; a tuple, because runs write them by the million."""
+
     run_request_id: str
     sequence: int
     request_identifier: str
