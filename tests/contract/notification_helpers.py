@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from appstoreserverlibrary.api_client import APIError, APIException, AppStoreServerAPIClient
 from appstoreserverlibrary.models.CheckTestNotificationResponse import (
     CheckTestNotificationResponse,
 )
+from appstoreserverlibrary.models.NotificationHistoryRequest import NotificationHistoryRequest
 
-from tests.receivers import Receiver
+from tests.receivers import Receiver, receiver
 from tests.sandbox_process import AppCredentials, SandboxProcess
 
 
@@ -62,3 +64,29 @@ class PollProbe:
 
     def wait(self) -> None:
         wait_for_attempts(self._client, self._token, 2)
+
+
+DAY_MS = 86_400_000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def window(**filters: Any) -> NotificationHistoryRequest:
+    return NotificationHistoryRequest(
+        startDate=now_ms() - DAY_MS, endDate=now_ms() + 60_000, **filters
+    )
+
+
+def send_tests(
+    sandbox: SandboxProcess, app: AppCredentials, count: int, status: int
+) -> AppStoreServerAPIClient:
+    client = sandbox.apple_client(app)
+    with receiver(status) as inbox:
+        set_url(sandbox, app, inbox.url)
+        tokens = [client.request_test_notification().testNotificationToken for _ in range(count)]
+        for token in tokens:
+            assert token
+            wait_for_attempts(client, token)
+    return client

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import DatabaseFactory
-from tests.contract.test_notification_history import send_tests, window
+from tests.contract.notification_helpers import send_tests, window
 from tests.sandbox_process import SandboxProcess
 
 HISTORY = "/sandbox/inApps/v1/notifications/history"

@@ -7,7 +7,7 @@ from pathlib import Path
 from appstoreserverlibrary.api_client import APIError
 
 from tests.cli.running import run_cli
-from tests.conftest import StartSandbox
+from tests.conftest import SandboxWith, StartSandbox
 from tests.contract.performance_subjects import subject_for
 from tests.contract.retention_client import raises
 from tests.targets import target_server
@@ -54,10 +54,14 @@ def test_a_stored_config_over_a_lowered_ceiling_is_refused_by_apples_api(
             subject.initiate()
 
 
-def test_the_control_surface_refuses_a_config_over_the_ceiling(
-    start_sandbox: StartSandbox,
-) -> None:
-    sandbox = start_sandbox("--performance-test-max-total-requests", "100")
+LOWERED = (
+    "--performance-test-max-total-requests", "100",
+    "--performance-test-max-concurrent-requests", "8",
+)  # fmt: skip
+
+
+def test_the_control_surface_refuses_a_config_over_the_ceiling(sandbox_with: SandboxWith) -> None:
+    sandbox = sandbox_with(*LOWERED)
     app = sandbox.new_app()
     with sandbox.control() as control:
         response = control.put(
@@ -70,8 +74,8 @@ def test_the_control_surface_refuses_a_config_over_the_ceiling(
     }
 
 
-def test_the_cli_says_which_limit_in_one_line(start_sandbox: StartSandbox) -> None:
-    sandbox = start_sandbox("--performance-test-max-concurrent-requests", "8")
+def test_the_cli_says_which_limit_in_one_line(sandbox_with: SandboxWith) -> None:
+    sandbox = sandbox_with(*LOWERED)
     with target_server("ok") as url:
         result = run_cli(
             "perf-test", "--url", url, "--concurrency", "9", "--total", "10",

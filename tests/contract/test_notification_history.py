@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 import pytest
 from appstoreserverlibrary.api_client import APIError, APIException, AppStoreServerAPIClient
-from appstoreserverlibrary.models.NotificationHistoryRequest import NotificationHistoryRequest
 from appstoreserverlibrary.models.NotificationTypeV2 import NotificationTypeV2
 from appstoreserverlibrary.models.Subtype import Subtype
 
-from tests.contract.notification_helpers import set_url, wait_for_attempts
-from tests.receivers import receiver
+from tests.contract.notification_helpers import DAY_MS, now_ms, send_tests, window
 from tests.sandbox_process import AppCredentials, SandboxProcess
-
-DAY_MS = 86_400_000
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def window(**filters: Any) -> NotificationHistoryRequest:
-    return NotificationHistoryRequest(
-        startDate=now_ms() - DAY_MS, endDate=now_ms() + 60_000, **filters
-    )
 
 
 def _raises(error: APIError) -> Any:
     return pytest.raises(APIException, check=lambda e: e.api_error == error)
-
-
-def send_tests(
-    sandbox: SandboxProcess, app: AppCredentials, count: int, status: int
-) -> AppStoreServerAPIClient:
-    client = sandbox.apple_client(app)
-    with receiver(status) as inbox:
-        set_url(sandbox, app, inbox.url)
-        tokens = [client.request_test_notification().testNotificationToken for _ in range(count)]
-        for token in tokens:
-            assert token
-            wait_for_attempts(client, token)
-    return client
 
 
 @pytest.fixture(scope="module")

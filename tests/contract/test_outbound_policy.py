@@ -11,8 +11,8 @@ from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
 from appstoreserverlibrary.models.SendAttemptResult import SendAttemptResult
 
 from tests.conftest import StartSandbox
+from tests.contract.notification_helpers import set_url, wait_for_attempts
 from tests.contract.performance_subjects import subject_for
-from tests.contract.test_notifications import set_url, wait_for_attempts
 from tests.json_targets import json_target
 from tests.outbound.servers import raw_server, redirecting, untouched_listener
 from tests.receivers import receiver

@@ -11,14 +11,14 @@ from appstoreserverlibrary.models.ImageSize import ImageSize
 
 from tests import pngs
 from tests.conftest import StartSandbox
+from tests.sandbox_process import SandboxProcess
 
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_keys_the_data_dir_and_the_database_are_owner_only(start_sandbox: StartSandbox) -> None:
-    sandbox = start_sandbox()
+def test_keys_the_data_dir_and_the_database_are_owner_only(sandbox: SandboxProcess) -> None:
     data = sandbox.data_dir
     assert _mode(data) == 0o700
     assert _mode(data / "keys") == 0o700

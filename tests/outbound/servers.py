@@ -91,6 +91,7 @@ class RawServer:
         self.requests: list[Request] = []
         self.finished = threading.Event()  # set when a connection's serve function returns
         self._threads: list[threading.Thread] = []
+        self._accepted: list[socket.socket] = []
 
     def url(self, path: str = "/") -> str:
         scheme = "https" if self._tls else "http"
@@ -103,6 +104,7 @@ class RawServer:
             except OSError:
                 return
             self.connections += 1
+            self._accepted.append(sock)
             thread = threading.Thread(target=self._handle, args=(sock,), daemon=True)
             self._threads.append(thread)
             thread.start()
@@ -119,6 +121,9 @@ class RawServer:
         with contextlib.suppress(OSError):  # closing alone would not wake accept()
             self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
+        for sock in self._accepted:  # a kept-alive connection would hold its thread in recv()
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         for thread in self._threads:
             thread.join(5)
 

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import httpx
 
+from appstore_sandbox.cli.errors import CliError
+
 DEFAULT_SERVER = "http://127.0.0.1:8080"
-USAGE_OR_CONNECTION_EXIT = 2
-
-
-class CliError(click.ClickException):
-    """A one-line error on stderr and exit status 2 (1 is kept for a failed test)."""
-
-    exit_code = USAGE_OR_CONNECTION_EXIT
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
 
 
 class SandboxClient:

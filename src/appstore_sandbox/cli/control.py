@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 import click
 
-from appstore_sandbox.cli.client import CliError, SandboxClient
+from appstore_sandbox.cli.client import SandboxClient
+from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.keyfiles import key_file, write_private_key

@@ -24,8 +24,9 @@ from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageR
 from rich.console import Console
 
 from appstore_sandbox.cli import perf_test
-from appstore_sandbox.cli.client import CliError, SandboxClient
+from appstore_sandbox.cli.client import SandboxClient
 from appstore_sandbox.cli.control import API
+from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.processes import child
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.example.server import DEFAULT_MESSAGE_ID

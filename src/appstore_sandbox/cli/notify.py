@@ -12,9 +12,10 @@ from urllib.parse import quote, urlencode
 
 import click
 
-from appstore_sandbox.cli.client import CliError, SandboxClient
+from appstore_sandbox.cli.client import SandboxClient
 from appstore_sandbox.cli.clock import format_duration, iso_utc
 from appstore_sandbox.cli.control import API, ENVIRONMENTS
+from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import (
     Output,
     bundle_id_option,

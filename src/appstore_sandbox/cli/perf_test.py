@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from appstore_sandbox.cli import perf_report
-from appstore_sandbox.cli.client import CliError, SandboxClient
+from appstore_sandbox.cli.client import SandboxClient
 from appstore_sandbox.cli.control import API
+from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
 
 POLL_S = 0.25

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from appstore_sandbox.cli.client import CliError
+from appstore_sandbox.cli.errors import CliError
 
 START_TIMEOUT_S = 60
 

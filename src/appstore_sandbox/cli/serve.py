@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from appstore_sandbox import __version__
-from appstore_sandbox.cli.client import CliError
+from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.sockets import listen, url_host
 from appstore_sandbox.config import Settings
 

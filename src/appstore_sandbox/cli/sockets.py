@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from appstore_sandbox.cli.client import CliError
+from appstore_sandbox.cli.errors import CliError
 
 
 def listen(host: str, port: int) -> socket.socket:
