@@ -1,6 +1,6 @@
 """Peak RSS of the engine process after 10,000 and after 1,000,000 requests, through the product.
 
-    python benchmarks/memory.py              # 10,000 vs 1,000,000 requests: about 20 minutes
+    python benchmarks/memory.py              # 10,000 vs 1,000,000 requests: about 5 minutes
     python benchmarks/memory.py --quick      # 10,000 vs 200,000: about 4 minutes
 
 Each run is a fresh sandbox (``serve`` on core 1) and one ``perf-test`` run (live progress on a
