@@ -21,27 +21,13 @@ from appstore_sandbox.perftest.models import (
 from appstore_sandbox.perftest.report import PerformanceTestReport
 from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.perftest.view import RunView
-from appstore_sandbox.store import PerformanceTestRun
+from tests.perftest.runs import run_view
 
 CONFIG = PerformanceTestConfig(totalRequests=4, rate="max")
 
 
 def _view(status: str, stats: RunStats) -> RunView:
-    run = PerformanceTestRun(
-        request_id="6f1d7a56-0000-4000-8000-000000000001",
-        app_id=1,
-        original_transaction_id="2000000000000001",
-        target="http://127.0.0.1:9/retention",
-        config=json.dumps(CONFIG.to_json()),
-        status=status,
-        created_ms=1_900_000_000_000,
-        finished_ms=None if status == "PENDING" else 1_900_000_001_000,
-        owner="test",
-        lease_until_ms=0,
-        progress=None,
-        note=None,
-    )
-    return RunView(run, CONFIG, stats, "com.example.app", 1_900_000_000_500)
+    return run_view(CONFIG, status, stats)
 
 
 def _stats() -> RunStats:

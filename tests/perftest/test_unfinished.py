@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 from appstore_sandbox.outbound.results import Attempt, SendAttemptResult
 from appstore_sandbox.perftest.config import PerformanceTestConfig
 from appstore_sandbox.perftest.report import PerformanceTestReport
 from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.perftest.view import RunView
-from appstore_sandbox.store import PerformanceTestRun
+from tests.perftest.runs import run_view
 
 CONFIG = PerformanceTestConfig(totalRequests=10)
 NOTE = "interrupted: the load engine process (pid 7) was killed by SIGKILL before the test finished"
 
 
 def _view(status: str, stats: RunStats, note: str | None = NOTE) -> RunView:
-    run = PerformanceTestRun(
-        request_id="6f1d7a56-0000-4000-8000-000000000002",
-        app_id=1,
-        original_transaction_id="2000000000000001",
-        target="http://127.0.0.1:9/retention",
-        config=json.dumps(CONFIG.to_json()),
-        status=status,
-        created_ms=1_000,
-        finished_ms=None if status == "PENDING" else 2_000,
-        owner="test",
-        lease_until_ms=0,
-        progress=None,
-        note=note,
-        records_pruned=3,
-    )
-    return RunView(run, CONFIG, stats, "com.example.app", 1_500)
+    return run_view(CONFIG, status, stats, note=note, records_pruned=3)
 
 
 def _stats(succeeded: int, failed_other: int = 0) -> RunStats:

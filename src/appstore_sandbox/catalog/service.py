@@ -43,7 +43,7 @@ class CatalogService:
                 raise BadInput("An auto-renewable subscription needs a subscription group name.")
         elif group:
             raise BadInput("Only auto-renewable subscriptions belong to a subscription group.")
-        with _conflict_if_exists():
+        with conflict_if_exists():
             return self._store.add_product(Product(app.id, product_id, kind, group or ""))
 
     def products(self, app: App) -> list[Product]:
@@ -58,7 +58,7 @@ class CatalogService:
             )
         _check_identifier("offerId", offer_id)
         offer = PromotionalOffer(product_id, offer_id, self._clock.now_ms())
-        with _conflict_if_exists():
+        with conflict_if_exists():
             return self._store.catalog.add_offer(app.id, offer)
 
     def offers(self, app: App, product_id: str | None = None) -> list[PromotionalOffer]:
@@ -83,7 +83,7 @@ class CatalogService:
 
 
 @contextmanager
-def _conflict_if_exists() -> Iterator[None]:
+def conflict_if_exists() -> Iterator[None]:
     """The store's AlreadyExists is the control surface's 409, in the same words."""
     try:
         yield

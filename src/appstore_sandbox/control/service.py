@@ -6,8 +6,6 @@ import re
 import secrets
 import string
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,9 +13,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from appstore_sandbox.catalog.products import AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP
+from appstore_sandbox.catalog.service import conflict_if_exists
 from appstore_sandbox.clock import MAX_TIME, Clock
 from appstore_sandbox.errors import BadInput, Conflict, NotFound
-from appstore_sandbox.store import AlreadyExists, ApiKey, App, Product, Purchase, Store
+from appstore_sandbox.store import ApiKey, App, Product, Purchase, Store
 
 ISSUER_ID_META_KEY = "issuer_id"
 CLOCK_OFFSET_META_KEY = "clock_offset_ms"
@@ -100,7 +99,7 @@ class ControlService:
             raise BadInput("appAppleId must be a positive 64-bit integer.")
         if self._store.app_by_bundle_id(bundle_id) is not None:
             raise Conflict(f"An app with bundle id {bundle_id} already exists.")
-        with _conflict_if_exists():
+        with conflict_if_exists():
             app = self._store.add_app(
                 bundle_id, app_apple_id or _random_app_apple_id(), self._clock.now_ms()
             )
@@ -131,7 +130,7 @@ class ControlService:
     def create_key(self, bundle_id: str) -> NewKey:
         app = self.app(bundle_id)
         private_key = ec.generate_private_key(ec.SECP256R1())
-        with _conflict_if_exists():
+        with conflict_if_exists():
             key = self._store.add_key(
                 ApiKey(
                     key_id="".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(10)),
@@ -158,7 +157,7 @@ class ControlService:
         public_key = _p256_public_key(key_pem)
         if self._store.key_by_id(key_id) is not None:
             raise Conflict(f"Key {key_id} already exists.")
-        with _conflict_if_exists():
+        with conflict_if_exists():
             return self._store.add_key(
                 ApiKey(key_id, issuer_id, app.id, _public_pem(public_key), self._clock.now_ms())
             )
@@ -180,7 +179,7 @@ class ControlService:
         product = self._product_for_purchase(app, product_id)
         now = self._clock.now()
         original_id = _transaction_id()
-        with _conflict_if_exists():
+        with conflict_if_exists():
             return self._store.add_purchase(
                 Purchase(
                     app_id=app.id,
@@ -198,7 +197,7 @@ class ControlService:
     def renew_purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
         """Record a renewal: the subscription gets a new latest transaction id."""
         purchase = self._purchase(bundle_id, original_transaction_id)
-        with _conflict_if_exists():
+        with conflict_if_exists():
             self._store.set_latest_transaction(purchase.original_transaction_id, _transaction_id())
         return self._purchase(bundle_id, original_transaction_id)
 
@@ -222,19 +221,10 @@ class ControlService:
         existing = self._store.product(app.id, product_id)
         if existing is not None:
             return existing
-        with _conflict_if_exists():
+        with conflict_if_exists():
             return self._store.add_product(
                 Product(app.id, product_id, AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP)
             )
-
-
-@contextmanager
-def _conflict_if_exists() -> Iterator[None]:
-    """The store's AlreadyExists is the control surface's 409, in the same words."""
-    try:
-        yield
-    except AlreadyExists as error:
-        raise Conflict(str(error)) from error
 
 
 def _random_app_apple_id() -> int:
