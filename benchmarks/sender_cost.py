@@ -14,7 +14,8 @@ import argparse
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import aiohttp
 import uvloop
@@ -90,10 +91,13 @@ async def _drive(post: Post, in_flight: int, count: int) -> float:
 
 
 def _measure(
-    client: Callable[[str, int, int], Awaitable[float]], url: str, in_flight: int, count: int
+    client: Callable[[str, int, int], Coroutine[Any, Any, float]],
+    url: str,
+    in_flight: int,
+    count: int,
 ) -> dict[str, float]:
     cpu_before = time.process_time()
-    seconds = uvloop.run(client(url, in_flight, count))
+    seconds: float = uvloop.run(client(url, in_flight, count))
     cpu_us = (time.process_time() - cpu_before) * 1e6
     return {"cpu_us_per_request": cpu_us / count, "requests_per_second": count / seconds}
 

@@ -62,18 +62,17 @@ def _runtime_imports(tree: ast.AST) -> list[tuple[int, str]]:
             for child in node.orelse:
                 visit(child)
             return
+        names: list[str] = []
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
-        else:
-            names = []
         for name in names:
             parts = name.split(".")
             if parts[0] == "appstore_sandbox" and len(parts) > 1:
-                found.append((node.lineno, parts[1]))
-        for child in ast.iter_child_nodes(node):
-            visit(child)
+                found.append((getattr(node, "lineno", 0), parts[1]))
+        for inner in ast.iter_child_nodes(node):
+            visit(inner)
 
     visit(tree)
     return found

@@ -203,8 +203,9 @@ def test_certificates_carry_apple_markers(chain: CertificateChain) -> None:
         assert isinstance(marker.value, x509.UnrecognizedExtension)
         assert marker.value.value == b"\x05\x00"
     assert isinstance(chain.leaf_key.curve, ec.SECP256R1)
-    assert isinstance(chain.intermediate.public_key(), ec.EllipticCurvePublicKey)
-    assert isinstance(chain.intermediate.public_key().curve, ec.SECP384R1)
+    intermediate_key = chain.intermediate.public_key()
+    assert isinstance(intermediate_key, ec.EllipticCurvePublicKey)
+    assert isinstance(intermediate_key.curve, ec.SECP384R1)
 
 
 def test_notification_is_accepted(chain: CertificateChain, signer: JwsSigner) -> None:
@@ -229,6 +230,8 @@ def test_notification_is_accepted(chain: CertificateChain, signer: JwsSigner) ->
 def test_pyjwt_accepts_our_jws(chain: CertificateChain, signer: JwsSigner) -> None:
     payload = _realtime_payload()
 
-    decoded = jwt.decode(signer.sign(payload), chain.leaf.public_key(), algorithms=["ES256"])
+    leaf_key = chain.leaf.public_key()
+    assert isinstance(leaf_key, ec.EllipticCurvePublicKey)
+    decoded = jwt.decode(signer.sign(payload), leaf_key, algorithms=["ES256"])
 
     assert decoded == payload

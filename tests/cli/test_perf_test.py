@@ -252,7 +252,8 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_the_run_going(
         target(retention_message, hold=answer) as server,
         watching_proxy(sandbox.base_url) as proxy,
     ):
-        args = ("--bundle-id", bundle_id, "--url", url_of(server), "--concurrency", "1")
+        args: tuple[str, ...] = ("--bundle-id", bundle_id, "--url", url_of(server))
+        args += ("--concurrency", "1")
         # A held request must not time out: 5 s to answer instead of 700 ms.
         args += ("--threshold-ms", "5000")
         process = subprocess.Popen(

@@ -49,16 +49,16 @@ class Customer:
             image, bullet = uuid.uuid4(), uuid.uuid4()
             client.upload_image(image, pngs.full_size(), ImageSize.FULL_SIZE)
             client.upload_image(bullet, pngs.bullet_point(), ImageSize.BULLET_POINT)
-            body.image = UploadMessageImage(imageIdentifier=str(image), altText="A city map")
+            body.image = UploadMessageImage(imageIdentifier=image, altText="A city map")
             body.bulletPoints = [
-                BulletPoint(text="Maps offline", imageIdentifier=str(bullet), altText="Pin")
+                BulletPoint(text="Maps offline", imageIdentifier=bullet, altText="Pin")
             ]
             body.headerPosition = HeaderPosition.ABOVE_IMAGE
         client.upload_message(identifier, body)
         return str(identifier)
 
     def default(self, message: str) -> None:
-        request = DefaultConfigurationRequest(messageIdentifier=message)
+        request = DefaultConfigurationRequest(messageIdentifier=uuid.UUID(message))
         self.client().configure_default_message(self.product_id, "en-US", request)
 
     def simulate(

@@ -13,6 +13,8 @@ from uuid import UUID
 import httpx
 import pytest
 from appstoreserverlibrary.api_client import APIError, APIException, AppStoreServerAPIClient
+from appstoreserverlibrary.models.GetImageListResponseItem import GetImageListResponseItem
+from appstoreserverlibrary.models.GetMessageListResponseItem import GetMessageListResponseItem
 from appstoreserverlibrary.models.ImageSize import ImageSize
 from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageRequestBody
 
@@ -59,6 +61,20 @@ def assert_apple_error(response: httpx.Response, status: int, code: int) -> str:
     body = response.json()
     assert body["errorCode"] == code, body
     return str(body["errorMessage"])
+
+
+def image_items(client: AppStoreServerAPIClient) -> list[GetImageListResponseItem]:
+    """Get Image List's items; the sandbox always sends the list, empty or not."""
+    items = client.get_image_list().imageIdentifiers
+    assert items is not None
+    return items
+
+
+def message_items(client: AppStoreServerAPIClient) -> list[GetMessageListResponseItem]:
+    """Get Message List's items; the sandbox always sends the list, empty or not."""
+    items = client.get_message_list().messageIdentifiers
+    assert items is not None
+    return items
 
 
 def upload_full_size(client: AppStoreServerAPIClient, height: int = 160) -> UUID:

@@ -71,7 +71,7 @@ class Shop:
         if image:
             image_id = uuid.uuid4()
             self.client.upload_image(image_id, pngs.full_size(), ImageSize.FULL_SIZE)
-            picture = UploadMessageImage(imageIdentifier=str(image_id), altText="A map")
+            picture = UploadMessageImage(imageIdentifier=image_id, altText="A map")
         body = UploadMessageRequestBody(header="Before you go", body="Keep offline maps.")
         body.image = picture
         self.client.upload_message(identifier, body)

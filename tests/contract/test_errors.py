@@ -27,7 +27,7 @@ def _bearer(sandbox: SandboxProcess, app: AppCredentials) -> dict[str, str]:
 def _assert_apple_error(response: httpx.Response, status: int, code: int) -> dict[str, Any]:
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert set(body) == {"errorCode", "errorMessage"}
     assert body["errorCode"] == code
     assert isinstance(body["errorMessage"], str)

@@ -15,6 +15,7 @@ from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageR
 from tests import pngs
 from tests.contract.retention_client import (
     assert_apple_error,
+    image_items,
     prefill,
     put_many,
     raises,
@@ -30,27 +31,27 @@ X = "\u00d7"  # the multiplication sign the messages use, as in 1920x1080
 
 def test_upload_list_delete(sandbox: SandboxProcess) -> None:
     client = sandbox.apple_client(sandbox.new_app())
-    assert client.get_image_list().imageIdentifiers == []
+    assert image_items(client) == []
 
     full, bullet = uuid.uuid4(), uuid.uuid4()
     client.upload_image(full, pngs.full_size())  # imageSize omitted: FULL_SIZE
     client.upload_image(bullet, pngs.bullet_point(), ImageSize.BULLET_POINT)
 
-    listed = {item.imageIdentifier: item for item in client.get_image_list().imageIdentifiers}
+    listed = {item.imageIdentifier: item for item in image_items(client)}
     assert set(listed) == {full, bullet}
     assert listed[full].imageSize == ImageSize.FULL_SIZE
     assert listed[bullet].imageSize == ImageSize.BULLET_POINT
     assert {item.imageState for item in listed.values()} == {ImageState.APPROVED}
 
     client.delete_image(full)
-    assert [item.imageIdentifier for item in client.get_image_list().imageIdentifiers] == [bullet]
+    assert [item.imageIdentifier for item in image_items(client)] == [bullet]
 
 
 @pytest.mark.parametrize("height", [160, 1080, 2160])
 def test_full_size_heights_from_160_to_2160(sandbox: SandboxProcess, height: int) -> None:
     client = sandbox.apple_client(sandbox.new_app())
     upload_full_size(client, height)
-    assert len(client.get_image_list().imageIdentifiers) == 1
+    assert len(image_items(client)) == 1
 
 
 def test_uploaded_file_is_kept_under_the_data_dir(sandbox: SandboxProcess) -> None:
@@ -105,7 +106,7 @@ def test_invalid_images_are_4000161(
     client = sandbox.apple_client(sandbox.new_app())
     with raises(APIError.INVALID_IMAGE, 400, message):
         client.upload_image(uuid.uuid4(), data, image_size)
-    assert client.get_image_list().imageIdentifiers == []
+    assert image_items(client) == []
 
 
 def test_body_over_the_image_limit_is_413(sandbox: SandboxProcess) -> None:
@@ -162,7 +163,7 @@ def test_identifier_can_be_reused_after_delete(sandbox: SandboxProcess) -> None:
     identifier = upload_full_size(client)
     client.delete_image(identifier)
     client.upload_image(identifier, pngs.bullet_point(), ImageSize.BULLET_POINT)
-    [item] = client.get_image_list().imageIdentifiers
+    [item] = image_items(client)
     assert item.imageSize == ImageSize.BULLET_POINT
 
 
@@ -196,19 +197,19 @@ def test_image_used_by_a_message_is_4030019(sandbox: SandboxProcess) -> None:
     client.delete_message(message)
     client.delete_image(image)
     client.delete_image(bullet)
-    assert client.get_image_list().imageIdentifiers == []
+    assert image_items(client) == []
 
 
 def test_environments_and_apps_are_separate(sandbox: SandboxProcess) -> None:
     app, other = sandbox.new_app(), sandbox.new_app()
     identifier = upload_full_size(sandbox.apple_client(app, "sandbox"))
     production = sandbox.apple_client(app, "production")
-    assert production.get_image_list().imageIdentifiers == []
-    assert sandbox.apple_client(other).get_image_list().imageIdentifiers == []
+    assert image_items(production) == []
+    assert image_items(sandbox.apple_client(other)) == []
     with raises(APIError.IMAGE_NOT_FOUND, 404):
         production.delete_image(identifier)
     production.upload_image(identifier, pngs.full_size())  # the same id, another store
-    assert len(production.get_image_list().imageIdentifiers) == 1
+    assert len(image_items(production)) == 1
 
 
 def test_the_2001st_image_is_4030014(sandbox: SandboxProcess) -> None:
@@ -227,7 +228,7 @@ def test_the_2001st_image_is_4030014(sandbox: SandboxProcess) -> None:
     assert (statuses.count(200), statuses.count(403)) == (10, 10)
 
     client = sandbox.apple_client(app)
-    assert len(client.get_image_list().imageIdentifiers) == MAX_IMAGES
+    assert len(image_items(client)) == MAX_IMAGES
     with raises(APIError.MAXIMUM_NUMBER_OF_IMAGES_REACHED, 403):
         client.upload_image(uuid.uuid4(), pngs.full_size())
     # The limit is per app and environment: the production store still takes images.

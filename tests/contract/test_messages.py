@@ -20,6 +20,7 @@ from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageR
 
 from tests.contract.retention_client import (
     assert_apple_error,
+    message_items,
     prefill,
     put_many,
     raises,
@@ -65,20 +66,16 @@ def _put_raw(
 
 
 def test_upload_list_delete(client: AppStoreServerAPIClient) -> None:
-    assert client.get_message_list().messageIdentifiers == []
+    assert message_items(client) == []
     text_only = upload_text_message(client)
     rich = uuid.uuid4()
     client.upload_message(rich, _rich_body(client, bullets=5))
 
-    listed = {
-        m.messageIdentifier: m.messageState for m in client.get_message_list().messageIdentifiers
-    }
+    listed = {m.messageIdentifier: m.messageState for m in message_items(client)}
     assert listed == {text_only: MessageState.APPROVED, rich: MessageState.APPROVED}
 
     client.delete_message(rich)
-    assert [m.messageIdentifier for m in client.get_message_list().messageIdentifiers] == [
-        text_only
-    ]
+    assert [m.messageIdentifier for m in message_items(client)] == [text_only]
 
 
 def test_limits_are_inclusive_and_count_code_points(client: AppStoreServerAPIClient) -> None:
@@ -117,7 +114,7 @@ def test_text_too_long(
             payload[key] = value
     message = assert_apple_error(_put_raw(sandbox, app, payload), 400, code)
     assert str(len(value)) in message
-    assert client.get_message_list().messageIdentifiers == []
+    assert message_items(client) == []
 
 
 def test_six_bullet_points_are_4000218(
@@ -246,8 +243,8 @@ def test_delete_unknown_is_4040015(client: AppStoreServerAPIClient) -> None:
 def test_environments_and_apps_are_separate(sandbox: SandboxProcess, app: AppCredentials) -> None:
     identifier = upload_text_message(sandbox.apple_client(app, "sandbox"))
     production = sandbox.apple_client(app, "production")
-    assert production.get_message_list().messageIdentifiers == []
-    assert sandbox.apple_client(sandbox.new_app()).get_message_list().messageIdentifiers == []
+    assert message_items(production) == []
+    assert message_items(sandbox.apple_client(sandbox.new_app())) == []
     with raises(APIError.MESSAGE_NOT_FOUND, 404):
         production.delete_message(identifier)
     # A production message can't name a sandbox image.
@@ -274,11 +271,13 @@ def test_the_2001st_message_is_4030016(sandbox: SandboxProcess, app: AppCredenti
     assert (statuses.count(200), statuses.count(403)) == (10, 10)
 
     client = sandbox.apple_client(app)
-    assert len(client.get_message_list().messageIdentifiers) == MAX_MESSAGES
+    assert len(message_items(client)) == MAX_MESSAGES
     with raises(APIError.MAXIMUM_NUMBER_OF_MESSAGES_REACHED, 403):
         upload_text_message(client)
     upload_text_message(sandbox.apple_client(app, "production"))
-    client.delete_message(client.get_message_list().messageIdentifiers[0].messageIdentifier)
+    oldest = message_items(client)[0].messageIdentifier
+    assert oldest is not None
+    client.delete_message(oldest)
     upload_text_message(client)
     with raises(APIError.MAXIMUM_NUMBER_OF_MESSAGES_REACHED, 403):
         upload_text_message(client)

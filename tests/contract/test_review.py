@@ -18,7 +18,12 @@ from click.testing import CliRunner
 
 from appstore_sandbox.cli import main
 from tests.conftest import SandboxWith
-from tests.contract.retention_client import upload_full_size, upload_text_message
+from tests.contract.retention_client import (
+    image_items,
+    message_items,
+    upload_full_size,
+    upload_text_message,
+)
 from tests.sandbox_process import AppCredentials, SandboxProcess
 
 
@@ -33,11 +38,11 @@ def app(manual: SandboxProcess) -> AppCredentials:
 
 
 def _image_states(client: AppStoreServerAPIClient) -> dict[UUID | None, ImageState | None]:
-    return {i.imageIdentifier: i.imageState for i in client.get_image_list().imageIdentifiers}
+    return {i.imageIdentifier: i.imageState for i in image_items(client)}
 
 
 def _message_states(client: AppStoreServerAPIClient) -> dict[UUID | None, MessageState | None]:
-    items = client.get_message_list().messageIdentifiers
+    items = message_items(client)
     return {m.messageIdentifier: m.messageState for m in items}
 
 

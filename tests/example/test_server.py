@@ -74,7 +74,8 @@ def client_for(chain: CertificateChain, **overrides: Any) -> TestClient:
 
 
 def post(client: TestClient, token: str, path: str = "/retention") -> httpx.Response:
-    return client.post(path, json={"signedPayload": token})
+    response: httpx.Response = client.post(path, json={"signedPayload": token})
+    return response
 
 
 # --- realtime requests -------------------------------------------------------
