@@ -21,6 +21,7 @@ _POSITIVE = (
     "max_image_bytes",
     "keep_alive_timeout_s",
     "header_timeout_s",
+    "body_timeout_s",
 )
 
 
@@ -129,6 +130,11 @@ class Settings:
         10,
         "How long a client may take to send a request's headers (counted from the connection "
         "or the request's first byte); a slower or silent connection is closed.",
+    )
+    body_timeout_s: int = _setting(
+        30,
+        "How long a request's body may pause between two pieces once its headers are in; a "
+        "slower body is answered 408 and its connection closed.",
     )
 
     def __post_init__(self) -> None:

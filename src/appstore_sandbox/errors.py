@@ -6,6 +6,7 @@
     ├── AdminTokenRequired          401  the control surface is locked; + WWW-Authenticate
     ├── NotFound                    404
     ├── Conflict                    409
+    ├── RequestTimedOut             408  a control-surface body that stopped arriving
     ├── ContentTooLarge             413  a control-surface body over the size limit
     ├── InternalError               500  the control surface's unexpected failure
     ├── RoutingError                     refused before any route ran; plain text
@@ -55,6 +56,7 @@
         ├── RealtimeUrlNotFound            4040021
         ├── ImageAlreadyExists             4090000
         ├── MessageAlreadyExists           4090001
+        ├── BodyTimedOut                   4080000  not Apple's: a body that stopped arriving
         ├── PayloadTooLarge                4130000  not Apple's: Apple's gateway has no body
         ├── RateLimitExceeded              4290000  + Retry-After (UNIX ms)
         └── GeneralInternal                5000000
@@ -101,6 +103,11 @@ class Conflict(SandboxError):
 class ContentTooLarge(SandboxError):
     status = 413
     default_message = "The request body is too large."
+
+
+class RequestTimedOut(SandboxError):
+    status = 408
+    default_message = "The request body stopped arriving."
 
 
 class InternalError(SandboxError):
@@ -397,6 +404,14 @@ class ImageAlreadyExists(AppleError):
 class MessageAlreadyExists(AppleError):
     code = 4090001
     default_message = "A message with this identifier already exists."
+
+
+class BodyTimedOut(AppleError):
+    """A request body that paused longer than the sandbox waits, on Apple's surface; a code of
+    our own by the same rule as ``PayloadTooLarge``."""
+
+    code = 4080000
+    default_message = "The request body stopped arriving."
 
 
 class PayloadTooLarge(AppleError):

@@ -8,6 +8,7 @@ make the server read 100 MB, and a malformed body got 400 where a missing token 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from appstore_sandbox.apple_request import CALLER_STATE
 from appstore_sandbox.control.routes import PUBLIC_PATHS, check_admin_token
-from appstore_sandbox.errors import ContentTooLarge, PayloadTooLarge, SandboxError
+from appstore_sandbox.errors import (
+    BodyTimedOut,
+    ContentTooLarge,
+    PayloadTooLarge,
+    RequestTimedOut,
+    SandboxError,
+)
 
 if TYPE_CHECKING:
     from appstore_sandbox.sandbox import Sandbox
@@ -67,8 +74,10 @@ class Gate:
         except SandboxError as error:
             await self._refuse(error, scope, send, has_body=_has_body(headers))
             return
-        if await _BoundedBody(limit.max_bytes).run(self.app, scope, receive, send):
-            await self._refuse(_too_large(scope, limit), scope, send, has_body=True)
+        body = _BoundedBody(limit.max_bytes, self._sandbox.settings.body_timeout_s)
+        if await body.run(self.app, scope, receive, send):
+            refusal = _too_slow(scope, body.pause_s) if body.late else _too_large(scope, limit)
+            await self._refuse(refusal, scope, send, has_body=True)
 
     def _authenticate(self, scope: Scope, headers: Headers) -> None:
         path: str = scope["path"]
@@ -102,25 +111,48 @@ def _too_large(scope: Scope, limit: _Limit) -> SandboxError:
     return PayloadTooLarge(message)
 
 
+def _too_slow(scope: Scope, pause_s: float) -> SandboxError:
+    message = (
+        f"The request body paused for more than {pause_s:g} s (setting body_timeout_s); "
+        "the connection is closed."
+    )
+    if on_control_surface(scope["path"]):
+        return RequestTimedOut(message)
+    return BodyTimedOut(message)
+
+
 class _BodyTooLarge(Exception):
-    """Raised into the app when the body passes the limit, so that it reads no more."""
+    """Raised into the app when the body passes the limit, or stops arriving, so that it reads
+    no more."""
 
 
 class _BoundedBody:
     """One request's body, counted as the app reads it. Past the limit the app's own answer (it
-    may have turned the interruption into a 400) is dropped, for the gate's 413."""
+    may have turned the interruption into a 400) is dropped, for the gate's 413. Likewise when
+    the body pauses longer than ``pause_s`` before it is complete: the gate's 408.
+    (Once the body is complete, a read waits for the client to disconnect, and may wait.)"""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, pause_s: float) -> None:
         self._limit = limit
+        self.pause_s = pause_s
         self._received = 0
+        self._complete = False
         self._over = False
+        self.late = False
         self._started = False
 
     async def run(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> bool:
         """Run the app; True when the body was over the limit and no answer has gone out."""
 
         async def counted() -> Message:
-            message = await receive()
+            if self._complete:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.pause_s)
+            except TimeoutError:
+                self._over = self.late = True
+                raise _BodyTooLarge from None
+            self._complete = message["type"] != "http.request" or not message.get("more_body")
             if message["type"] == "http.request":
                 self._received += len(message.get("body", b""))
                 if self._received > self._limit:

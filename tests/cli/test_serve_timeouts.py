@@ -1,10 +1,12 @@
-"""``serve`` closes connections that are idle, or too slow to send a request's headers."""
+"""``serve`` closes connections that are idle, or too slow to send a request's headers or body."""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from urllib.parse import urlsplit
@@ -21,8 +23,10 @@ CONNECTIONS = 30
 @pytest.fixture(scope="module")
 def impatient(sandbox_with: SandboxWith) -> SandboxProcess:
     return sandbox_with(
-        "--header-timeout-s", str(TIMEOUT_S), "--keep-alive-timeout-s", str(TIMEOUT_S)
-    )
+        "--header-timeout-s", str(TIMEOUT_S),
+        "--keep-alive-timeout-s", str(TIMEOUT_S),
+        "--body-timeout-s", str(TIMEOUT_S),
+    )  # fmt: skip
 
 
 @contextmanager
@@ -119,3 +123,40 @@ def test_blank_lines_between_requests_do_not_hold_the_connection(
         except (BrokenPipeError, ConnectionResetError):
             pass
         assert _closed_by_server(connection, within_s=1)
+
+
+def _stalled_body(connection: socket.socket, head: str) -> bytes:
+    """Send ``head`` announcing a 100-byte body, then 10 bytes of it, then nothing."""
+    connection.sendall(f"{head}Host: x\r\nContent-Length: 100\r\n\r\n".encode() + b"{" * 10)
+    response = _response(connection)
+    assert _closed_by_server(connection, within_s=TIMEOUT_S + 2)
+    return response
+
+
+def test_a_control_body_that_stops_arriving_is_408_and_closed(impatient: SandboxProcess) -> None:
+    with _connections(impatient, 1) as [connection]:
+        response = _stalled_body(
+            connection, "POST /_sandbox/v1/apps HTTP/1.1\r\nContent-Type: application/json\r\n"
+        )
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408")
+    assert b"connection: close" in head.lower()
+    assert json.loads(body) == {
+        "error": f"The request body paused for more than {TIMEOUT_S} s (setting body_timeout_s); "
+        "the connection is closed."
+    }
+
+
+def test_an_apple_body_that_stops_arriving_is_apples_error_body(
+    impatient: SandboxProcess,
+) -> None:
+    token = impatient.apple_client()._generate_token()
+    with _connections(impatient, 1) as [connection]:
+        response = _stalled_body(
+            connection,
+            f"PUT /sandbox/inApps/v1/messaging/message/{uuid.uuid4()} HTTP/1.1\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n",
+        )
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408")
+    assert json.loads(body)["errorCode"] == 4080000
