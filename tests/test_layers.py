@@ -17,8 +17,8 @@ SURFACES = {"retention", "perftest", "notifications"}
 LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli"},
-    {"app", "gate", "example"},
-    {"sandbox"},
+    {"app", "gate", "example", "reset_routes"},
+    {"sandbox", "reset"},
     {"control"},
     SURFACES,
     {"apple_request", "realtime"},

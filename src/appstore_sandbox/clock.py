@@ -12,7 +12,7 @@ MAX_TIME = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class Clock:
-    """Wall-clock time plus an offset that only ever grows (``advance``)."""
+    """Wall-clock time plus an offset that only ever grows (``advance``), until a reset."""
 
     def __init__(self, offset: timedelta = timedelta(0)) -> None:
         self._offset = offset
@@ -38,6 +38,11 @@ class Clock:
         with self._lock:
             limit = MAX_TIME - datetime.now(UTC)
             self._offset = max(self._offset, min(offset, limit))
+
+    def reset(self) -> None:
+        """Back to wall-clock time (the sandbox's reset)."""
+        with self._lock:
+            self._offset = timedelta(0)
 
     def advance(self, delta: timedelta) -> datetime:
         if delta < timedelta(0):

@@ -55,6 +55,10 @@ class RateLimiter:
         self.enabled = enabled
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
+    def clear(self) -> None:
+        """Forget every window: each budget starts full again."""
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
     def hit(self, app_id: int, endpoint: str, environment: str) -> None:
         if not self.enabled:
             return

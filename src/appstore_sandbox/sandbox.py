@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from appstore_sandbox.retention.messages import MessageService
 from appstore_sandbox.retention.realtime_url import RealtimeUrlService
 from appstore_sandbox.retention.review import ReviewService
 from appstore_sandbox.signing import CertificateChain, JwsSigner, open_chain
-from appstore_sandbox.store import Store, migrate, open_engine
+from appstore_sandbox.store import ApiKey, Store, migrate, open_engine
 from appstore_sandbox.store.image_files import ImageFiles
 
 _DEFAULT_KEY_META = "default_key_id"
@@ -181,12 +183,23 @@ def _delivery_worker(
 def _create_defaults(sandbox: Sandbox) -> None:
     if sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID) is not None or sandbox.store.apps():
         return
-    sandbox.control.create_app(DEFAULT_BUNDLE_ID)
-    new_key = sandbox.control.create_key(DEFAULT_BUNDLE_ID)
-    write_private_key(
-        key_file(sandbox.settings.keys_dir, new_key.key.key_id), new_key.private_key_pem
-    )
-    sandbox.store.set_meta_value(_DEFAULT_KEY_META, new_key.key.key_id)
+    create_defaults(sandbox)
+
+
+def create_defaults(
+    sandbox: Sandbox, app_apple_id: int | None = None, keys: Sequence[ApiKey] = ()
+) -> None:
+    """The first-start app, key and purchase; ``keys`` (with ``app_apple_id``) are kept instead
+    of a new key, so clients made before a reset still authenticate."""
+    app = sandbox.control.create_app(DEFAULT_BUNDLE_ID, app_apple_id)
+    for key in keys:
+        sandbox.store.add_key(dataclasses.replace(key, app_id=app.id))
+    if not keys:
+        new_key = sandbox.control.create_key(DEFAULT_BUNDLE_ID)
+        write_private_key(
+            key_file(sandbox.settings.keys_dir, new_key.key.key_id), new_key.private_key_pem
+        )
+        sandbox.store.set_meta_value(_DEFAULT_KEY_META, new_key.key.key_id)
     sandbox.control.create_purchase(DEFAULT_BUNDLE_ID)
 
 

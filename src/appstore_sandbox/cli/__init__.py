@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notify": ("notify:notify", "Send test notifications and see every delivery attempt."),
     "clock": ("clock:clock", "The sandbox clock: move time forward to make retries due."),
     "prune": ("prune:prune", "Delete older performance test runs' per-request records."),
+    "reset": ("reset:reset", "Back to the first-start state (keeps the certificate chain)."),
 }
 
 

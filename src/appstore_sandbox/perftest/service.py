@@ -290,15 +290,24 @@ class PerformanceTestService:
         )
         self._heartbeat.start()
 
-    def stop(self, timeout_s: float = 10) -> None:
-        """Stop this process's runs (they finish as FAIL) and the heartbeat."""
-        self._stopping.set()
+    def running(self) -> int:
+        """Runs in progress in every process sharing the database."""
+        return self._runs.count_running(_wall_ms())
+
+    def interrupt_all(self, reason: str, timeout_s: float = 10) -> int:
+        """Stop this process's runs (they finish as FAIL with ``reason``); how many there were."""
         with self._lock:
             executions = list(self._executions.values())
         for execution in executions:
-            execution.interrupt("interrupted: the sandbox was stopped while the test was running")
+            execution.interrupt(reason)
         for execution in executions:
             execution.join(timeout_s)
+        return len(executions)
+
+    def stop(self, timeout_s: float = 10) -> None:
+        """Stop this process's runs (they finish as FAIL) and the heartbeat."""
+        self._stopping.set()
+        self.interrupt_all("interrupted: the sandbox was stopped while the test was running")
         if self._heartbeat is not None:
             self._heartbeat.join(timeout_s)
 

@@ -78,6 +78,11 @@ class PerformanceTestStore:
             row = connection.execute(select(_runs).where(_runs.c.request_id == request_id)).first()
         return PerformanceTestRun(**row._mapping) if row else None
 
+    def count_running(self, now_ms: int) -> int:
+        """PENDING runs whose lease is current, all apps and processes."""
+        with self.engine.connect() as connection:
+            return _count_running(connection, now_ms)
+
     def pending_run_id(self, app_id: int) -> str | None:
         with self.engine.connect() as connection:
             return connection.execute(

@@ -97,6 +97,11 @@ class Store:
         assert app is not None
         return app
 
+    def delete_apps(self) -> int:
+        """Delete every app and, by cascade, everything that belongs to one; the count."""
+        with transaction(self.engine) as connection:
+            return int(connection.execute(delete(schema.apps)).rowcount)
+
     def app_by_bundle_id(self, bundle_id: str) -> App | None:
         row = self._one(_APP_BY_BUNDLE_ID, {"bundle_id": bundle_id})
         return _app(row) if row else None

@@ -1,0 +1,59 @@
+"""Reset: the sandbox back to its first-start state, with its certificate chain and, unless
+asked otherwise, its default key.
+
+Everything an app owns (products, offers, keys, purchases, messages, images and their files,
+default messages, realtime and notification URLs, notifications and their attempts,
+performance-test settings, runs and records) goes with the apps; then the clock's offset and the
+rate-limit windows. The default app comes back with a new purchase; with ``keep_keys`` it also
+keeps its appAppleId and keys (same key ids, same .p8 files), so a client made before the reset
+still authenticates.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+from appstore_sandbox.control.service import CLOCK_OFFSET_META_KEY
+from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
+from appstore_sandbox.errors import Conflict
+from appstore_sandbox.keyfiles import key_file
+from appstore_sandbox.sandbox import Sandbox, create_defaults
+
+INTERRUPTED = "interrupted: the sandbox was reset while the test was running"
+
+
+@dataclass(frozen=True)
+class ResetSummary:
+    apps_removed: int
+    runs_interrupted: int
+    keys_kept: bool
+
+
+def reset_sandbox(sandbox: Sandbox, keep_keys: bool = True, force: bool = False) -> ResetSummary:
+    """Refused (409) while a performance test runs, unless ``force`` stops this process's runs."""
+    running = sandbox.performance_tests.running()
+    if running and not force:
+        raise Conflict(
+            f"{running} performance test(s) running; wait for them to finish, or reset with "
+            "force (they end FAIL)."
+        )
+    interrupted = sandbox.performance_tests.interrupt_all(INTERRUPTED) if running else 0
+    default_app = sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID)
+    keys = sandbox.store.keys(default_app.id) if keep_keys and default_app else []
+    removed = sandbox.store.delete_apps()
+    _remove_files(sandbox, kept_key_ids={key.key_id for key in keys})
+    sandbox.store.set_meta_value(CLOCK_OFFSET_META_KEY, "0")
+    sandbox.clock.reset()
+    sandbox.rate_limiter.clear()
+    create_defaults(sandbox, default_app.app_apple_id if keys and default_app else None, keys)
+    return ResetSummary(removed, interrupted, bool(keys))
+
+
+def _remove_files(sandbox: Sandbox, kept_key_ids: set[str]) -> None:
+    settings = sandbox.settings
+    shutil.rmtree(settings.images_dir, ignore_errors=True)
+    kept = {key_file(settings.keys_dir, key_id) for key_id in kept_key_ids}
+    for path in settings.keys_dir.glob("*.p8"):
+        if path not in kept:
+            path.unlink(missing_ok=True)
