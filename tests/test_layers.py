@@ -16,8 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "appstore_sandbox"
 SURFACES = {"retention", "perftest", "notifications"}
 LAYERS: list[set[str]] = [
     {"__main__"},
-    {"cli"},
-    {"app", "gate", "example", "reset_routes"},
+    {"cli", "testing", "pytest_plugin"},
+    {"app", "gate", "example", "sandbox_routes"},
     {"sandbox", "reset"},
     {"control"},
     SURFACES,

@@ -1,3 +1,22 @@
-"""appstore-sandbox: Apple's retention messaging and notification testing, on your machine."""
+"""appstore-sandbox: Apple's retention messaging and notification testing, on your machine.
+
+``from appstore_sandbox import Sandbox`` gives the Python API (``appstore_sandbox.testing``); it
+is loaded on first use, so the command line doesn't pay for it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+__all__ = ["AppKey", "PerformanceTestOutcome", "Sandbox", "SandboxError", "__version__"]
+
+if TYPE_CHECKING:
+    from appstore_sandbox.testing import AppKey, PerformanceTestOutcome, Sandbox, SandboxError
+
+
+def __getattr__(name: str) -> Any:
+    if name in {"AppKey", "PerformanceTestOutcome", "Sandbox", "SandboxError"}:
+        return getattr(importlib.import_module("appstore_sandbox.testing"), name)
+    raise AttributeError(f"module 'appstore_sandbox' has no attribute {name!r}")

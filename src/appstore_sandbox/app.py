@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
-from appstore_sandbox import __version__, reset_routes
+from appstore_sandbox import __version__, sandbox_routes
 from appstore_sandbox.apple_request import environment_prefix
 from appstore_sandbox.control import catalog as control_catalog
 from appstore_sandbox.control import notifications as control_notifications
@@ -84,7 +84,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.include_router(control_catalog.router)
     app.include_router(control_simulation.router)
     app.include_router(control_routes.router)
-    app.include_router(reset_routes.router)
+    app.include_router(sandbox_routes.router)
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

@@ -39,19 +39,20 @@ def test_a_stored_config_over_a_lowered_ceiling_is_refused_by_apples_api(
 ) -> None:
     sandbox = start_sandbox()
     with target_server("ok") as url:
-        subject = subject_for(sandbox, url, totalRequests=500, maxConcurrentRequests=50)
-        sandbox.extra_args += ["--performance-test-max-concurrent-requests", "20"]
+        wide = subject_for(sandbox, url, totalRequests=100, maxConcurrentRequests=50)
+        long = subject_for(sandbox, url, totalRequests=500, maxConcurrentRequests=10)
+        sandbox.extra_args += [
+            "--performance-test-max-concurrent-requests", "20",
+            "--performance-test-max-total-requests", "100",
+        ]  # fmt: skip
         sandbox.restart()
-        subject.client = sandbox.apple_client(subject.app)
-        with raises(
-            APIError.INVALID_PERFORMANCE_TEST_REQUEST, 400, "maxConcurrentRequests 50 is over"
+        for subject, over in (
+            (wide, "maxConcurrentRequests 50 is over"),
+            (long, "totalRequests 500 is over"),
         ):
-            subject.initiate()
-        sandbox.extra_args += ["--performance-test-max-total-requests", "100"]
-        sandbox.restart()
-        subject.client = sandbox.apple_client(subject.app)
-        with raises(APIError.INVALID_PERFORMANCE_TEST_REQUEST, 400, "totalRequests 500 is over"):
-            subject.initiate()
+            subject.client = sandbox.apple_client(subject.app)
+            with raises(APIError.INVALID_PERFORMANCE_TEST_REQUEST, 400, over):
+                subject.initiate()
 
 
 LOWERED = (

@@ -60,8 +60,14 @@ def _fill(sandbox: SandboxProcess) -> str:
     return subject.app.bundle_id
 
 
-def test_every_kind_of_state_goes_and_the_defaults_come_back(start_sandbox: StartSandbox) -> None:
-    sandbox = start_sandbox()
+@pytest.fixture(scope="module")
+def sandbox(start_sandbox: StartSandbox) -> SandboxProcess:
+    """One sandbox for the module, each test leaving it reset; the test that drops the default
+    key (which the banner names) comes last."""
+    return start_sandbox()
+
+
+def test_every_kind_of_state_goes_and_the_defaults_come_back(sandbox: SandboxProcess) -> None:
     before = sandbox.apple_client()  # made before the reset: its key must still work after
     other = _fill(sandbox)
     images_dir = sandbox.data_dir / "images"
@@ -95,24 +101,7 @@ def test_every_kind_of_state_goes_and_the_defaults_come_back(start_sandbox: Star
         before.request_test_notification()
 
 
-def test_drop_keys_makes_a_new_default_key(start_sandbox: StartSandbox) -> None:
-    sandbox = start_sandbox()
-    default, key_file = sandbox.default_app, Path(sandbox.banner["key_file"])
-    before = sandbox.apple_client(default)
-    result = run_cli("reset", "--drop-keys", server=sandbox.base_url)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "reset: 1 app(s) removed, defaults back (new default key)\n"
-    [key] = _get(sandbox, f"/apps/{default.bundle_id}/keys")["keys"]
-    assert key["keyId"] != default.key_id
-    assert not key_file.exists()
-    assert (key_file.parent / f"SubscriptionKey_{key['keyId']}.p8").exists()
-    with pytest.raises(APIException) as raised:
-        before.get_image_list()
-    assert raised.value.http_status_code == 401
-
-
-def test_refused_while_a_test_runs_unless_forced(start_sandbox: StartSandbox) -> None:
-    sandbox = start_sandbox()
+def test_refused_while_a_test_runs_unless_forced(sandbox: SandboxProcess) -> None:
     with target_server("slow") as url:
         subject = subject_for(sandbox, url, totalRequests=200, totalDuration=30_000, rate="even")
         subject.initiate()
@@ -126,3 +115,18 @@ def test_refused_while_a_test_runs_unless_forced(start_sandbox: StartSandbox) ->
     assert forced.returncode == 0, forced.stderr
     assert forced.json()["runsInterrupted"] == 1
     assert _get(sandbox, "/apps")["apps"][0]["bundleId"] == sandbox.default_app.bundle_id
+
+
+def test_drop_keys_makes_a_new_default_key(sandbox: SandboxProcess) -> None:
+    default, key_file = sandbox.default_app, Path(sandbox.banner["key_file"])
+    before = sandbox.apple_client(default)
+    result = run_cli("reset", "--drop-keys", server=sandbox.base_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "reset: 1 app(s) removed, defaults back (new default key)\n"
+    [key] = _get(sandbox, f"/apps/{default.bundle_id}/keys")["keys"]
+    assert key["keyId"] != default.key_id
+    assert not key_file.exists()
+    assert (key_file.parent / f"SubscriptionKey_{key['keyId']}.p8").exists()
+    with pytest.raises(APIException) as raised:
+        before.get_image_list()
+    assert raised.value.http_status_code == 401

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "clock": ("clock:clock", "The sandbox clock: move time forward to make retries due."),
     "prune": ("prune:prune", "Delete older performance test runs' per-request records."),
     "reset": ("reset:reset", "Back to the first-start state (keeps the certificate chain)."),
+    "env": ("env:env", "Base URLs and the default app's credentials, for clients and scripts."),
 }
 
 

@@ -1,0 +1,388 @@
+"""The Python API: a real sandbox for a test suite, and Apple's clients already pointed at it.
+
+    from appstore_sandbox import Sandbox
+
+    with Sandbox() as sbx:
+        client = sbx.client()          # Apple's AppStoreServerAPIClient, default app and key
+        verifier = sbx.verifier()      # Apple's SignedDataVerifier, trusting the sandbox's root
+        ...
+
+``Sandbox()`` starts ``appstore-sandbox serve`` on a free loopback port with a throwaway data dir
+(SQLite, or ``database_url=`` for PostgreSQL) and stops it, leaving no process or file behind;
+``Sandbox.attach(url)`` uses one that is already running. Everything goes through the sandbox's
+HTTP surfaces, as a user's own code would: nothing here imports the server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from appstoreserverlibrary.api_client import APIError, APIException, AppStoreServerAPIClient
+from appstoreserverlibrary.models.CheckTestNotificationResponse import (
+    CheckTestNotificationResponse,
+)
+from appstoreserverlibrary.models.Environment import Environment
+from appstoreserverlibrary.models.PerformanceTestRequest import PerformanceTestRequest
+from appstoreserverlibrary.models.PerformanceTestResultResponse import (
+    PerformanceTestResultResponse,
+)
+from appstoreserverlibrary.models.PerformanceTestStatus import PerformanceTestStatus
+from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
+from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
+
+from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
+
+START_TIMEOUT_S = 30
+STOP_TIMEOUT_S = 10
+_READY = "Ready on "
+_POLL_S = 0.05
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not start, or answered a control call with an error."""
+
+
+@dataclass(frozen=True)
+class AppKey:
+    """An app and one of its In-App Purchase keys: what Apple's client signs its tokens with."""
+
+    bundle_id: str
+    app_apple_id: int
+    issuer_id: str
+    key_id: str
+    private_key: bytes
+
+
+@dataclass(frozen=True)
+class PerformanceTestOutcome:
+    """Apple's result of a finished run and the sandbox's report of it (per-reason examples,
+    histogram, engine figures)."""
+
+    request_id: str
+    result: PerformanceTestResultResponse
+    report: dict[str, Any]
+
+    @property
+    def passed(self) -> bool:
+        return self.result.result == PerformanceTestStatus.PASS
+
+
+class Sandbox:
+    """A sandbox this process started (``Sandbox()``) or found running (``Sandbox.attach``)."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str | None = None,
+        serve_args: tuple[str, ...] = (),
+        admin_token: str | None = None,
+    ) -> None:
+        self._database_url = database_url
+        self._serve_args = serve_args
+        self._admin_token = admin_token
+        self._process: subprocess.Popen[bytes] | None = None
+        self._data_dir: Path | None = None
+        self._url: str | None = None
+        self._http: httpx.Client | None = None
+        self._env: dict[str, Any] | None = None
+
+    @classmethod
+    def attach(cls, url: str, admin_token: str | None = None) -> Sandbox:
+        """A sandbox already running at ``url`` (``http://HOST:PORT``); never stopped by us."""
+        sandbox = cls(admin_token=admin_token)
+        sandbox._url = url.rstrip("/")
+        sandbox._connect()
+        return sandbox
+
+    # --- lifetime ---------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Start ``serve`` on a free loopback port with a throwaway data dir."""
+        if self._url is not None:
+            return self
+        self._data_dir = Path(tempfile.mkdtemp(prefix="appstore-sandbox-"))
+        log = self._data_dir / "serve.log"
+        command = [sys.executable, "-m", "appstore_sandbox", "serve", "--port", "0"]
+        command += ["--data-dir", str(self._data_dir / "data"), *self._serve_args]
+        with log.open("wb") as output:
+            self._process = subprocess.Popen(
+                command, stdout=output, stderr=subprocess.STDOUT, env=self._child_env()
+            )
+        try:
+            self._url = self._wait_until_ready(log)
+            self._connect()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the server this process started and remove its data dir; idempotent."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+        process, self._process = self._process, None
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._data_dir is not None:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+            self._data_dir = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id, when this process started it."""
+        return self._process.pid if self._process is not None else None
+
+    # --- where it is and who the default app is ----------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise SandboxError("the sandbox is not running: use `with Sandbox() as sbx:`")
+        return self._url
+
+    @property
+    def sandbox_url(self) -> str:
+        """Base URL for Apple's clients in the Sandbox environment."""
+        return f"{self.url}/sandbox"
+
+    @property
+    def production_url(self) -> str:
+        return f"{self.url}/production"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.url}/_sandbox/v1"
+
+    @property
+    def default_key(self) -> AppKey:
+        """The default app (``com.example.app``) and its key, as the sandbox made them."""
+        env = self._defaults()
+        return AppKey(
+            bundle_id=env["bundleId"],
+            app_apple_id=env["appAppleId"],
+            issuer_id=env["issuerId"],
+            key_id=env["keyId"],
+            private_key=Path(env["keyFile"]).read_bytes(),
+        )
+
+    @property
+    def original_transaction_id(self) -> str:
+        """The default app's active sandbox subscription."""
+        return str(self._defaults()["originalTransactionId"])
+
+    @property
+    def root_certificate(self) -> bytes:
+        """The root certificate (DER) every signature of the sandbox chains to."""
+        return self._call("GET", "/certificates/root").content
+
+    # --- Apple's clients ----------------------------------------------------------
+
+    def client(
+        self, environment: str = "sandbox", key: AppKey | None = None
+    ) -> AppStoreServerAPIClient:
+        """Apple's ``AppStoreServerAPIClient`` for ``key``'s app (default: the default app)."""
+        key = key or self.default_key
+        client = AppStoreServerAPIClient(
+            key.private_key, key.key_id, key.issuer_id, key.bundle_id, _environment(environment)
+        )
+        # Apple's library has no public setting for its base URL; this is the one it uses.
+        client._base_url = f"{self.url}/{environment}"
+        return client
+
+    def verifier(
+        self, environment: str = "sandbox", bundle_id: str | None = None
+    ) -> SignedDataVerifier:
+        """Apple's ``SignedDataVerifier`` trusting the sandbox's root, without online checks."""
+        app = self._app(bundle_id or self.default_key.bundle_id)
+        return SignedDataVerifier(
+            [self.root_certificate],
+            False,
+            _environment(environment),
+            app["bundleId"],
+            app["appAppleId"],
+        )
+
+    # --- state ---------------------------------------------------------------------
+
+    def apps(self) -> list[dict[str, Any]]:
+        """Every app, with its products and whether it passed a performance test."""
+        return list(self._call("GET", "/apps").json()["apps"])
+
+    def create_app(self, bundle_id: str, app_apple_id: int | None = None) -> dict[str, Any]:
+        body = {"bundleId": bundle_id, "appAppleId": app_apple_id}
+        return dict(self._call("POST", "/apps", body).json())
+
+    def create_key(self, bundle_id: str = DEFAULT_BUNDLE_ID) -> AppKey:
+        """A new key for the app; the private key is returned and kept nowhere else."""
+        key = self._call("POST", f"/apps/{bundle_id}/keys").json()
+        app = self._app(bundle_id)
+        return AppKey(
+            bundle_id, app["appAppleId"], key["issuerId"], key["keyId"], key["privateKey"].encode()
+        )
+
+    def create_purchase(
+        self, bundle_id: str = DEFAULT_BUNDLE_ID, product_id: str | None = None
+    ) -> dict[str, Any]:
+        """An active sandbox subscription; its ``originalTransactionId`` is in the answer."""
+        body = {"productId": product_id} if product_id else {}
+        return dict(self._call("POST", f"/apps/{bundle_id}/purchases", body).json())
+
+    def set_notification_url(
+        self, url: str, environment: str = "sandbox", bundle_id: str = DEFAULT_BUNDLE_ID
+    ) -> None:
+        self._call("PUT", f"/apps/{bundle_id}/notification-urls/{environment}", {"url": url})
+
+    def advance_clock(self, seconds: float) -> int:
+        """Move sandbox time forward (retries fall due); the new sandbox time in UNIX ms."""
+        return int(self._call("POST", "/clock/advance", {"seconds": seconds}).json()["now"])
+
+    def reset(self, keep_keys: bool = True, force: bool = False) -> dict[str, Any]:
+        """Back to the first-start state; the default key stays unless ``keep_keys=False``."""
+        body = {"keepKeys": keep_keys, "force": force}
+        return dict(self._call("POST", "/reset", body).json())
+
+    # --- doing things -----------------------------------------------------------------
+
+    def request_test_notification(
+        self, environment: str = "sandbox", key: AppKey | None = None, timeout_s: float = 30
+    ) -> CheckTestNotificationResponse:
+        """Request a TEST notification through Apple's endpoint and wait for its first send
+        attempt; the answer carries the signed payload and every attempt so far."""
+        client = self.client(environment, key)
+        token = client.request_test_notification().testNotificationToken
+        if not token:
+            raise SandboxError("Request a Test Notification gave no token")
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return client.get_test_notification_status(token)
+            except APIException as error:  # 4040008 until the first attempt has finished
+                if error.api_error != APIError.TEST_NOTIFICATION_NOT_FOUND:
+                    raise
+                if time.monotonic() > deadline:
+                    raise SandboxError(f"no send attempt finished within {timeout_s} s") from error
+            time.sleep(_POLL_S)
+
+    def run_performance_test(
+        self, url: str, key: AppKey | None = None, timeout_s: float = 300, **config: Any
+    ) -> PerformanceTestOutcome:
+        """Apple's performance test against ``url``, through Apple's endpoints, waited for.
+
+        ``config`` takes the control surface's performance-test settings by their JSON names
+        (``totalRequests``, ``maxConcurrentRequests``, ``totalDuration``, ``rate``, ...).
+        """
+        key = key or self.default_key
+        if config:
+            self._call("PUT", f"/apps/{key.bundle_id}/performance-test-config", config)
+        client = self.client("sandbox", key)
+        client.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
+        transaction = self._first_purchase(key.bundle_id)
+        started = client.initiate_performance_test(
+            PerformanceTestRequest(originalTransactionId=transaction)
+        )
+        request_id = started.requestId
+        if not request_id:
+            raise SandboxError("Initiate Performance Test gave no requestId")
+        deadline = time.monotonic() + timeout_s
+        while (result := client.get_performance_test_results(request_id)).result == (
+            PerformanceTestStatus.PENDING
+        ):
+            if time.monotonic() > deadline:
+                raise SandboxError(
+                    f"performance test {request_id} still PENDING after {timeout_s} s"
+                )
+            time.sleep(_POLL_S * 2)
+        path = f"/apps/{key.bundle_id}/performance-tests/{request_id}"
+        return PerformanceTestOutcome(request_id, result, dict(self._call("GET", path).json()))
+
+    # --- faults (the control surface's /faults, where the sandbox has it) ---------------
+
+    def add_fault(self, **spec: Any) -> dict[str, Any]:
+        return dict(self._call("POST", "/faults", spec).json())
+
+    def faults(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/faults").json()["faults"])
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    # --- internals ------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        headers = {"Authorization": f"Bearer {self._admin_token}"} if self._admin_token else {}
+        self._http = httpx.Client(base_url=self.control_url, headers=headers, timeout=30)
+        self._call("GET", "/health")
+
+    def _call(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        if self._http is None:
+            raise SandboxError("the sandbox is not running: use `with Sandbox() as sbx:`")
+        response = self._http.request(method, path, json=body)
+        if response.is_error:
+            raise SandboxError(f"{method} {path}: {response.status_code} {response.text}")
+        return response
+
+    def _defaults(self) -> dict[str, Any]:
+        return dict(self._call("GET", "/env").json())
+
+    def _app(self, bundle_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/apps/{bundle_id}").json())
+
+    def _first_purchase(self, bundle_id: str) -> str:
+        purchases = self._call("GET", f"/apps/{bundle_id}/purchases").json()["purchases"]
+        if not purchases:
+            return str(self.create_purchase(bundle_id)["originalTransactionId"])
+        return str(purchases[0]["originalTransactionId"])
+
+    def _child_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
+        if self._database_url:
+            env["APPSTORE_SANDBOX_DATABASE_URL"] = self._database_url
+        if self._admin_token:
+            env["APPSTORE_SANDBOX_ADMIN_TOKEN"] = self._admin_token
+        return env
+
+    def _wait_until_ready(self, log: Path) -> str:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            text = log.read_text(errors="replace")
+            for line in text.splitlines():
+                if _READY in line:
+                    return line.split(_READY, 1)[1].split()[0].rstrip(".")
+            if self._process is None or self._process.poll() is not None:
+                raise SandboxError(f"appstore-sandbox serve exited:\n{text.strip()}")
+            time.sleep(_POLL_S)
+        raise SandboxError(f"appstore-sandbox serve not ready after {START_TIMEOUT_S} s")
+
+
+def _environment(name: str) -> Environment:
+    environments = {"sandbox": Environment.SANDBOX, "production": Environment.PRODUCTION}
+    if name not in environments:
+        raise ValueError(f"environment must be 'sandbox' or 'production', not {name!r}")
+    return environments[name]

@@ -1,0 +1,83 @@
+"""The pytest plugin as a user's project meets it: a directory with only a test file, the
+plugin found through its entry point, one sandbox per xdist worker, state reset between tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pytest" / "test_backend.py"
+
+ISOLATION = """
+import os
+import pathlib
+
+import pytest
+
+
+@pytest.mark.parametrize("number", range(6))
+def test_records_its_sandbox(appstore_sandbox, number):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    record = pathlib.Path(os.environ["RECORDS"]) / f"{worker}-{number}"
+    record.write_text(f"{appstore_sandbox.url} {appstore_sandbox.pid}")
+"""
+
+STATE = """
+import pytest
+
+BUNDLE = "com.example.kept"
+
+
+def test_1_creates_an_app(appstore_sandbox):
+    appstore_sandbox.create_app(BUNDLE)
+
+
+@pytest.mark.appstore_sandbox_keep_state
+def test_2_marked_keeps_it(appstore_sandbox):
+    assert BUNDLE in [app["bundleId"] for app in appstore_sandbox.apps()]
+
+
+def test_3_unmarked_starts_from_the_defaults(appstore_sandbox, appstore_client):
+    assert [app["bundleId"] for app in appstore_sandbox.apps()] == ["com.example.app"]
+    assert appstore_client.get_image_list().imageIdentifiers == []
+"""
+
+
+def _pytest(directory: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("APPSTORE_SANDBOX_", "PYTEST_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=180,
+    )
+
+
+def test_the_readme_example_passes_in_a_project_of_its_own(tmp_path: Path) -> None:
+    # Beside it, tests that state is reset between tests unless a test is marked.
+    shutil.copy(EXAMPLE, tmp_path / "test_backend.py")
+    (tmp_path / "test_state.py").write_text(STATE)
+    result = _pytest(tmp_path, "-p", "no:xdist")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 passed" in result.stdout
+
+
+def test_each_xdist_worker_gets_a_sandbox_of_its_own(tmp_path: Path) -> None:
+    (tmp_path / "test_isolation.py").write_text(ISOLATION)
+    records = tmp_path / "records"
+    records.mkdir()
+    result = _pytest(tmp_path, "-n", "2", RECORDS=str(records))
+    assert result.returncode == 0, result.stdout + result.stderr
+    by_worker: dict[str, set[str]] = {}
+    for record in records.iterdir():
+        by_worker.setdefault(record.name.split("-")[0], set()).add(record.read_text())
+    assert set(by_worker) == {"gw0", "gw1"}
+    assert all(len(sandboxes) == 1 for sandboxes in by_worker.values())
+    assert by_worker["gw0"] != by_worker["gw1"]

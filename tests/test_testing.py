@@ -1,0 +1,47 @@
+"""The Python API (``from appstore_sandbox import Sandbox``): a real server that leaves nothing
+behind, Apple's clients pointed at it, and an attach mode for a sandbox already running."""
+
+from __future__ import annotations
+
+import pytest
+
+import appstore_sandbox
+from appstore_sandbox import Sandbox, SandboxError
+from tests.sandbox_process import SandboxProcess, process_gone
+
+
+def test_a_started_sandbox_answers_apples_client_then_leaves_nothing_behind() -> None:
+    with Sandbox() as sbx:
+        pid, data_dir = sbx.pid, sbx._data_dir
+        assert pid is not None and data_dir is not None and data_dir.is_dir()
+        assert sbx.sandbox_url == f"{sbx.url}/sandbox"
+        assert sbx.client().get_image_list().imageIdentifiers == []
+        key = sbx.create_key()
+        assert sbx.client(key=key).get_message_list().messageIdentifiers == []
+        assert sbx.root_certificate.startswith(b"0\x82")  # DER
+    assert process_gone(pid)
+    assert not data_dir.exists()
+
+
+def test_a_sandbox_that_cannot_start_says_why_and_leaves_nothing() -> None:
+    sbx = Sandbox(serve_args=("--performance-test-max-running", "0"))
+    with pytest.raises(SandboxError, match="performance_test_max_running must be positive"):
+        sbx.start()
+    assert sbx.pid is None and sbx._data_dir is None
+
+
+def test_attach_uses_a_running_sandbox_without_stopping_it(sandbox: SandboxProcess) -> None:
+    attached = Sandbox.attach(sandbox.base_url)
+    app = sandbox.new_app()
+    assert app.bundle_id in [item["bundleId"] for item in attached.apps()]
+    assert attached.default_key.key_id == sandbox.default_app.key_id
+    assert attached.original_transaction_id == sandbox.banner["original_transaction_id"]
+    assert attached.client().get_image_list().imageIdentifiers is not None
+    attached.stop()
+    assert sandbox.control().get("/health").status_code == 200
+
+
+def test_the_package_root_exports_the_api_lazily() -> None:
+    assert appstore_sandbox.Sandbox is Sandbox
+    with pytest.raises(AttributeError):
+        appstore_sandbox.Nothing  # noqa: B018
