@@ -35,6 +35,7 @@ LAYERS: list[set[str]] = [
         "urls",
         "keyfiles",
         "defaults",
+        "faults",
     },
 ]
 # The package's __init__ imports nothing.

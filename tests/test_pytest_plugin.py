@@ -66,7 +66,7 @@ def test_the_readme_example_passes_in_a_project_of_its_own(tmp_path: Path) -> No
     (tmp_path / "test_state.py").write_text(STATE)
     result = _pytest(tmp_path, "-p", "no:xdist")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 passed" in result.stdout
+    assert "6 passed" in result.stdout
 
 
 def test_each_xdist_worker_gets_a_sandbox_of_its_own(tmp_path: Path) -> None:

@@ -10,16 +10,30 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 
 import pytest
-from appstoreserverlibrary.api_client import AppStoreServerAPIClient
+from appstoreserverlibrary.api_client import APIError, APIException, AppStoreServerAPIClient
 from appstoreserverlibrary.models.NotificationTypeV2 import NotificationTypeV2
 from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageRequestBody
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 
 from appstore_sandbox import Sandbox
+
+T = TypeVar("T")
+
+
+def with_retries(call: Callable[[], T], attempts: int = 3) -> T:
+    """Your backend's retry policy for Apple's API: try again after a 429."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except APIException as error:
+            if error.api_error != APIError.RATE_LIMIT_EXCEEDED or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 class Backend(ThreadingHTTPServer):
@@ -99,3 +113,14 @@ def test_the_retention_endpoint_passes_apples_performance_test(
 
     assert outcome.passed, outcome.report
     assert outcome.report["catalogProblems"]["count"] == 0  # every reply fits the catalog
+
+
+def test_the_client_retries_after_apples_429(
+    appstore_sandbox: Sandbox, appstore_client: AppStoreServerAPIClient
+) -> None:
+    appstore_sandbox.add_fault(kind="429", operation="Get Image List", count=2, retryAfterS=0)
+
+    images = with_retries(appstore_client.get_image_list)
+
+    assert images.imageIdentifiers == []
+    assert appstore_sandbox.faults() == []  # both injected 429s were met, and retried

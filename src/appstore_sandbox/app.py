@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from appstore_sandbox import __version__, sandbox_routes
 from appstore_sandbox.apple_request import environment_prefix
 from appstore_sandbox.control import catalog as control_catalog
+from appstore_sandbox.control import faults as control_faults
 from appstore_sandbox.control import notifications as control_notifications
 from appstore_sandbox.control import performance_tests as control_performance_tests
 from appstore_sandbox.control import review as control_review
@@ -84,6 +85,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.include_router(control_catalog.router)
     app.include_router(control_simulation.router)
     app.include_router(control_routes.router)
+    app.include_router(control_faults.router)
     app.include_router(sandbox_routes.router)
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
@@ -10,11 +13,15 @@ from fastapi import Depends, Request
 
 from appstore_sandbox.auth import Caller
 from appstore_sandbox.environments import Environment
+from appstore_sandbox.errors import GeneralInternal, RateLimitExceeded, Unauthorized
+from appstore_sandbox.faults import Call, DropConnection, Fault
 from appstore_sandbox.store import App
 
 if TYPE_CHECKING:  # the composition root imports every surface, and they import this module
     from appstore_sandbox.sandbox import Sandbox
 
+
+logger = logging.getLogger(__name__)
 
 # Where the app's gate leaves the caller it authenticated from the headers (request.state).
 CALLER_STATE = "caller"
@@ -59,10 +66,38 @@ def apple_request(endpoint: str) -> Callable[..., Awaitable[AppleRequest]]:
     async def dependency(request: Request, sandbox: SandboxDep) -> AppleRequest:
         caller = _caller(request, sandbox)
         environment: Environment = request.state.environment
+        fault = sandbox.faults.take(_call(request, caller, environment))
+        if fault is not None:
+            await act(fault, f"{request.method} {request.url.path}")
         sandbox.rate_limiter.hit(caller.app.id, endpoint, environment.value)
         return AppleRequest(app=caller.app, environment=environment)
 
     return dependency
+
+
+def _call(request: Request, caller: Caller, environment: Environment) -> Call:
+    route = request.scope.get("route")
+    names = (getattr(route, "name", ""), getattr(route, "summary", None) or "")
+    path = request.url.path.removeprefix(f"/{environment.value}")
+    return Call("api", caller.app.bundle_id, environment.value, request.method, path, names)
+
+
+async def act(fault: Fault, what: str) -> None:
+    """Do what ``fault`` says to a call on Apple's surface (``delay`` then lets it through)."""
+    spec = fault.spec
+    note = f"fault {fault.fault_id} injected by the sandbox"
+    logger.warning("%s: %s on %s", note, spec.kind, what)
+    if spec.kind == "delay":
+        await asyncio.sleep(spec.delay_ms / 1000)
+    elif spec.kind == "429":
+        retry_at_ms = int((time.time() + spec.retry_after_s) * 1000)
+        raise RateLimitExceeded(retry_at_ms, f"Rate limit exceeded ({note}).")
+    elif spec.kind == "500":
+        raise GeneralInternal(f"An unknown error occurred ({note}).")
+    elif spec.kind == "401":
+        raise Unauthorized(note)
+    else:
+        raise DropConnection(fault.fault_id)
 
 
 def _caller(request: Request, sandbox: Sandbox) -> Caller:

@@ -27,6 +27,7 @@ from appstore_sandbox.errors import (
     RequestTimedOut,
     SandboxError,
 )
+from appstore_sandbox.faults import DropConnection
 
 if TYPE_CHECKING:
     from appstore_sandbox.sandbox import Sandbox
@@ -75,7 +76,12 @@ class Gate:
             await self._refuse(error, scope, send, has_body=_has_body(headers))
             return
         body = _BoundedBody(limit.max_bytes, self._sandbox.settings.body_timeout_s)
-        if await body.run(self.app, scope, receive, send):
+        try:
+            over = await body.run(self.app, scope, receive, send)
+        except DropConnection:
+            await _drop(send)
+            return
+        if over:
             refusal = _too_slow(scope, body.pause_s) if body.late else _too_large(scope, limit)
             await self._refuse(refusal, scope, send, has_body=True)
 
@@ -172,6 +178,13 @@ class _BoundedBody:
             if not self._over:
                 raise
         return self._over and not self._started
+
+
+async def _drop(send: Send) -> None:
+    """Promise a body and end without it: the server closes the connection mid-response, which
+    a client sees as a dropped connection (ASGI has no way to close one before answering)."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
 
 
 async def _no_body() -> Message:

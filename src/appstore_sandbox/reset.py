@@ -3,10 +3,10 @@ asked otherwise, its default key.
 
 Everything an app owns (products, offers, keys, purchases, messages, images and their files,
 default messages, realtime and notification URLs, notifications and their attempts,
-performance-test settings, runs and records) goes with the apps; then the clock's offset and the
-rate-limit windows. The default app comes back with a new purchase; with ``keep_keys`` it also
-keeps its appAppleId and keys (same key ids, same .p8 files), so a client made before the reset
-still authenticates.
+performance-test settings, runs and records) goes with the apps; then the clock's offset, the
+rate-limit windows and the faults set. The default app comes back with a new purchase; with
+``keep_keys`` it also keeps its appAppleId and keys (same key ids, same .p8 files), so a client
+made before the reset still authenticates.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def reset_sandbox(sandbox: Sandbox, keep_keys: bool = True, force: bool = False)
     sandbox.store.set_meta_value(CLOCK_OFFSET_META_KEY, "0")
     sandbox.clock.reset()
     sandbox.rate_limiter.clear()
+    sandbox.faults.clear()
     create_defaults(sandbox, default_app.app_apple_id if keys and default_app else None, keys)
     return ResetSummary(removed, interrupted, bool(keys))
 

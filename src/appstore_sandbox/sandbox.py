@@ -17,6 +17,7 @@ from appstore_sandbox.clock import Clock
 from appstore_sandbox.config import Settings
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
+from appstore_sandbox.faults import Faults
 from appstore_sandbox.keyfiles import key_file, private_directory, write_private_key
 from appstore_sandbox.notifications.delivery import DeliveryWorker
 from appstore_sandbox.notifications.schedule import RetrySchedule
@@ -72,6 +73,7 @@ class Sandbox:
     default_messages: DefaultMessageService
     catalog: CatalogService
     cancel_simulator: CancelSimulator
+    faults: Faults
 
     @property
     def root_certificate_file(self) -> Path:
@@ -93,6 +95,7 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     policy = OutboundPolicy.from_setting(settings.strict, settings.outbound_allowed_hosts)
     transports = SenderTransports(policy, settings.realtime_max_response_bytes)
     review = ReviewService(store, clock, settings.review)
+    faults = Faults()
     sandbox = Sandbox(
         settings=settings,
         clock=clock,
@@ -122,11 +125,12 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         default_messages=DefaultMessageService(store, clock),
         catalog=CatalogService(store, clock),
         cancel_simulator=CancelSimulator(store, clock, signer, transports),
+        faults=faults,
         notifications=NotificationService(
             store,
             clock,
             signer,
-            _delivery_worker(settings, store, clock, transports),
+            _delivery_worker(settings, store, clock, transports, faults),
             settings.strict,
         ),
     )
@@ -164,7 +168,7 @@ def _records_policy(settings: Settings) -> RecordsPolicy:
 
 
 def _delivery_worker(
-    settings: Settings, store: Store, clock: Clock, transports: Transports
+    settings: Settings, store: Store, clock: Clock, transports: Transports, faults: Faults
 ) -> DeliveryWorker:
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     control = ControlService(store, clock)
@@ -177,6 +181,8 @@ def _delivery_worker(
         transports,
         poll_s=settings.notification_poll_ms / 1000,
         before_poll=control.sync_clock,
+        faults=faults,
+        bundle_id_of=lambda app_id: app.bundle_id if (app := store.app_by_id(app_id)) else None,
     )
 
 

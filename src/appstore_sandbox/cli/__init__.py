@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "prune": ("prune:prune", "Delete older performance test runs' per-request records."),
     "reset": ("reset:reset", "Back to the first-start state (keeps the certificate chain)."),
     "env": ("env:env", "Base URLs and the default app's credentials, for clients and scripts."),
+    "faults": ("faults:faults", "Make Apple's API or notification deliveries fail on purpose."),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import threading
@@ -21,6 +22,7 @@ import uvloop
 
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
+from appstore_sandbox.faults import Call, Fault, Faults
 from appstore_sandbox.notifications.schedule import RetrySchedule
 from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult, judged
 from appstore_sandbox.outbound.transport import Transport, TransportOptions, Transports
@@ -32,6 +34,13 @@ CLAIM_LEASE_MS = 60_000
 BATCH = 100
 USER_AGENT = "App Store Server Notifications (appstore-sandbox)"
 REPLY_BYTES_READ = 64 * 1024
+
+
+def _noted(fault: Fault, explanation: str) -> str:
+    """An attempt's explanation, with the fault that changed it named first."""
+    what = "dropped" if fault.spec.kind == "drop" else f"delayed {fault.spec.delay_ms} ms"
+    note = f"{what} by fault {fault.fault_id} injected by the sandbox"
+    return f"{note}; {explanation}" if explanation else note
 
 
 def judge_notification_reply(reply: HttpReply) -> Attempt:
@@ -62,7 +71,11 @@ class DeliveryWorker:
         *,
         poll_s: float,
         before_poll: Callable[[], None] = lambda: None,
+        faults: Faults | None = None,
+        bundle_id_of: Callable[[int], str | None] = lambda app_id: None,
     ) -> None:
+        self._faults = faults or Faults()
+        self._bundle_id_of = bundle_id_of
         self._store = store
         self._transports = transports
         self._clock = clock
@@ -177,8 +190,18 @@ class DeliveryWorker:
     ) -> None:
         body = json.dumps({"signedPayload": notification.signed_payload}).encode()
         attempt_ms = self._clock.now_ms()
-        exchange = await sender.post(notification.url, body, self._timeout_s)
-        attempt = judged(exchange, judge_notification_reply)
+        fault = self._fault_for(notification)
+        if fault is not None and fault.spec.kind == "delay":
+            await asyncio.sleep(fault.spec.delay_ms / 1000)
+        if fault is not None and fault.spec.kind == "drop":
+            attempt = Attempt(SendAttemptResult.NO_RESPONSE, None, explanation=_noted(fault, ""))
+        else:
+            exchange = await sender.post(notification.url, body, self._timeout_s)
+            attempt = judged(exchange, judge_notification_reply)
+            if fault is not None:
+                attempt = dataclasses.replace(
+                    attempt, explanation=_noted(fault, attempt.explanation)
+                )
         number = notification.attempts + 1
         next_ms = None
         if attempt.succeeded:
@@ -197,6 +220,20 @@ class DeliveryWorker:
             explanation=attempt.explanation,
         )
         outcomes.put_nowait(DeliveryOutcome(record, status, next_ms))
+
+    def _fault_for(self, notification: Notification) -> Fault | None:
+        if not self._faults.active:
+            return None
+        bundle_id = self._bundle_id_of(notification.app_id) or ""
+        fault = self._faults.take(Call("notifications", bundle_id, notification.environment))
+        if fault is not None:
+            logger.warning(
+                "fault %s injected by the sandbox: %s of notification %s",
+                fault.fault_id,
+                fault.spec.kind,
+                notification.notification_uuid,
+            )
+        return fault
 
     async def _record(self, outcomes: asyncio.Queue[DeliveryOutcome]) -> None:
         """Write finished attempts in batches: one transaction for all that finished meanwhile."""

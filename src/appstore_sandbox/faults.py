@@ -1,0 +1,174 @@
+"""Faults on demand: Apple's API failing on purpose, so a backend's retry and error handling can
+be tested.
+
+A fault matches calls on Apple's surface (by app, environment, operation and method) or
+notification deliveries (by app and environment), and acts on the next ``count`` matching calls,
+or on a ``fraction`` of them (drawn from ``seed`` when given, so a run can be repeated), or on
+every one. Kinds: ``429`` (Apple's 4290000 with Retry-After), ``500`` (5000000), ``401``,
+``delay`` (``delayMs`` before the call is handled as usual) and ``drop`` (the connection closes
+before a complete response); a notification delivery knows ``delay`` and ``drop`` (the receiver
+sees nothing; the attempt fails as a network failure would).
+
+Faults are test-time settings: they live in the memory of the ``serve`` process that was told
+them, are gone when it restarts or is reset, and behind several processes on one database each
+process has its own.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+from appstore_sandbox.errors import BadInput
+
+Kind = Literal["429", "500", "401", "delay", "drop"]
+Target = Literal["api", "notifications"]
+API_KINDS: frozenset[str] = frozenset({"429", "500", "401", "delay", "drop"})
+NOTIFICATION_KINDS: frozenset[str] = frozenset({"delay", "drop"})
+ENVIRONMENTS = frozenset({"sandbox", "production"})
+
+
+class DropConnection(Exception):
+    """Raised on Apple's surface for a ``drop`` fault; the gate closes the connection."""
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """What a caller asks for; ``operation`` is an Apple operation name ("Request a Test
+    Notification"), the Apple Python client's method name (``request_test_notification``), or a
+    path pattern after the environment prefix (``/inApps/v1/messaging/image/*``)."""
+
+    kind: str
+    target: str = "api"
+    bundle_id: str | None = None
+    environment: str | None = None
+    operation: str | None = None
+    method: str | None = None
+    count: int | None = None
+    fraction: float | None = None
+    seed: int | None = None
+    delay_ms: int = 1000
+    retry_after_s: int = 60
+
+    def check(self) -> None:
+        kinds = NOTIFICATION_KINDS if self.target == "notifications" else API_KINDS
+        if self.target not in ("api", "notifications"):
+            raise BadInput("target must be 'api' or 'notifications'.")
+        if self.kind not in kinds:
+            raise BadInput(f"kind must be one of {', '.join(sorted(kinds))} for {self.target}.")
+        if self.environment is not None and self.environment not in ENVIRONMENTS:
+            raise BadInput("environment must be 'sandbox' or 'production' (or left out: both).")
+        if self.count is not None and self.fraction is not None:
+            raise BadInput("give count or fraction, not both.")
+        if self.count is not None and not 0 < self.count <= 1_000_000:
+            raise BadInput("count must be from 1 to 1000000.")
+        if self.fraction is not None and not 0 < self.fraction <= 1:
+            raise BadInput("fraction must be more than 0 and at most 1.")
+        if not 0 <= self.delay_ms <= 600_000:
+            raise BadInput("delayMs must be from 0 to 600000.")
+        if not 0 <= self.retry_after_s <= 86_400:
+            raise BadInput("retryAfterS must be from 0 to 86400.")
+        if self.target == "notifications" and (self.operation or self.method):
+            raise BadInput("operation and method apply to target 'api' only.")
+
+
+@dataclass
+class Fault:
+    fault_id: str
+    spec: FaultSpec
+    hits: int = 0
+    _random: random.Random = field(default_factory=random.Random, repr=False)
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.spec.count is None else self.spec.count - self.hits
+
+    def _matches(self, call: Call) -> bool:
+        spec = self.spec
+        if spec.target != call.target:
+            return False
+        if spec.bundle_id is not None and spec.bundle_id != call.bundle_id:
+            return False
+        if spec.environment is not None and spec.environment != call.environment:
+            return False
+        if spec.method is not None and spec.method.upper() != call.method:
+            return False
+        return spec.operation is None or _names_operation(spec.operation, call)
+
+    def _fires(self) -> bool:
+        """Whether this matching call is one the fault acts on (and counts it if so)."""
+        if self.spec.fraction is not None and self._random.random() >= self.spec.fraction:
+            return False
+        self.hits += 1
+        return True
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call a fault may act on."""
+
+    target: Target
+    bundle_id: str
+    environment: str
+    method: str = ""
+    path: str = ""  # after the environment prefix
+    names: tuple[str, ...] = ()  # the operation's names: route name, Apple's title
+
+
+def _names_operation(operation: str, call: Call) -> bool:
+    if operation.startswith("/"):
+        return fnmatch.fnmatchcase(call.path, operation)
+    wanted = operation.casefold()
+    return any(name.casefold() == wanted for name in call.names)
+
+
+class Faults:
+    """The faults this process was told; safe to use from any thread."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        return bool(self._faults)
+
+    def add(self, spec: FaultSpec) -> Fault:
+        spec.check()
+        fault = Fault(uuid.uuid4().hex[:12], spec)
+        if spec.seed is not None:
+            fault._random.seed(spec.seed)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def all(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            kept = [fault for fault in self._faults if fault.fault_id != fault_id]
+            found = len(kept) != len(self._faults)
+            self._faults = kept
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults = []
+
+    def take(self, call: Call) -> Fault | None:
+        """The first fault that acts on ``call``; a fault whose count is used up goes."""
+        if not self._faults:  # the usual case costs one attribute read
+            return None
+        with self._lock:
+            for fault in self._faults:
+                if fault._matches(call) and fault._fires():
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None

@@ -1,0 +1,93 @@
+"""Which calls a fault acts on: scope, operation names and paths, count, fraction with a seed."""
+
+from __future__ import annotations
+
+import pytest
+
+from appstore_sandbox.errors import BadInput
+from appstore_sandbox.faults import Call, Faults, FaultSpec
+
+TEST_NOTIFICATION = Call(
+    "api",
+    "com.example.app",
+    "sandbox",
+    "POST",
+    "/inApps/v1/notifications/test",
+    ("request_test_notification", "Request a Test Notification"),
+)
+IMAGE_LIST = Call(
+    "api",
+    "com.example.app",
+    "sandbox",
+    "GET",
+    "/inApps/v1/messaging/image/list",
+    ("get_image_list",),
+)
+
+
+def test_no_fault_acts_on_nothing() -> None:
+    assert Faults().take(TEST_NOTIFICATION) is None
+
+
+@pytest.mark.parametrize(
+    "operation",
+    ["request_test_notification", "Request a Test Notification", "/inApps/v1/notifications/*"],
+)
+def test_an_operation_is_named_three_ways(operation: str) -> None:
+    faults = Faults()
+    faults.add(FaultSpec("500", operation=operation))
+    assert faults.take(IMAGE_LIST) is None
+    fault = faults.take(TEST_NOTIFICATION)
+    assert fault is not None and fault.hits == 1
+
+
+def test_scope_by_app_environment_and_method() -> None:
+    faults = Faults()
+    faults.add(FaultSpec("500", bundle_id="com.other", environment="sandbox"))
+    faults.add(FaultSpec("429", environment="production"))
+    faults.add(FaultSpec("401", method="get"))
+    assert faults.take(TEST_NOTIFICATION) is None  # other app, other environment, POST
+    fault = faults.take(IMAGE_LIST)
+    assert fault is not None and fault.spec.kind == "401"
+
+
+def test_count_acts_on_the_next_n_then_the_fault_goes() -> None:
+    faults = Faults()
+    faults.add(FaultSpec("429", count=2))
+    taken = [faults.take(TEST_NOTIFICATION) for _ in range(3)]
+    assert [fault is not None for fault in taken] == [True, True, False]
+    assert faults.all() == []
+
+
+def test_a_seeded_fraction_repeats_and_is_about_right() -> None:
+    def pattern() -> list[bool]:
+        faults = Faults()
+        faults.add(FaultSpec("500", fraction=0.25, seed=7))
+        return [faults.take(TEST_NOTIFICATION) is not None for _ in range(2000)]
+
+    first = pattern()
+    assert first == pattern()
+    assert 400 <= sum(first) <= 600
+
+
+def test_notification_faults_do_not_touch_the_api_and_back() -> None:
+    faults = Faults()
+    faults.add(FaultSpec("drop", target="notifications"))
+    assert faults.take(TEST_NOTIFICATION) is None
+    assert faults.take(Call("notifications", "com.example.app", "sandbox")) is not None
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (FaultSpec("418"), "kind must be one of 401, 429, 500, delay, drop for api."),
+        (FaultSpec("429", target="notifications"), "kind must be one of delay, drop"),
+        (FaultSpec("500", count=1, fraction=0.5), "give count or fraction, not both."),
+        (FaultSpec("500", fraction=1.5), "fraction must be more than 0 and at most 1."),
+        (FaultSpec("delay", delay_ms=-1), "delayMs must be from 0 to 600000."),
+        (FaultSpec("drop", target="notifications", operation="x"), "operation and method"),
+    ],
+)
+def test_bad_specs_say_what_is_wrong(spec: FaultSpec, message: str) -> None:
+    with pytest.raises(BadInput, match=message.replace(".", r"\.")):
+        Faults().add(spec)
