@@ -11,6 +11,7 @@ side by side.
 
 from __future__ import annotations
 
+import compileall
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +24,14 @@ from sqlalchemy.engine import make_url
 from tests.sandbox_process import SandboxProcess, stop_all
 
 POSTGRES_URL = os.environ.get("APPSTORE_SANDBOX_TEST_DATABASE_URL")
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "appstore_sandbox"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Every ``serve`` and engine process the suite starts imports the package afresh; where
+    PYTHONDONTWRITEBYTECODE is set (CI machines often set it) each would compile it again."""
+    if "PYTEST_XDIST_WORKER" not in os.environ and PACKAGE.is_dir():
+        compileall.compile_dir(PACKAGE, quiet=1)
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 

@@ -1,5 +1,5 @@
-"""The pytest plugin as a user's project meets it: a directory with only a test file, the
-plugin found through its entry point, one sandbox per xdist worker, state reset between tests."""
+"""The pytest plugin as a user's project meets it: a directory with only test files, the plugin
+found through its entry point, one sandbox per xdist worker, state reset between tests."""
 
 from __future__ import annotations
 
@@ -11,18 +11,18 @@ from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pytest" / "test_backend.py"
 
-ISOLATION = """
+RECORDER = """
 import os
 import pathlib
 
 import pytest
 
 
-@pytest.mark.parametrize("number", range(6))
-def test_records_its_sandbox(appstore_sandbox, number):
+@pytest.fixture(autouse=True)
+def record_the_sandbox(request, appstore_sandbox_session):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    record = pathlib.Path(os.environ["RECORDS"]) / f"{worker}-{number}"
-    record.write_text(f"{appstore_sandbox.url} {appstore_sandbox.pid}")
+    record = pathlib.Path(os.environ["RECORDS"]) / f"{worker}-{request.node.name}"
+    record.write_text(f"{appstore_sandbox_session.url} {appstore_sandbox_session.pid}")
 """
 
 STATE = """
@@ -61,23 +61,19 @@ def _pytest(directory: Path, *args: str, **env: str) -> subprocess.CompletedProc
 
 
 def test_the_readme_example_passes_in_a_project_of_its_own(tmp_path: Path) -> None:
-    # Beside it, tests that state is reset between tests unless a test is marked.
+    """The example beside a file that checks state is reset between tests unless marked, run
+    by two xdist workers (a file stays on one), each recording which sandbox served it."""
     shutil.copy(EXAMPLE, tmp_path / "test_backend.py")
     (tmp_path / "test_state.py").write_text(STATE)
-    result = _pytest(tmp_path, "-p", "no:xdist")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "6 passed" in result.stdout
-
-
-def test_each_xdist_worker_gets_a_sandbox_of_its_own(tmp_path: Path) -> None:
-    (tmp_path / "test_isolation.py").write_text(ISOLATION)
+    (tmp_path / "conftest.py").write_text(RECORDER)
     records = tmp_path / "records"
     records.mkdir()
-    result = _pytest(tmp_path, "-n", "2", RECORDS=str(records))
+    result = _pytest(tmp_path, "-n", "2", "--dist", "loadfile", RECORDS=str(records))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "6 passed" in result.stdout
     by_worker: dict[str, set[str]] = {}
     for record in records.iterdir():
         by_worker.setdefault(record.name.split("-")[0], set()).add(record.read_text())
-    assert set(by_worker) == {"gw0", "gw1"}
+    assert set(by_worker) == {"gw0", "gw1"}, "each worker ran a file"
     assert all(len(sandboxes) == 1 for sandboxes in by_worker.values())
-    assert by_worker["gw0"] != by_worker["gw1"]
+    assert by_worker["gw0"] != by_worker["gw1"], "one sandbox per worker"
