@@ -32,6 +32,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     PYTHONDONTWRITEBYTECODE is set (CI machines often set it) each would compile it again."""
     if "PYTEST_XDIST_WORKER" not in os.environ and PACKAGE.is_dir():
         compileall.compile_dir(PACKAGE, quiet=1)
+
+
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 
