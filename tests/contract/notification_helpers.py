@@ -22,6 +22,18 @@ def set_url(sandbox: SandboxProcess, app: AppCredentials, url: str, env: str = "
         ).raise_for_status()
 
 
+def send_test_notification(
+    sandbox: SandboxProcess, app: AppCredentials, inbox: Receiver
+) -> tuple[str, CheckTestNotificationResponse]:
+    """Point ``app``'s sandbox notifications at ``inbox``, request a TEST notification through
+    Apple's client and wait for its first attempt: the token and the status."""
+    client = sandbox.apple_client(app)
+    set_url(sandbox, app, inbox.url)
+    token = client.request_test_notification().testNotificationToken
+    assert token
+    return token, wait_for_attempts(client, token)
+
+
 def wait_for_attempts(
     client: AppStoreServerAPIClient, token: str, count: int = 1, timeout_s: float = 15
 ) -> CheckTestNotificationResponse:

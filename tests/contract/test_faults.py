@@ -12,7 +12,7 @@ import requests
 from appstoreserverlibrary.api_client import APIError, APIException
 
 from tests.cli.running import run_cli
-from tests.contract.notification_helpers import set_url, wait_for_attempts
+from tests.contract.notification_helpers import send_test_notification
 from tests.receivers import receiver
 from tests.sandbox_process import AppCredentials, SandboxProcess
 
@@ -112,12 +112,8 @@ def test_a_dropped_notification_never_reaches_the_receiver_and_says_why(
     sandbox: SandboxProcess, app: AppCredentials
 ) -> None:
     _add(sandbox, app, kind="drop", target="notifications", count=1)
-    client = sandbox.apple_client(app)
     with receiver(200) as inbox:
-        set_url(sandbox, app, inbox.url)
-        token = client.request_test_notification().testNotificationToken
-        assert token
-        status = wait_for_attempts(client, token)
+        token, status = send_test_notification(sandbox, app, inbox)
         assert inbox.count == 0
     assert status.sendAttempts is not None
     [attempt] = status.sendAttempts
@@ -129,12 +125,8 @@ def test_a_dropped_notification_never_reaches_the_receiver_and_says_why(
 
 def test_a_delayed_notification_arrives(sandbox: SandboxProcess, app: AppCredentials) -> None:
     fault = _add(sandbox, app, kind="delay", target="notifications", delayMs=100)
-    client = sandbox.apple_client(app)
     with receiver(200) as inbox:
-        set_url(sandbox, app, inbox.url)
-        token = client.request_test_notification().testNotificationToken
-        assert token
-        status = wait_for_attempts(client, token)
+        _, status = send_test_notification(sandbox, app, inbox)
         assert inbox.count == 1
     assert status.sendAttempts is not None
     assert status.sendAttempts[0].sendAttemptResult == "SUCCESS"

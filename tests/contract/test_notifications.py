@@ -13,7 +13,13 @@ from appstoreserverlibrary.models.SendAttemptResult import SendAttemptResult
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 
 from tests.conftest import SandboxWith
-from tests.contract.notification_helpers import PollProbe, advance, set_url, wait_for_attempts
+from tests.contract.notification_helpers import (
+    PollProbe,
+    advance,
+    send_test_notification,
+    set_url,
+    wait_for_attempts,
+)
 from tests.receivers import receiver
 from tests.sandbox_process import SandboxProcess
 from tests.targets import refused_url, target_server
@@ -35,12 +41,8 @@ def test_the_receiver_gets_a_test_notification_apples_verifier_accepts(
     sandbox: SandboxProcess,
 ) -> None:
     app = sandbox.new_app()
-    client = sandbox.apple_client(app)
     with receiver(200) as inbox:
-        set_url(sandbox, app, inbox.url)
-        token = client.request_test_notification().testNotificationToken
-        assert token
-        status = wait_for_attempts(client, token)
+        _, status = send_test_notification(sandbox, app, inbox)
     assert inbox.count == 1
     verifier = SignedDataVerifier([sandbox.root_der], False, Environment.SANDBOX, app.bundle_id)
     decoded = verifier.verify_and_decode_notification(inbox.bodies[0]["signedPayload"])
