@@ -150,6 +150,14 @@ class Settings:
         for name in _POSITIVE:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if not 0 <= self.port <= 65_535:
+            raise ValueError(f"port {self.port} is not a TCP port (0 to 65535; 0 picks a free one)")
+        scheme = self.database_url.partition(":")[0] if self.database_url else "sqlite"
+        if scheme.partition("+")[0] not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"database URL scheme {scheme!r} is not supported: use sqlite:///PATH or "
+                "postgresql://USER@HOST:PORT/DATABASE"
+            )
 
     @property
     def effective_database_url(self) -> str:

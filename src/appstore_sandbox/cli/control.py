@@ -257,11 +257,17 @@ def certs() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write the root certificate (DER).",
 )
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @control_command
-def certs_root(client: SandboxClient, out: Output, out_file: Path) -> None:
+def certs_root(client: SandboxClient, out: Output, out_file: Path, force: bool) -> None:
     """Download the root certificate to give Apple's SignedDataVerifier."""
+    if out_file.exists() and not force:
+        raise CliError(f"{out_file} exists; pass --force to replace it")
     der = client.request("GET", f"{API}/certificates/root").content
-    out_file.write_bytes(der)
+    try:
+        out_file.write_bytes(der)
+    except OSError as error:
+        raise CliError(f"cannot write {out_file}: {error.strerror or error}") from error
     out.emit(
         {"file": str(out_file.resolve()), "bytes": len(der)},
         [f"root certificate written to {out_file.resolve()} ({len(der)} bytes, DER)"],

@@ -56,11 +56,18 @@ def _option_kwargs(field: dataclasses.Field[Any], hints: dict[str, Any]) -> dict
 
 @click.command()
 @settings_options
-@click.option("--log-level", default="warning", show_default=True, help="Server log level.")
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"], case_sensitive=False),
+    default="warning",
+    show_default=True,
+    help="Server log level; info logs one line per request.",
+)
 def serve(log_level: str, **values: Any) -> None:
     """Run the sandbox until Ctrl-C."""
     # Imported here: the server's dependencies are heavy and other commands don't need them.
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
     from appstore_sandbox.app import create_app
     from appstore_sandbox.cli.http_protocol import header_deadline_protocol
@@ -78,6 +85,15 @@ def serve(log_level: str, **values: Any) -> None:
     except ChainError as error:
         listener.close()
         raise CliError(str(error)) from error
+    except OSError as error:
+        listener.close()
+        where = error.filename or settings.data_dir
+        raise CliError(f"cannot use {where}: {error.strerror or error}") from error
+    except SQLAlchemyError as error:
+        listener.close()
+        raise CliError(
+            f"cannot open the database {_shown(settings)}: {_first_line(error)}"
+        ) from error
     try:
         port = listener.getsockname()[1]
         click.echo(banner(sandbox, f"http://{url_host(settings.host)}:{port}"))
@@ -101,6 +117,17 @@ def serve(log_level: str, **values: Any) -> None:
     finally:
         sandbox.close()
         listener.close()
+
+
+def _shown(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.effective_database_url).render_as_string(hide_password=True)
+
+
+def _first_line(error: Exception) -> str:
+    cause = getattr(error, "orig", None) or error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:
