@@ -53,7 +53,9 @@ def outbound_url_problem(url: str, *, strict: bool) -> str | None:
         return None
     if parts.scheme == "http" and not strict:
         return "http:// is accepted only for loopback hosts (localhost, 127.0.0.0/8, ::1)"
-    return "the URL must start with https://"
+    if strict:
+        return "the URL must start with https://"
+    return "the URL must start with https:// (or http:// to a loopback host)"
 
 
 def host_problem(host: str) -> str | None:

@@ -229,12 +229,23 @@ def test_keys_add_registers_a_key_made_elsewhere(sandbox: SandboxProcess, tmp_pa
 def test_purchases_create_and_list(sandbox: SandboxProcess) -> None:
     bundle_id = _bundle_id()
     _create_app(sandbox, bundle_id)
+    unknown = run_cli(
+        "purchases", "create", "--bundle-id", bundle_id, "--product-id", "com.example.yearly",
+        server=sandbox.base_url,
+    )  # fmt: skip
+    assert unknown.returncode == 2
+    assert unknown.stderr == (
+        f"error: {bundle_id} has no product com.example.yearly; create it first with: "
+        "appstore-sandbox products create --product-id com.example.yearly\n"
+    )
     default_result, shared_result = run_clis(
+        ["products", "create", "--bundle-id", bundle_id, "--product-id", "com.example.yearly",
+         "--group", "main"],
         ["purchases", "create", "--bundle-id", bundle_id, "--json"],
         ["purchases", "create", "--bundle-id", bundle_id, "--product-id", "com.example.yearly",
          "--family-shared", "--json"],
         server=sandbox.base_url,
-    )  # fmt: skip
+    )[1:]  # fmt: skip
     default, shared = default_result.json(), shared_result.json()
 
     for purchase in (default, shared):

@@ -161,4 +161,4 @@ def test_unknown_token_is_a_one_line_error(sandbox: SandboxProcess) -> None:
         server=sandbox.base_url,
     )
     assert_one_line_error(unknown, contains="not found")
-    assert_one_line_error(garbage, contains="not found")
+    assert_one_line_error(garbage, contains="'nope' is malformed")

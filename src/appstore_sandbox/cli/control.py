@@ -58,12 +58,16 @@ def apps_list(client: SandboxClient, out: Output) -> None:
 
 @apps.command("set-performance-test")
 @bundle_id_option
-@click.option("--passed/--not-passed", default=True, help="Open or close the production gate.")
+@click.option(
+    "--passed/--not-passed", default=None, help="Open or close the production gate (one needed)."
+)
 @control_command
 def apps_set_performance_test(
-    client: SandboxClient, out: Output, bundle_id: str, passed: bool
+    client: SandboxClient, out: Output, bundle_id: str, passed: bool | None
 ) -> None:
     """Record that the app passed (or not) a performance test, which gates the production URL."""
+    if passed is None:
+        raise CliError("say which: --passed (opens the production URL) or --not-passed")
     app = client.json("PUT", _app_path(bundle_id, "/performance-test-passed"), {"passed": passed})
     out.emit(app, _app_lines(app))
 
@@ -185,7 +189,10 @@ def keys_add(
 def keys_list(client: SandboxClient, out: Output, bundle_id: str) -> None:
     """List an app's keys."""
     body = client.json("GET", _app_path(bundle_id, "/keys"))
-    out.emit(body, [line for key in body["keys"] for line in _key_lines(key)])
+    lines = [line for key in body["keys"] for line in _key_lines(key)]
+    out.emit(
+        body, lines or [f"no keys for {bundle_id}; make one with: appstore-sandbox keys create"]
+    )
 
 
 @click.group()

@@ -6,6 +6,7 @@ import json
 import math
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -229,6 +230,12 @@ def notify_status(client: SandboxClient, out: Output, token: str, bundle_id: str
 
     TOKEN is its testNotificationToken (a notificationUUID works too).
     """
+    try:
+        uuid.UUID(token)
+    except ValueError:
+        raise CliError(
+            f"{token!r} is malformed: a testNotificationToken or notificationUUID is a UUID"
+        ) from None
     record: Record = client.json("GET", _record_path(bundle_id, token))
     out.emit(record, _record_lines(record))
 
@@ -287,7 +294,8 @@ def notify_history(
     )
     body = client.json("GET", _app_path(bundle_id, f"/notifications?{query}"))
     lines = [_history_line(record) for record in body["notifications"]]
-    out.emit(body, lines or [f"no {environment} notifications for {bundle_id}"])
+    which = "failed notifications" if only_failures else "notifications"
+    out.emit(body, lines or [f"no {environment} {which} for {bundle_id}"])
 
 
 def _history_line(record: Record) -> str:

@@ -83,6 +83,8 @@ def perf_test(
     """
     if junit is not None and not wait:
         raise click.UsageError("--junit needs --wait")
+    if junit is not None and not junit.resolve().parent.is_dir():
+        raise CliError(f"cannot write {junit}: its folder {junit.resolve().parent} does not exist")
     app = f"{API}/apps/{quote(bundle_id, safe='')}"
     if settings["transaction_id"] is None:
         _require_a_purchase(client, app, bundle_id)

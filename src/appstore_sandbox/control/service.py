@@ -197,8 +197,13 @@ class ControlService:
     def renew_purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
         """Record a renewal: the subscription gets a new latest transaction id."""
         purchase = self._purchase(bundle_id, original_transaction_id)
+        period_ms = purchase.expires_ms - purchase.purchase_ms
         with conflict_if_exists():
-            self._store.set_latest_transaction(purchase.original_transaction_id, _transaction_id())
+            self._store.set_latest_transaction(
+                purchase.original_transaction_id,
+                _transaction_id(),
+                expires_ms=max(purchase.expires_ms, self._clock.now_ms()) + period_ms,
+            )
         return self._purchase(bundle_id, original_transaction_id)
 
     def _purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
@@ -219,12 +224,12 @@ class ControlService:
         if not product_id.strip() or len(product_id) > 255:
             raise BadInput("productId must be 1-255 characters.")
         existing = self._store.product(app.id, product_id)
-        if existing is not None:
-            return existing
-        with conflict_if_exists():
-            return self._store.add_product(
-                Product(app.id, product_id, AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP)
+        if existing is None:
+            raise NotFound(
+                f"{app.bundle_id} has no product {product_id}; create it first with: "
+                f"appstore-sandbox products create --product-id {product_id}"
             )
+        return existing
 
 
 def _random_app_apple_id() -> int:

@@ -193,13 +193,15 @@ class Store:
         rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.id))
         return [_purchase(row) for row in rows]
 
-    def set_latest_transaction(self, original_transaction_id: str, transaction_id: str) -> None:
+    def set_latest_transaction(
+        self, original_transaction_id: str, transaction_id: str, expires_ms: int
+    ) -> None:
         table = schema.purchases
         with self._write(f"Transaction {transaction_id}") as connection:
             connection.execute(
                 update(table)
                 .where(table.c.original_transaction_id == original_transaction_id)
-                .values(transaction_id=transaction_id)
+                .values(transaction_id=transaction_id, expires_ms=expires_ms)
             )
 
     # realtime URLs
