@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appstore_sandbox.errors import BadInput
-from appstore_sandbox.faults import Call, Faults, FaultSpec
+from appstore_sandbox.faults import Call, Faults, FaultSpec, operation_problem
 
 TEST_NOTIFICATION = Call(
     "api",
@@ -91,3 +91,44 @@ def test_notification_faults_do_not_touch_the_api_and_back() -> None:
 def test_bad_specs_say_what_is_wrong(spec: FaultSpec, message: str) -> None:
     with pytest.raises(BadInput, match=message.replace(".", r"\.")):
         Faults().add(spec)
+
+
+@pytest.mark.parametrize(
+    "operation", ["requestTestNotification", "RequestTestNotification", "REQUEST_TEST_NOTIFICATION"]
+)
+def test_an_operation_name_is_compared_whatever_its_case_and_separators(operation: str) -> None:
+    faults = Faults()
+    faults.add(FaultSpec("429", operation=operation))
+    assert faults.take(IMAGE_LIST) is None
+    assert faults.take(TEST_NOTIFICATION) is not None
+
+
+def test_both_environments_is_the_same_as_none() -> None:
+    faults = Faults()
+    faults.add(FaultSpec("500", environment="both"))
+    production = Call("api", "com.example.app", "production", "GET", "/x", ("get_image_list",))
+    assert faults.take(TEST_NOTIFICATION) is not None
+    assert faults.take(production) is not None
+
+
+APPLE_NAMES = ["get_image_list", "Get Image List", "request_test_notification", ""]
+
+
+@pytest.mark.parametrize(
+    "operation", ["getImageList", "Get Image List", "get_image_list", "/inApps/v1/*"]
+)
+def test_a_known_operation_or_a_path_has_no_problem(operation: str) -> None:
+    assert operation_problem(operation, APPLE_NAMES) is None
+
+
+def test_an_unknown_operation_is_named_with_the_known_ones() -> None:
+    problem = operation_problem("getImageLists", APPLE_NAMES)
+    assert problem == (
+        "operation 'getImageLists' is not one of Apple's operations: getImageList, "
+        "requestTestNotification (or a path pattern such as /inApps/v1/messaging/image/*)."
+    )
+
+
+def test_a_path_with_the_environment_prefix_is_refused() -> None:
+    problem = operation_problem("/sandbox/inApps/v1/messaging/image/list", APPLE_NAMES)
+    assert problem is not None and "after the environment prefix" in problem

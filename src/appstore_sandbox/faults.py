@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import fnmatch
 import random
+import re
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -30,6 +32,13 @@ Target = Literal["api", "notifications"]
 API_KINDS: frozenset[str] = frozenset({"429", "500", "401", "delay", "drop"})
 NOTIFICATION_KINDS: frozenset[str] = frozenset({"delay", "drop"})
 ENVIRONMENTS = frozenset({"sandbox", "production"})
+BOTH = "both"  # an environment: the same as leaving it out
+_ARTICLES = frozenset({"a", "an", "the"})  # "Request a Test Notification"
+
+
+# The ASGI scope extension under which ``serve``'s HTTP protocol offers ``{"close": function}``,
+# closing the request's connection at once: a ``drop`` without any response (ASGI has none).
+CLOSE_CONNECTION = "appstore_sandbox.close_connection"
 
 
 class DropConnection(Exception):
@@ -39,8 +48,9 @@ class DropConnection(Exception):
 @dataclass(frozen=True)
 class FaultSpec:
     """What a caller asks for; ``operation`` is an Apple operation name ("Request a Test
-    Notification"), the Apple Python client's method name (``request_test_notification``), or a
-    path pattern after the environment prefix (``/inApps/v1/messaging/image/*``)."""
+    Notification", ``requestTestNotification``), the Apple Python client's method name
+    (``request_test_notification``), or a path pattern after the environment prefix
+    (``/inApps/v1/messaging/image/*``)."""
 
     kind: str
     target: str = "api"
@@ -60,8 +70,8 @@ class FaultSpec:
             raise BadInput("target must be 'api' or 'notifications'.")
         if self.kind not in kinds:
             raise BadInput(f"kind must be one of {', '.join(sorted(kinds))} for {self.target}.")
-        if self.environment is not None and self.environment not in ENVIRONMENTS:
-            raise BadInput("environment must be 'sandbox' or 'production' (or left out: both).")
+        if self.environment is not None and self.environment not in ENVIRONMENTS | {BOTH}:
+            raise BadInput("environment must be 'sandbox', 'production' or 'both' (the default).")
         if self.count is not None and self.fraction is not None:
             raise BadInput("give count or fraction, not both.")
         if self.count is not None and not 0 < self.count <= 1_000_000:
@@ -93,7 +103,7 @@ class Fault:
             return False
         if spec.bundle_id is not None and spec.bundle_id != call.bundle_id:
             return False
-        if spec.environment is not None and spec.environment != call.environment:
+        if spec.environment not in (None, BOTH) and spec.environment != call.environment:
             return False
         if spec.method is not None and spec.method.upper() != call.method:
             return False
@@ -122,8 +132,39 @@ class Call:
 def _names_operation(operation: str, call: Call) -> bool:
     if operation.startswith("/"):
         return fnmatch.fnmatchcase(call.path, operation)
-    wanted = operation.casefold()
-    return any(name.casefold() == wanted for name in call.names)
+    wanted = operation_key(operation)
+    return any(operation_key(name) == wanted for name in call.names)
+
+
+def operation_key(name: str) -> str:
+    """One spelling of an operation's name for comparing: ``requestTestNotification``,
+    ``request_test_notification`` and "Request a Test Notification" are the same operation."""
+    words = re.findall(r"[a-z0-9]+", name.casefold())
+    return "".join(word for word in words if word not in _ARTICLES)
+
+
+def operation_problem(operation: str, names: Iterable[str]) -> str | None:
+    """Why ``operation`` names none of ``names`` (Apple's operations), or ``None`` if it does
+    (or is a path pattern, which may match nothing yet)."""
+    if operation.startswith("/"):
+        if operation.startswith(("/sandbox/", "/production/")):
+            return (
+                f"operation {operation!r}: give the path after the environment prefix "
+                "(/inApps/...) and the environment separately."
+            )
+        return None
+    known = sorted({_camel(name) for name in names if "_" in name})
+    if any(operation_key(name) == operation_key(operation) for name in names):
+        return None
+    return (
+        f"operation {operation!r} is not one of Apple's operations: {', '.join(known)} "
+        "(or a path pattern such as /inApps/v1/messaging/image/*)."
+    )
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)
 
 
 class Faults:

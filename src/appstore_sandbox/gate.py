@@ -9,6 +9,7 @@ make the server read 100 MB, and a malformed body got 400 where a missing token 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from appstore_sandbox.errors import (
     RequestTimedOut,
     SandboxError,
 )
-from appstore_sandbox.faults import DropConnection
+from appstore_sandbox.faults import CLOSE_CONNECTION, DropConnection
 
 if TYPE_CHECKING:
     from appstore_sandbox.sandbox import Sandbox
@@ -37,6 +38,7 @@ _APPLE_API = re.compile(r"/(?:sandbox|production)/inApps/")
 _IMAGE_UPLOAD = re.compile(r"/(?:sandbox|production)/inApps/v1/messaging/image/[^/]+")
 
 Respond = Callable[[SandboxError], Response]
+_DISCONNECT_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class Gate:
         try:
             over = await body.run(self.app, scope, receive, send)
         except DropConnection:
-            await _drop(send)
+            await _drop(scope, receive, send)
             return
         if over:
             refusal = _too_slow(scope, body.pause_s) if body.late else _too_large(scope, limit)
@@ -180,11 +182,24 @@ class _BoundedBody:
         return self._over and not self._started
 
 
-async def _drop(send: Send) -> None:
-    """Promise a body and end without it: the server closes the connection mid-response, which
-    a client sees as a dropped connection (ASGI has no way to close one before answering)."""
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
+async def _drop(scope: Scope, receive: Receive, send: Send) -> None:
+    """Close the connection without a response, where the server offers to (``serve`` does:
+    ``CLOSE_CONNECTION``), then wait until it has noticed, so that it sends no 500 of its own.
+
+    Elsewhere (another server, a test client), promise a body and end without it: the server
+    closes the connection mid-response, which a client sees as a dropped connection too.
+    """
+    extension = scope.get("extensions", {}).get(CLOSE_CONNECTION, {})
+    close: Callable[[], None] | None = extension.get("close")
+    if close is None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        return
+    close()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(_DISCONNECT_WAIT_S):
+            while (await receive())["type"] != "http.disconnect":
+                pass
 
 
 async def _no_body() -> Message:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 from appstoreserverlibrary.api_client import APIError, APIException
+from appstoreserverlibrary.models.NotificationHistoryRequest import NotificationHistoryRequest
 
 from tests.cli.running import run_cli
 from tests.contract.notification_helpers import send_test_notification
@@ -103,9 +104,24 @@ def test_drop_closes_the_connection_before_a_response(
     sandbox: SandboxProcess, app: AppCredentials
 ) -> None:
     _add(sandbox, app, kind="drop", count=1)
-    with pytest.raises(requests.exceptions.RequestException):
+    with pytest.raises(requests.exceptions.ConnectionError) as raised:
         sandbox.apple_client(app).get_image_list()
+    assert "without response" in str(raised.value)  # not a status line, not a partial body
     assert sandbox.apple_client(app).get_image_list().imageIdentifiers == []
+
+
+def test_an_operation_by_its_camel_case_name_in_both_environments(
+    sandbox: SandboxProcess, app: AppCredentials
+) -> None:
+    fault = _add(sandbox, app, kind="500", operation="getNotificationHistory", environment="both")
+    request = NotificationHistoryRequest(startDate=int(time.time() * 1000) - 3_600_000)
+    for environment in ("sandbox", "production"):
+        client = sandbox.apple_client(app, environment)
+        with pytest.raises(APIException) as raised:
+            client.get_notification_history(None, request)
+        assert raised.value.api_error == APIError.GENERAL_INTERNAL
+        assert client.get_image_list().imageIdentifiers == []  # another operation
+    assert _fault(sandbox, fault["faultId"])["hits"] == 2
 
 
 def test_a_dropped_notification_never_reaches_the_receiver_and_says_why(
@@ -146,6 +162,10 @@ def test_the_cli_adds_lists_and_clears(sandbox: SandboxProcess, app: AppCredenti
     bad = run_cli("faults", "add", "429", "--notifications", server=server)
     assert bad.returncode == 2
     assert bad.stderr == "error: kind must be one of delay, drop for notifications.\n"
+    typo = run_cli("faults", "add", "500", "--operation", "getImageLists", server=server)
+    assert typo.returncode == 2
+    assert typo.stderr.startswith("error: operation 'getImageLists' is not one of Apple's")
+    assert len(typo.stderr.splitlines()) == 1
     cleared = run_cli("faults", "clear", added["faultId"], server=server)
     assert cleared.stdout == f"cleared {added['faultId']}\n"
     assert added["faultId"] not in run_cli("faults", "list", server=server).stdout

@@ -20,11 +20,11 @@ def faults() -> None:
 @click.argument("kind", type=click.Choice(["429", "500", "401", "delay", "drop"]))
 @click.option("--notifications", is_flag=True, help="Act on notification deliveries instead.")
 @click.option("--bundle-id", default=None, help="Only this app (default: every app).")
-@click.option("--environment", type=click.Choice(["sandbox", "production"]), default=None)
+@click.option("--environment", type=click.Choice(["sandbox", "production", "both"]), default=None)
 @click.option(
     "--operation",
     default=None,
-    help="Apple's operation name, the Python client's method name, or a path like "
+    help="Apple's operation name (getImageList, 'Get Image List', get_image_list) or a path like "
     "/inApps/v1/messaging/image/* (default: every operation).",
 )
 @click.option("--method", default=None, help="Only this HTTP method.")

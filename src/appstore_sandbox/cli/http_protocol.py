@@ -1,4 +1,5 @@
-"""uvicorn's httptools protocol with a deadline for a request's headers.
+"""uvicorn's httptools protocol with a deadline for a request's headers, and a way for the app to
+close a request's connection without answering (a ``drop`` fault: ``faults.CLOSE_CONNECTION``).
 
 uvicorn (0.55) times out only an idle keep-alive connection between requests: a connection that
 sends nothing, or sends its headers a byte at a time, is held for ever. Here the headers of a
@@ -12,6 +13,8 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from appstore_sandbox.faults import CLOSE_CONNECTION
 
 
 class _HeaderDeadlineProtocol(HttpToolsProtocol):
@@ -34,6 +37,7 @@ class _HeaderDeadlineProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self.scope.setdefault("extensions", {})[CLOSE_CONNECTION] = {"close": self._close}
         if self._header_deadline is None:  # already armed: the deadline stays where it was
             self._arm_header_deadline()
 
@@ -44,6 +48,10 @@ class _HeaderDeadlineProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_deadline()
         super().connection_lost(exc)
+
+    def _close(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.close()
 
     def _arm_header_deadline(self) -> None:
         self._header_deadline = self.loop.call_later(self.header_timeout_s, self._headers_late)

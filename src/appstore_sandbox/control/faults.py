@@ -7,11 +7,11 @@ from typing import Literal
 from fastapi import APIRouter, Depends
 from pydantic import Field, StrictInt, StrictStr
 
-from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.apple_request import OPERATIONS, SandboxDep
 from appstore_sandbox.control.models import CamelModel
 from appstore_sandbox.control.routes import require_admin_token
-from appstore_sandbox.errors import NotFound
-from appstore_sandbox.faults import Fault, FaultSpec
+from appstore_sandbox.errors import BadInput, NotFound
+from appstore_sandbox.faults import Fault, FaultSpec, operation_problem
 from appstore_sandbox.openapi_errors import declared
 
 router = APIRouter(
@@ -23,11 +23,14 @@ class FaultIn(CamelModel):
     kind: Literal["429", "500", "401", "delay", "drop"]
     target: Literal["api", "notifications"] = "api"
     bundle_id: StrictStr | None = Field(None, description="Default: every app.")
-    environment: Literal["sandbox", "production"] | None = Field(None, description="Default: both.")
+    environment: Literal["sandbox", "production", "both"] | None = Field(
+        None, description="Default: both."
+    )
     operation: StrictStr | None = Field(
         None,
-        description="Apple's operation name ('Request a Test Notification'), the Apple Python "
-        "client's method name ('request_test_notification'), or a path after the environment "
+        description="Apple's operation name ('requestTestNotification', 'Request a Test "
+        "Notification'), the Apple Python client's method name ('request_test_notification'), "
+        "or a path after the environment "
         "prefix, '*' matching anything ('/inApps/v1/messaging/image/*'). Default: every one.",
     )
     method: StrictStr | None = Field(None, description="HTTP method. Default: every one.")
@@ -59,6 +62,9 @@ class FaultList(CamelModel):
 @router.post("/faults", status_code=201)
 def add_fault(body: FaultIn, sandbox: SandboxDep) -> FaultOut:
     """Make Apple's API (or notification deliveries) fail on purpose."""
+    problem = body.operation and operation_problem(body.operation, OPERATIONS)
+    if problem:
+        raise BadInput(problem)
     return FaultOut.of(sandbox.faults.add(body.to_spec()))
 
 
