@@ -19,7 +19,7 @@ def example_command(*args: str) -> list[str]:
 @contextmanager
 def example_server(sandbox_url: str, *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """Yields the server's base URL and its process; stops it afterwards."""
-    command = example_command("--sandbox", sandbox_url, "--quiet", *args)
+    command = example_command("--server", sandbox_url, "--quiet", *args)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         yield _read_ready_url(process), process

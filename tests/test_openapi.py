@@ -220,3 +220,22 @@ def test_every_control_route_has_a_response_schema(document: dict[str, Any]) -> 
             continue
         for method, operation in operations.items():
             assert "$ref" in _json_schema(operation), (method, path)
+
+
+def test_the_bearer_schemes_are_declared_so_try_it_out_can_send_a_token(
+    document: dict[str, Any],
+) -> None:
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["appleToken"] | {"description": ""} == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "",
+    }
+    assert (schemes["adminToken"]["type"], schemes["adminToken"]["scheme"]) == ("http", "bearer")
+    paths = document["paths"]
+    assert paths["/sandbox/inApps/v1/notifications/test"]["post"]["security"] == [
+        {"appleToken": []}
+    ]
+    assert paths["/_sandbox/v1/apps"]["get"]["security"] == [{"adminToken": []}, {}]
+    assert "security" not in paths["/_sandbox/v1/health"]["get"]

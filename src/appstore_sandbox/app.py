@@ -37,7 +37,7 @@ from appstore_sandbox.errors import (
 )
 from appstore_sandbox.gate import Gate, on_control_surface
 from appstore_sandbox.notifications import routes as notification_routes
-from appstore_sandbox.openapi_errors import document_errors
+from appstore_sandbox.openapi_errors import document_errors, document_security
 from appstore_sandbox.perftest import routes as perftest_routes
 from appstore_sandbox.retention import routes as retention_routes
 from appstore_sandbox.sandbox import Sandbox
@@ -101,7 +101,8 @@ def _document_errors(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_errors(generate(), control_routes.PUBLIC_PATHS)
+            document = document_errors(generate(), control_routes.PUBLIC_PATHS)
+            app.openapi_schema = document_security(document, control_routes.PUBLIC_PATHS)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -99,3 +99,35 @@ def _set_content(response: dict[str, Any], status: int, apple: bool) -> None:
     if status == 404:
         content["text/plain"] = {"schema": {"type": "string"}}
     response["content"] = content
+
+
+SECURITY_SCHEMES = {
+    "appleToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An ES256 token signed with an In-App Purchase key the sandbox knows "
+        "(Apple's claims: iss, iat, exp, aud appstoreconnect-v1, bid; header kid).",
+    },
+    "adminToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The token `serve --admin-token` was started with; needed only when the "
+        "control surface is locked.",
+    },
+}
+
+
+def document_security(document: dict[str, Any], public_paths: frozenset[str]) -> dict[str, Any]:
+    """Declare the bearer schemes, so "Try it out" in /docs can send a token."""
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    for path, operations in document["paths"].items():
+        if path.startswith(("/sandbox/", "/production/")):
+            requirement: list[dict[str, list[str]]] = [{"appleToken": []}]
+        elif path.startswith("/_sandbox/") and path not in public_paths:
+            requirement = [{"adminToken": []}, {}]  # {}: an unlocked surface needs none
+        else:
+            continue
+        for operation in operations.values():
+            operation["security"] = requirement
+    return document

@@ -307,12 +307,19 @@ def test_the_command_verifies_what_the_sandbox_chain_signs(
     assert process.wait(timeout=10) == 0
 
 
-def test_an_unreachable_sandbox_is_a_one_line_error() -> None:
-    result = run_cli("example-server", "--sandbox", f"http://127.0.0.1:{_free_port()}")
+@pytest.mark.parametrize("how", ["--server", "--sandbox", "APPSTORE_SANDBOX_SERVER"])
+def test_an_unreachable_sandbox_is_a_one_line_error(how: str) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    if how.startswith("--"):
+        result = run_cli("example-server", how, url)
+    else:  # like every other command, the server can come from the environment
+        result = run_cli("example-server", env={how: url})
 
     assert result.returncode == 2
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert result.stderr.startswith("error: no sandbox server at ")
+    assert (
+        result.stderr
+        == f"error: no sandbox server at {url} (start one with: appstore-sandbox serve)\n"
+    )
     assert "Traceback" not in result.stdout + result.stderr
 
 

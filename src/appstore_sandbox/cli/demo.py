@@ -64,7 +64,7 @@ def _run(data_dir: Path, total: int, duration: int) -> bool:
         base = ready.split(". Press")[0]
         console.print(f"   Sandbox base URL {base}/sandbox, production {base}/production")
         _step(2, "Starting the example Get Retention Message endpoint")
-        example = ["example-server", "--port", "0", "--sandbox", base, "--quiet"]
+        example = ["example-server", "--port", "0", "--server", base, "--quiet"]
         with child(example, "Example server ready on ") as example_base:
             console.print("   It verifies every signed request with Apple's SignedDataVerifier")
             control = SandboxClient(base)

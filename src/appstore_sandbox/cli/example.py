@@ -85,8 +85,10 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", type=int, default=8000, show_default=True, help="Port; 0 picks a free one.")
 @click.option(
-    "--sandbox",
+    "--server",
+    "--sandbox",  # its first name, kept for scripts that use it
     "sandbox_url",
+    envvar="APPSTORE_SANDBOX_SERVER",
     default=DEFAULT_SERVER,
     show_default=True,
     help="Sandbox to download the root certificate (and appAppleId) from.",
