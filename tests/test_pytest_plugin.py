@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+NOT_THEIRS = ("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:locust")
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pytest" / "test_backend.py"
 
 RECORDER = """
@@ -51,7 +52,8 @@ def _pytest(directory: Path, *args: str, **env: str) -> subprocess.CompletedProc
         k: v for k, v in os.environ.items() if not k.startswith(("APPSTORE_SANDBOX_", "PYTEST_"))
     }
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        # A user's project has pytest and appstore-sandbox, not this suite's other plugins.
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *NOT_THEIRS, *args],
         cwd=directory,
         capture_output=True,
         text=True,
