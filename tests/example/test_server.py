@@ -5,6 +5,7 @@ Its command's refusals, which come before it listens, run in this process.
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
@@ -305,6 +306,14 @@ def test_the_command_verifies_what_the_sandbox_chain_signs(
     assert response.json() == {"message": {"messageIdentifier": DEFAULT_MESSAGE_ID}}
     process.terminate()
     assert process.wait(timeout=10) == 0
+
+
+def test_ctrl_c_stops_it_quietly(example_process: tuple[str, subprocess.Popen[str]]) -> None:
+    _, process = example_process
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0
+    assert process.stdout is not None  # stderr goes there too
+    assert "Aborted" not in process.stdout.read()
 
 
 @pytest.mark.parametrize("how", ["--server", "--sandbox", "APPSTORE_SANDBOX_SERVER"])

@@ -147,6 +147,11 @@ def example_server(
     try:
         base = f"http://{url_host(host)}:{listener.getsockname()[1]}"
         root_source = str(root_cert) if root_cert else f"{client.server}{ROOT_CERTIFICATE_PATH}"
+        # As in ``serve``: exit 0 after uvicorn's graceful shutdown instead of dying by SIGTERM,
+        # or printing click's "Aborted!" and exiting 1 on Ctrl-C; set before the banner says
+        # it is ready, so a signal right after it is handled the same way.
+        signal.signal(signal.SIGTERM, _exit_cleanly)
+        signal.signal(signal.SIGINT, _exit_cleanly)
         click.echo(banner(options, root_source, base))
         config = uvicorn.Config(
             build_example_app(options),
@@ -156,8 +161,6 @@ def example_server(
             loop="uvloop",
             lifespan="off",
         )
-        # As in ``serve``: exit 0 after uvicorn's graceful shutdown instead of dying by SIGTERM.
-        signal.signal(signal.SIGTERM, _exit_cleanly)
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         listener.close()
