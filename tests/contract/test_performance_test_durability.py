@@ -73,7 +73,12 @@ def test_stop_during_a_run_finishes_it_as_fail(durable: SandboxProcess) -> None:
     sandbox = durable
     with target_server("ok") as url:
         subject, request_id = _start_long_run(sandbox, url)
-        sandbox.restart()
+        stopped = sandbox.stop()
+        sandbox.start()
+    assert stopped is not None and stopped.returncode == 0
+    assert "appstore-sandbox stopped: 1 performance test(s) interrupted (they end FAIL)" in (
+        stopped.output
+    )
     client = sandbox.apple_client(subject.app)
     result = client.get_performance_test_results(request_id)
     assert result.result == PerformanceTestStatus.FAIL

@@ -115,6 +115,7 @@ def serve(log_level: str, **values: Any) -> None:
         gc.freeze()
         uvicorn.Server(config).run(sockets=[listener])
     finally:
+        click.echo(_what_stopped(sandbox))
         sandbox.close()
         listener.close()
 
@@ -128,6 +129,19 @@ def _shown(settings: Settings) -> str:
 def _first_line(error: Exception) -> str:
     cause = getattr(error, "orig", None) or error
     return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+
+
+def _what_stopped(sandbox: Sandbox) -> str:
+    runs = sandbox.performance_tests.interrupted_at_stop
+    pending = sandbox.store.notifications.count_pending()
+    parts = [
+        f"{runs} performance test(s) interrupted (they end FAIL)" if runs else "",
+        f"{pending} notification(s) pending, sent when a sandbox on this database runs again"
+        if pending
+        else "",
+    ]
+    said = "; ".join(part for part in parts if part)
+    return f"appstore-sandbox stopped{': ' + said if said else '.'}"
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:

@@ -114,6 +114,7 @@ class PerformanceTestService:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self.interrupted_at_stop = 0
 
     # settings
 
@@ -307,7 +308,9 @@ class PerformanceTestService:
     def stop(self, timeout_s: float = 10) -> None:
         """Stop this process's runs (they finish as FAIL) and the heartbeat."""
         self._stopping.set()
-        self.interrupt_all("interrupted: the sandbox was stopped while the test was running")
+        self.interrupted_at_stop = self.interrupt_all(
+            "interrupted: the sandbox was stopped while the test was running"
+        )
         if self._heartbeat is not None:
             self._heartbeat.join(timeout_s)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, or_, select, update
 
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.database import transaction
@@ -111,6 +111,14 @@ class HistoryQuery:
 class NotificationStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def count_pending(self) -> int:
+        """Notifications still to be delivered (first attempts and retries), all apps."""
+        statement = select(func.count()).select_from(_notifications)
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(statement.where(_notifications.c.status == PENDING)).scalar_one()
+            )
 
     # URLs
 
