@@ -312,3 +312,33 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_a_no_wait_run_is_followed_by_its_request_id(sandbox: SandboxProcess) -> None:
+    bundle_id = app_with_purchase(sandbox)
+    with target(retention_message) as server:
+        url = url_of(server)
+        started = perf_test(sandbox.base_url, "--bundle-id", bundle_id, "--url", url,
+                            *SHORT_RUN, "--no-wait")  # fmt: skip
+        assert started.returncode == 0, started.stderr
+        request_id = started.stdout.strip()
+        followed = perf_test(
+            sandbox.base_url, "--bundle-id", bundle_id, "--request-id", request_id, "--json"
+        )
+    assert followed.returncode == 0, followed.stderr
+    report = json.loads(followed.stdout)
+    assert (report["requestId"], report["result"]["result"]) == (request_id, "PASS")
+    deadline = time.monotonic() + 10  # records are saved about each second
+    while (records := perf_test(sandbox.base_url, "--bundle-id", bundle_id, "--request-id",
+                                request_id, "--records")).stdout.count("\n") < 20:  # fmt: skip
+        assert time.monotonic() < deadline, records.stdout
+        time.sleep(0.1)
+    lines = [json.loads(line) for line in records.stdout.splitlines()]
+    assert len(lines) == 20
+    assert {line["sendAttemptResult"] for line in lines} == {"SUCCESS"}
+
+
+def test_records_need_a_request_id(sandbox: SandboxProcess) -> None:
+    result = perf_test(sandbox.base_url, "--records")
+    assert result.returncode == 2
+    assert "--records needs --request-id" in result.stderr

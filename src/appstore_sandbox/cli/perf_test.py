@@ -68,6 +68,17 @@ class RateParam(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     default=None,
     help="Also write the result as JUnit XML to this file.",
 )
+@click.option(
+    "--request-id",
+    default=None,
+    help="Show the run with this requestId (one started with --no-wait) instead of starting one; "
+    "waits for it unless --no-wait.",
+)
+@click.option(
+    "--records",
+    is_flag=True,
+    help="With --request-id: print the run's per-request records, one JSON object a line.",
+)
 @control_command
 def perf_test(
     client: SandboxClient,
@@ -75,6 +86,8 @@ def perf_test(
     bundle_id: str,
     wait: bool,
     junit: Path | None,
+    request_id: str | None,
+    records: bool,
     **settings: Any,
 ) -> None:
     """Run Apple's performance test of your Get Retention Message endpoint.
@@ -85,14 +98,25 @@ def perf_test(
         raise click.UsageError("--junit needs --wait")
     if junit is not None and not junit.resolve().parent.is_dir():
         raise CliError(f"cannot write {junit}: its folder {junit.resolve().parent} does not exist")
+    if records and request_id is None:
+        raise click.UsageError("--records needs --request-id")
     app = f"{API}/apps/{quote(bundle_id, safe='')}"
-    if settings["transaction_id"] is None:
-        _require_a_purchase(client, app, bundle_id)
     runs = f"{app}/performance-tests"
-    started: Report = client.json("POST", runs, start_body(**settings))
-    if not wait:
-        out.emit(perf_report.json_report(started), [started["requestId"]])
-        return
+    if request_id is not None:
+        started: Report = client.json("GET", f"{runs}/{quote(request_id, safe='')}")
+        if records:
+            _print_records(client, f"{runs}/{quote(request_id, safe='')}/requests")
+            return
+        if not wait:
+            print_report(started, out.as_json)
+            return
+    else:
+        if settings["transaction_id"] is None:
+            _require_a_purchase(client, app, bundle_id)
+        started = client.json("POST", runs, start_body(**settings))
+        if not wait:
+            out.emit(perf_report.json_report(started), [started["requestId"]])
+            return
     report = wait_with_progress(client, f"{runs}/{started['requestId']}", started, out.as_json)
     print_report(report, out.as_json)
     if junit is not None:
@@ -199,6 +223,17 @@ def print_report(report: Report, as_json: bool) -> None:
     console = Console(highlight=False, emoji=False, soft_wrap=True)
     for line in perf_report.text_lines(report):
         console.print(line)
+
+
+def _print_records(client: SandboxClient, path: str, page: int = 1000) -> None:
+    offset = 0
+    while True:
+        body = client.json("GET", f"{path}?offset={offset}&limit={page}")
+        for record in body["requests"]:
+            click.echo(json.dumps(record))
+        offset += len(body["requests"])
+        if not body["requests"] or offset >= body["total"]:
+            return
 
 
 def _write_junit(path: Path, report: Report) -> None:
