@@ -342,3 +342,10 @@ def test_records_need_a_request_id(sandbox: SandboxProcess) -> None:
     result = perf_test(sandbox.base_url, "--records")
     assert result.returncode == 2
     assert "--records needs --request-id" in result.stderr
+
+
+def test_a_failed_run_does_not_claim_to_close_production(sandbox: SandboxProcess) -> None:
+    result = run_against(sandbox, server_error)
+    assert result.returncode == 1
+    assert "stays closed" not in result.stdout
+    assert "the production realtime URL opens once a test passes, and stays open" in result.stdout

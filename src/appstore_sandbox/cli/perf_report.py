@@ -302,8 +302,8 @@ def _next_step(passed: bool) -> str:
             "(Configure Realtime URL on the production host)."
         )
     return (
-        "[red]Next:[/] fix the failures above and run the test again; the production realtime "
-        "URL stays closed until a test passes."
+        "[red]Next:[/] fix the failures above and run the test again. A failed test closes "
+        "nothing: the production realtime URL opens once a test passes, and stays open."
     )
 
 
