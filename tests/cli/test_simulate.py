@@ -163,6 +163,11 @@ def test_default_message_when_the_message_is_pending(sandbox_with: SandboxWith) 
     assert result.returncode == 0, result.stderr
     assert "Customer sees: the default message" in result.stdout
     assert f"catalog problem: message {pending} is PENDING; only APPROVED is shown" in result.stdout
+    # The attempt is labelled as a performance test in warn mode labels it: a success with a
+    # catalog problem, not INVALID_RESPONSE.
+    shown, _ = customer.simulate(message_reply(pending), "--json")
+    attempt = json.loads(shown.stdout)["attempt"]
+    assert attempt["sendAttemptResult"] == "SUCCESS"
 
 
 def test_standard_sheet_without_realtime_url_or_default(sandbox: SandboxProcess) -> None:
