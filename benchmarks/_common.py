@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -271,3 +272,12 @@ def _main() -> None:
 
 if __name__ == "__main__":
     _main()
+
+
+def send_json(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+    """Answer the request ``handler`` is serving with 200 and ``body`` as JSON."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

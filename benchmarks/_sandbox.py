@@ -28,7 +28,7 @@ from urllib.parse import quote
 from urllib.request import Request, urlopen
 
 import jwt
-from _common import GENERATOR_CORE, MESSAGE_BODY, pinned
+from _common import GENERATOR_CORE, MESSAGE_BODY, pinned, send_json
 
 Report = dict[str, Any]
 BUNDLE_ID = "com.example.app"
@@ -315,11 +315,7 @@ def signed_body_file(box: Sandbox, reply: bytes) -> Iterator[Path]:
 
         def do_POST(self) -> None:
             bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
+            send_json(self, reply)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

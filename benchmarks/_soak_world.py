@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import httpx
 import requests
+from _common import send_json
 from appstoreserverlibrary.api_client import APIException, AppStoreServerAPIClient
 from appstoreserverlibrary.models.Environment import Environment
 from appstoreserverlibrary.models.ImageSize import ImageSize
@@ -99,12 +100,7 @@ class Receiver:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                reply = receiver._received(self.path, body)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                send_json(self, receiver._received(self.path, body))
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
