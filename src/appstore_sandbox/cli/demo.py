@@ -137,7 +137,7 @@ def _notification(control: SandboxClient, data_dir: Path, url: str) -> None:
     for attempt in record["sendAttempts"]:
         console.print(
             f"   attempt: {attempt['sendAttemptResult']} (HTTP {attempt['httpStatus']}, "
-            f"{attempt['latencyMs']} ms); the endpoint verified it with Apple's verifier"
+            f"{attempt['latencyMs']:.2f} ms); the endpoint verified it with Apple's verifier"
         )
     console.print(f"   testNotificationToken {token}: {record['status']}")
 

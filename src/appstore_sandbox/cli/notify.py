@@ -186,7 +186,7 @@ def _attempt_line(number: int, attempt: Record) -> str:
         iso_utc(attempt["attemptDate"]),
         click.style(result, fg="green" if result == "SUCCESS" else "red"),
         "no HTTP status" if http_status is None else f"HTTP {http_status}",
-        "-" if latency is None else f"{latency} ms",
+        "-" if latency is None else f"{latency:.2f} ms",
     ]
     if attempt["explanation"]:
         parts.append(attempt["explanation"])

@@ -107,7 +107,7 @@ def _request_lines(result: dict[str, Any]) -> list[str]:
     if attempt is None:
         return [*lines, "         not sent: no realtime URL"]
     status = f"HTTP {attempt['httpStatus']}" if attempt["httpStatus"] else "no HTTP status"
-    latency = "" if attempt["latencyMs"] is None else f" in {attempt['latencyMs']} ms"
+    latency = "" if attempt["latencyMs"] is None else f" in {attempt['latencyMs']:.2f} ms"
     # Its explanation is already in the reason at the top.
     lines.append(
         f"         POST {attempt['url']} → {status}{latency} · {attempt['sendAttemptResult']}"

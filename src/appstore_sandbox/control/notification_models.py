@@ -45,7 +45,7 @@ class SendAttemptRecord(BaseModel):
 
     @classmethod
     def from_domain(cls, attempt: SendAttempt) -> Self:
-        latency = None if attempt.latency_us is None else round(attempt.latency_us / 1000, 1)
+        latency = None if attempt.latency_us is None else attempt.latency_us / 1000
         return cls(
             attemptDate=attempt.attempt_ms,
             sendAttemptResult=attempt.result,

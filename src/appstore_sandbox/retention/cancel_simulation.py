@@ -173,7 +173,7 @@ def _sent(answer: RealtimeAnswer, body: bytes) -> dict[str, Any]:
     attempt = answer.attempt
     if attempt is None:
         return {"attempt": None, "request": request}
-    latency = None if attempt.latency_us is None else round(attempt.latency_us / 1000, 1)
+    latency = None if attempt.latency_us is None else attempt.latency_us / 1000
     return {
         "attempt": {
             "url": answer.url,
