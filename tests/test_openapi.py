@@ -219,6 +219,9 @@ def test_every_control_route_has_a_response_schema(document: dict[str, Any]) -> 
         if not path.startswith("/_sandbox/") or path == "/_sandbox/v1/certificates/root":
             continue
         for method, operation in operations.items():
+            if method == "delete" and "204" in operation["responses"]:
+                assert "content" not in operation["responses"]["204"], (method, path)
+                continue
             assert "$ref" in _json_schema(operation), (method, path)
 
 

@@ -34,7 +34,7 @@ _DESCRIPTIONS = {
     401: "Missing or invalid credentials.",
     403: "Not allowed in the current state.",
     404: "Not found (plain text when no route matches the path).",
-    409: "Already exists.",
+    409: "Conflicts with the current state (already exists, in use, or running).",
     413: "The request body is over the sandbox's size limit.",
     429: "Rate limit exceeded; Retry-After is when to retry, in UNIX milliseconds.",
     500: "Unexpected error; the details are in the server log.",

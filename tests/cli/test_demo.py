@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import httpx
+import pytest
 
 # The example server verifies every request's signature: on a busy machine a few may answer
 # after the 700 ms threshold, so the demo must PASS (95%) but need not reach 100%.
@@ -32,3 +37,34 @@ def test_demo_passes_and_opens_production(tmp_path: Path) -> None:
     again = _demo(tmp_path / "state")
     assert again.returncode == 0, again.stdout + again.stderr
     assert PASSED.search(again.stdout), again.stdout
+
+
+def test_ctrl_c_stops_the_demos_servers_and_says_so(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "appstore_sandbox", "demo", "--total", "40"]
+    command += ["--duration", "60000", "--data-dir", str(tmp_path / "state")]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    demo = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert demo.stdout is not None
+        base = ""
+        for line in demo.stdout:
+            if match := re.search(r"Sandbox base URL (http://\S+)/sandbox", line):
+                base = match.group(1)
+            if "Running Apple's performance test" in line:
+                break
+        assert base, "the demo printed its sandbox's base URL"
+        demo.send_signal(signal.SIGINT)
+        stdout, stderr = demo.communicate(timeout=30)
+    finally:
+        demo.kill()
+
+    assert demo.returncode == 130, stdout + stderr
+    assert stderr.strip().splitlines() == [
+        f"interrupted: the demo's sandbox and example server were stopped; its state stays in "
+        f"{tmp_path / 'state'}"
+    ]
+    assert "Traceback" not in stdout
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base}/_sandbox/v1/health", timeout=2)

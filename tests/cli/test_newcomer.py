@@ -3,6 +3,8 @@ that says "none" for an empty list, and a renewal that moves the expiry."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.cli.running import assert_one_line_error, run_cli
 from tests.sandbox_process import SandboxProcess
 
@@ -60,3 +62,9 @@ def test_renew_moves_the_expiry_by_a_period(sandbox: SandboxProcess) -> None:
     period = purchase["expiresDate"] - purchase["purchaseDate"]
     assert renewed["transactionId"] != purchase["transactionId"]
     assert renewed["expiresDate"] >= purchase["expiresDate"] + period
+
+
+@pytest.mark.parametrize("command", [("apps", "list"), ("env",)])
+def test_a_malformed_server_url_is_a_one_line_error(command: tuple[str, ...]) -> None:
+    result = run_cli(*command, server="http://127.0.0.1:35001.")
+    assert_one_line_error(result, contains="--server 'http://127.0.0.1:35001.' is not a URL")

@@ -151,6 +151,7 @@ def test_threshold_marker_sits_on_the_bucket_that_holds_it(sandbox: SandboxProce
     marked = [line for line in result.stdout.splitlines() if "◀ threshold 30 ms" in line]
     assert len(marked) == 1
     assert marked[0].strip().startswith("≤ 30 ms"), "the threshold is a bucket edge"
+    assert re.search(r"^  timed out  +\d+  .*no complete answer within 30 ms$", result.stdout, re.M)
     assert re.search(r"^  TIMED_OUT  \d+$", result.stdout, re.MULTILINE)
     assert "Answer within 30 ms" in result.stdout
 

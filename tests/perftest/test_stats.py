@@ -71,3 +71,21 @@ def test_a_saved_snapshot_restores_every_figure() -> None:
     assert restored.response_times() == stats.response_times()
     assert restored.send_lag_ms() == stats.send_lag_ms()
     assert restored.engine == {"pid": 4242, "clock": "kernel", "peakRssKb": 51_200}
+
+
+def test_time_outs_are_not_counted_in_the_buckets_of_answers() -> None:
+    # Time-outs are recorded at the time waited (the threshold), or a tick past it; at 150 ms
+    # the histogram keeps 128 µs steps, so 150.0 and 150.09 ms fall in two different steps.
+    stats = RunStats()
+    stats.record(0, "answer", Attempt(SUCCESS, 149_000, 200))
+    stats.record(1, "at", Attempt(TIMED_OUT, 150_000, None, "late"))
+    stats.record(2, "past", Attempt(TIMED_OUT, 150_090, None, "late"))
+    assert stats.histogram_buckets((100, 150, 200)) == [
+        {"upToMs": 100, "count": 0},
+        {"upToMs": 150, "count": 1},
+        {"upToMs": 200, "count": 0},
+        {"upToMs": -1, "count": 0},
+    ]
+    assert stats.response_times()["p99"] == 150, "the percentiles keep the time-outs"
+    restored = RunStats.restore(stats.progress_json())
+    assert restored.histogram_buckets((100, 150, 200)) == stats.histogram_buckets((100, 150, 200))

@@ -49,6 +49,19 @@ class CatalogService:
     def products(self, app: App) -> list[Product]:
         return self._store.products(app.id)
 
+    def delete_product(self, app: App, product_id: str) -> Product:
+        """Delete a product with its offers and default messages; refused while purchased."""
+        product = self._product(app, product_id)
+        bought = [p for p in self._store.purchases(app.id) if p.product_id == product_id]
+        if bought:
+            raise Conflict(
+                f"{len(bought)} purchase(s) of {product_id} exist; delete them first, e.g. "
+                "appstore-sandbox purchases delete --original-transaction-id "
+                f"{bought[0].original_transaction_id}"
+            )
+        self._store.delete_product(app.id, product_id)
+        return product
+
     def create_offer(self, app: App, product_id: str, offer_id: str) -> PromotionalOffer:
         product = self._product(app, product_id)
         if product.type != AUTO_RENEWABLE:

@@ -61,6 +61,19 @@ def products_list(client: SandboxClient, out: Output, bundle_id: str) -> None:
     out.emit(body, [_product_line(p) for p in body["products"]] or ["no products"])
 
 
+@products.command("delete")
+@bundle_id_option
+@click.option("--product-id", required=True, help="The product to delete.")
+@control_command
+def products_delete(client: SandboxClient, out: Output, bundle_id: str, product_id: str) -> None:
+    """Delete a product with its offers and default messages (refused while it is purchased)."""
+    client.request("DELETE", _app_path(bundle_id, f"/products/{quote(product_id, safe='')}"))
+    out.emit(
+        {"bundleId": bundle_id, "productId": product_id, "deleted": True},
+        [f"deleted product {product_id} of {bundle_id}"],
+    )
+
+
 @click.group()
 def offers() -> None:
     """Promotional offers of an app's auto-renewable subscriptions."""

@@ -15,7 +15,10 @@ class SandboxClient:
     def __init__(self, server: str, admin_token: str | None = None, timeout: float = 30) -> None:
         self.server = server.rstrip("/")
         headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
-        self._http = httpx.Client(base_url=self.server, headers=headers, timeout=timeout)
+        try:
+            self._http = httpx.Client(base_url=self.server, headers=headers, timeout=timeout)
+        except httpx.InvalidURL as error:
+            raise CliError(f"--server {server!r} is not a URL: {error}") from error
 
     def request(self, method: str, path: str, json: Any = None) -> httpx.Response:
         try:
@@ -24,7 +27,7 @@ class SandboxClient:
             raise CliError(
                 f"no sandbox server at {self.server} (start one with: appstore-sandbox serve)"
             ) from error
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise CliError(f"request to {self.server} failed: {error}") from error
         if response.status_code >= 400:
             raise CliError(_error_text(response))

@@ -12,6 +12,7 @@ import click
 from appstore_sandbox.cli.client import SandboxClient
 from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
+from appstore_sandbox.cli.perf_settings import settings_body, settings_options
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.keyfiles import key_file, write_private_key
 
@@ -70,6 +71,38 @@ def apps_set_performance_test(
         raise CliError("say which: --passed (opens the production URL) or --not-passed")
     app = client.json("PUT", _app_path(bundle_id, "/performance-test-passed"), {"passed": passed})
     out.emit(app, _app_lines(app))
+
+
+@apps.command("delete")
+@click.option("--bundle-id", required=True, help="The app to delete.")
+@control_command
+def apps_delete(client: SandboxClient, out: Output, bundle_id: str) -> None:
+    """Delete an app with everything it owns (keys, purchases, messages, runs, notifications)."""
+    client.request("DELETE", _app_path(bundle_id))
+    out.emit({"bundleId": bundle_id, "deleted": True}, [f"deleted {bundle_id}"])
+
+
+def _performance_test_lines(bundle_id: str, config: dict[str, Any]) -> list[str]:
+    return [f"{bundle_id}  performance test settings"] + [
+        f"  {name:<22} {value}" for name, value in config.items()
+    ]
+
+
+@apps.command("performance-test-config")
+@bundle_id_option
+@settings_options
+@control_command
+def apps_performance_test_config(
+    client: SandboxClient, out: Output, bundle_id: str, **settings: Any
+) -> None:
+    """Show the settings the app's performance tests use; the options given change them.
+
+    They apply to every later run, including those started through Apple's API.
+    """
+    path = _app_path(bundle_id, "/performance-test-config")
+    body = settings_body(settings)
+    config = client.json("PUT", path, body) if body else client.json("GET", path)
+    out.emit(config, _performance_test_lines(bundle_id, config))
 
 
 @apps.command("set-response-checks")
@@ -195,6 +228,19 @@ def keys_list(client: SandboxClient, out: Output, bundle_id: str) -> None:
     )
 
 
+@keys.command("delete")
+@bundle_id_option
+@click.option("--key-id", required=True, help="The key to delete.")
+@control_command
+def keys_delete(client: SandboxClient, out: Output, bundle_id: str, key_id: str) -> None:
+    """Delete a key: tokens it signs are refused (401) from then on."""
+    client.request("DELETE", _app_path(bundle_id, f"/keys/{quote(key_id, safe='')}"))
+    out.emit(
+        {"bundleId": bundle_id, "keyId": key_id, "deleted": True},
+        [f"deleted key {key_id} of {bundle_id}"],
+    )
+
+
 @click.group()
 def purchases() -> None:
     """Sandbox purchases: the subscriptions a performance test can name."""
@@ -249,6 +295,22 @@ def purchases_list(client: SandboxClient, out: Output, bundle_id: str) -> None:
     """List an app's sandbox purchases."""
     body = client.json("GET", _app_path(bundle_id, "/purchases"))
     out.emit(body, [line for p in body["purchases"] for line in _purchase_lines(p)])
+
+
+@purchases.command("delete")
+@bundle_id_option
+@click.option("--original-transaction-id", required=True, help="The purchase to delete.")
+@control_command
+def purchases_delete(
+    client: SandboxClient, out: Output, bundle_id: str, original_transaction_id: str
+) -> None:
+    """Delete a sandbox purchase."""
+    path = _app_path(bundle_id, f"/purchases/{quote(original_transaction_id, safe='')}")
+    client.request("DELETE", path)
+    out.emit(
+        {"bundleId": bundle_id, "originalTransactionId": original_transaction_id, "deleted": True},
+        [f"deleted purchase {original_transaction_id} of {bundle_id}"],
+    )
 
 
 @click.group()

@@ -52,8 +52,15 @@ NEXT_STEPS = (
 )
 def demo(total: int, duration: int, data_dir: Path | None) -> None:
     """Start a sandbox and an example endpoint, pass Apple's performance test, go to production."""
-    with tempfile.TemporaryDirectory(prefix="appstore-sandbox-demo-") as scratch:
-        passed = _run(data_dir or Path(scratch), total, duration)
+    try:
+        with tempfile.TemporaryDirectory(prefix="appstore-sandbox-demo-") as scratch:
+            passed = _run(data_dir or Path(scratch), total, duration)
+    except KeyboardInterrupt:
+        kept = f"; its state stays in {data_dir}" if data_dir else " and its state removed"
+        click.echo(
+            f"interrupted: the demo's sandbox and example server were stopped{kept}", err=True
+        )
+        sys.exit(perf_test.INTERRUPTED_EXIT)
     sys.exit(0 if passed else perf_test.FAIL_EXIT)
 
 
@@ -95,7 +102,8 @@ def _story(control: SandboxClient, data_dir: Path, url: str, total: int, duratio
         PerformanceTestRequest(originalTransactionId=credentials["originalTransactionId"])
     )
     path = f"{app_path}/performance-tests/{started.requestId}"
-    report = perf_test.wait_with_progress(control, path, control.json("GET", path), False)
+    started_report = control.json("GET", path)
+    report = perf_test.wait_with_progress(control, path, started_report, False, owns_sandbox=True)
     perf_test.print_report(report, False)
     if report["result"]["result"] != "PASS":
         return False

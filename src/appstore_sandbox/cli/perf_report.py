@@ -15,6 +15,7 @@ from rich.text import Text
 
 PASS = "PASS"
 BAR_WIDTH = 40
+TIMED_OUT_LABEL = "timed out"
 EXAMPLES_SHOWN = 3
 JUNIT_SUITE = "appstore-sandbox performance test"
 JUNIT_CLASS = "appstore-sandbox.perf-test"
@@ -72,7 +73,7 @@ def text_lines(report: dict[str, Any]) -> list[str]:
         "",
         *apple_numbers_lines(report),
         "",
-        *histogram_lines(report["histogram"], threshold),
+        *histogram_lines(report["histogram"], threshold, _timed_out(report)),
         *_blank_before(failure_lines(report)),
         *_blank_before(catalog_lines(report)),
         "",
@@ -143,31 +144,47 @@ def measurement_lines(engine: dict[str, Any]) -> list[str]:
 
 
 def histogram_lines(
-    buckets: list[dict[str, int]], threshold_ms: int, width: int = BAR_WIDTH
+    buckets: list[dict[str, int]], threshold_ms: int, timed_out: int = 0, width: int = BAR_WIDTH
 ) -> list[str]:
-    """Horizontal bars per latency bucket, scaled to the largest, threshold bucket marked."""
+    """Horizontal bars per latency bucket of the answers, scaled to the largest, threshold
+    bucket marked; time-outs (no answer to measure) in a row of their own."""
     counts = [bucket["count"] for bucket in buckets]
     used = [index for index, count in enumerate(counts) if count]
-    if not used:
+    if not used and not timed_out:
         return ["[bold]Latency[/]  no response times recorded (no request reached the server)"]
-    shown = range(used[0], used[-1] + 1)
-    label_width = max(len(_bucket_label(buckets, index)) for index in shown)
-    count_width = len(str(max(counts)))
+    peak = max([*counts, timed_out])
     marked = _threshold_bucket(buckets, threshold_ms)
-    lines = ["[bold]Latency[/] (every request that reached the server)"]
-    for index in shown:
-        label = _bucket_label(buckets, index).ljust(label_width)
-        bar = _bar_markup(buckets, index, threshold_ms, width, marked=index == marked)
-        lines.append(f"  {label}  {str(counts[index]).rjust(count_width)}  {bar}".rstrip())
+    # Time-outs come right after the threshold: its bucket is shown, even empty, above them.
+    ends = used + [marked] if timed_out else used
+    shown = range(min(ends), max(ends) + 1)
+    labels = [_bucket_label(buckets, index) for index in shown]
+    label_width = max(len(label) for label in [*labels, TIMED_OUT_LABEL if timed_out else ""])
+    count_width = len(str(peak))
+    lines = ["[bold]Latency[/] (every answer read; time-outs apart)"]
+    for index, label in zip(shown, labels, strict=True):
+        bar = _bar_markup(buckets, index, threshold_ms, width, peak, marked=index == marked)
+        count = str(counts[index]).rjust(count_width)
+        lines.append(f"  {label.ljust(label_width)}  {count}  {bar}".rstrip())
+    if timed_out:
+        bar = _bar(timed_out, peak, width)
+        lines.append(
+            f"  {TIMED_OUT_LABEL.ljust(label_width)}  {str(timed_out).rjust(count_width)}  "
+            f"[red]{bar}[/]{' ' * (width - len(bar))} no complete answer within {threshold_ms} ms"
+        )
     if marked not in shown:
         lines.append(f"  threshold {threshold_ms} ms: {_threshold_side(marked, used)}")
     return lines
 
 
 def _bar_markup(
-    buckets: list[dict[str, int]], index: int, threshold_ms: int, width: int, marked: bool
+    buckets: list[dict[str, int]],
+    index: int,
+    threshold_ms: int,
+    width: int,
+    peak: int,
+    marked: bool,
 ) -> str:
-    bar = _bar(buckets[index]["count"], max(bucket["count"] for bucket in buckets), width)
+    bar = _bar(buckets[index]["count"], peak, width)
     markup = f"[{_bucket_style(buckets, index, threshold_ms)}]{bar}[/]" if bar else ""
     if marked:
         markup += f"{' ' * (width - len(bar))} ◀ threshold {threshold_ms} ms"
@@ -227,7 +244,8 @@ def junit_xml(report: dict[str, Any]) -> bytes:
         failure = ET.SubElement(case, "failure", message=_failure_message(report), type="FAIL")
         failure.text = _xml_safe(plain(failure_lines(report) or ["no failed requests"]))
     summary = [*headline_lines(report), *apple_numbers_lines(report)]
-    histogram = histogram_lines(report["histogram"], result["config"]["responseTimeThreshold"])
+    threshold = result["config"]["responseTimeThreshold"]
+    histogram = histogram_lines(report["histogram"], threshold, _timed_out(report))
     ET.SubElement(case, "system-out").text = _xml_safe(plain([*summary, *histogram]))
     xml: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
     return xml
@@ -249,6 +267,10 @@ def _example_lines(example: dict[str, Any]) -> list[str]:
         f"{escape(example['explanation'] or '(no explanation)')}",
         f"      [dim]requestIdentifier {example['requestIdentifier']}[/]",
     ]
+
+
+def _timed_out(report: dict[str, Any]) -> int:
+    return int(report["result"]["failures"].get("TIMED_OUT", 0))
 
 
 def _bucket_label(buckets: list[dict[str, int]], index: int) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ from appstore_sandbox.cli.client import SandboxClient
 from appstore_sandbox.cli.control import API
 from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
+from appstore_sandbox.cli.perf_settings import settings_body, settings_options
 
 POLL_S = 0.25
 PENDING = "PENDING"
@@ -30,23 +30,6 @@ INTERRUPTED_EXIT = 130
 Report = dict[str, Any]
 
 
-class RateParam(click.ParamType):  # type: ignore[type-arg,unused-ignore]
-    """'even', 'max', or requests per second (a float)."""
-
-    name = "even|max|NUMBER"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, float) or value in ("even", "max"):
-            return value
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number) or number <= 0:
-            self.fail(f"{value!r} is not 'even', 'max' or a positive number", param, ctx)
-        return number
-
-
 @click.command("perf-test")
 @bundle_id_option
 @click.option("--url", default=None, help="Configure this sandbox realtime URL first.")
@@ -54,14 +37,7 @@ class RateParam(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     "--transaction-id", default=None, help="originalTransactionId (default: first purchase)."
 )
 @click.option("--wait/--no-wait", default=True, help="Wait for the result (default) or not.")
-@click.option("--concurrency", type=int, default=None, metavar="N", help="maxConcurrentRequests.")
-@click.option("--total", type=int, default=None, metavar="N", help="totalRequests.")
-@click.option("--duration", type=int, default=None, metavar="MS", help="totalDuration in ms.")
-@click.option(
-    "--threshold-ms", type=int, default=None, metavar="MS", help="responseTimeThreshold in ms."
-)
-@click.option("--success-rate", type=int, default=None, metavar="PCT", help="Percent to pass.")
-@click.option("--rate", type=RateParam(), default=None, help="Pacing: even, max or requests/s.")
+@settings_options
 @click.option(
     "--junit",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -125,28 +101,12 @@ def perf_test(
         sys.exit(FAIL_EXIT)
 
 
-def start_body(
-    url: str | None,
-    transaction_id: str | None,
-    concurrency: int | None,
-    total: int | None,
-    duration: int | None,
-    threshold_ms: int | None,
-    success_rate: int | None,
-    rate: str | float | None,
-) -> dict[str, Any]:
+def start_body(url: str | None, transaction_id: str | None, **settings: Any) -> dict[str, Any]:
     """The POST body, without the options left unset (the app's settings apply to those)."""
-    body = {
-        "url": url,
-        "originalTransactionId": transaction_id,
-        "maxConcurrentRequests": concurrency,
-        "totalRequests": total,
-        "totalDuration": duration,
-        "responseTimeThreshold": threshold_ms,
-        "successRateThreshold": success_rate,
-        "rate": rate,
-    }
-    return {name: value for name, value in body.items() if value is not None}
+    body = {"url": url, "originalTransactionId": transaction_id}
+    return {name: value for name, value in body.items() if value is not None} | settings_body(
+        settings
+    )
 
 
 def _require_a_purchase(client: SandboxClient, app: str, bundle_id: str) -> None:
@@ -168,13 +128,21 @@ def wait_for_result(
     return report
 
 
-def wait_with_progress(client: SandboxClient, path: str, started: Report, as_json: bool) -> Report:
-    """Poll the run's report until it is final; Ctrl-C exits 130 and leaves the run going."""
+def wait_with_progress(
+    client: SandboxClient, path: str, started: Report, as_json: bool, owns_sandbox: bool = False
+) -> Report:
+    """Poll the run's report until it is final; Ctrl-C exits 130 and leaves the run going.
+
+    With ``owns_sandbox`` (the caller started the sandbox and will stop it) Ctrl-C is the
+    caller's to report: there will be no run left to point at.
+    """
     try:
         with _live_progress(enabled=sys.stdout.isatty() and not as_json) as show:
             show(started)
             return wait_for_result(client, path, started, show)
     except KeyboardInterrupt:
+        if owns_sandbox:
+            raise
         click.echo(
             f"interrupted: performance test {started['requestId']} goes on in the sandbox; "
             f"its report: {client.server}{path}",

@@ -88,6 +88,12 @@ def create_product(bundle_id: str, body: CreateProductRequest, sandbox: SandboxD
     return ProductOut.of(product)
 
 
+@router.delete("/products/{product_id}", status_code=204, responses=declared(409))
+def delete_product(bundle_id: str, product_id: str, sandbox: SandboxDep) -> None:
+    """Delete a product with its offers and default messages; refused while it is purchased."""
+    sandbox.catalog.delete_product(sandbox.control.app(bundle_id), product_id)
+
+
 @router.get("/offers")
 def list_offers(bundle_id: str, sandbox: SandboxDep) -> OfferList:
     """Every promotional offer of every product of the app."""

@@ -24,6 +24,7 @@ from appstore_sandbox.control.models import (
     PurchaseOut,
 )
 from appstore_sandbox.errors import AdminTokenRequired
+from appstore_sandbox.keyfiles import key_file
 from appstore_sandbox.openapi_errors import declared
 
 
@@ -86,6 +87,15 @@ def get_app(bundle_id: str, sandbox: SandboxDep) -> AppOut:
     return AppOut.of(app, sandbox.control.products(app))
 
 
+@router.delete("/apps/{bundle_id}", status_code=204, responses=declared(409))
+def delete_app(bundle_id: str, sandbox: SandboxDep) -> None:
+    """Delete the app and everything it owns, with its image files and key files."""
+    app, keys = sandbox.control.delete_app(bundle_id)
+    sandbox.images.delete_files(app)
+    for key in keys:
+        key_file(sandbox.settings.keys_dir, key.key_id).unlink(missing_ok=True)
+
+
 @router.put("/apps/{bundle_id}/performance-test-passed")
 def set_performance_test_passed(
     bundle_id: str, body: PerformanceTestPassedRequest, sandbox: SandboxDep
@@ -114,6 +124,13 @@ def add_key(bundle_id: str, key_id: str, body: AddKeyRequest, sandbox: SandboxDe
     return KeyOut.of(key, bundle_id)
 
 
+@router.delete("/apps/{bundle_id}/keys/{key_id}", status_code=204)
+def delete_key(bundle_id: str, key_id: str, sandbox: SandboxDep) -> None:
+    """Tokens the key signs are refused (401) from now on; a .p8 the sandbox wrote goes too."""
+    sandbox.control.delete_key(bundle_id, key_id)
+    key_file(sandbox.settings.keys_dir, key_id).unlink(missing_ok=True)
+
+
 @router.get("/apps/{bundle_id}/purchases")
 def list_purchases(bundle_id: str, sandbox: SandboxDep) -> PurchaseList:
     purchases = sandbox.control.purchases(bundle_id)
@@ -139,6 +156,14 @@ def renew_purchase(
     """The subscription renews: a new transactionId, the same originalTransactionId."""
     purchase = sandbox.control.renew_purchase(bundle_id, original_transaction_id)
     return PurchaseOut.of(purchase, bundle_id)
+
+
+@router.delete(
+    "/apps/{bundle_id}/purchases/{original_transaction_id}",
+    status_code=204,
+)
+def delete_purchase(bundle_id: str, original_transaction_id: str, sandbox: SandboxDep) -> None:
+    sandbox.control.delete_purchase(bundle_id, original_transaction_id)
 
 
 # Open whatever the admin token: the gate (appstore_sandbox.gate) lets these through.

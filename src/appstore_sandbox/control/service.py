@@ -120,6 +120,21 @@ class ControlService:
     def products(self, app: App) -> list[Product]:
         return self._store.products(app.id)
 
+    def delete_app(self, bundle_id: str) -> tuple[App, list[ApiKey]]:
+        """Delete the app and all it owns; the app and its keys, whose files the caller removes.
+
+        Refused while one of its performance tests runs (the run would lose its rows).
+        """
+        app = self.app(bundle_id)
+        if self._store.performance_tests.pending_run_id(app.id) is not None:
+            raise Conflict(
+                f"A performance test of {bundle_id} is running; wait for it to finish, then "
+                "delete the app."
+            )
+        keys = self._store.keys(app.id)
+        self._store.delete_app(app.id)
+        return app, keys
+
     def set_performance_test_passed(self, bundle_id: str, passed: bool) -> App:
         app = self.app(bundle_id)
         self._store.set_performance_test_passed(app.id, self._clock.now_ms() if passed else None)
@@ -165,6 +180,14 @@ class ControlService:
     def keys(self, bundle_id: str) -> list[ApiKey]:
         return self._store.keys(self.app(bundle_id).id)
 
+    def delete_key(self, bundle_id: str, key_id: str) -> ApiKey:
+        """Tokens signed with the key are refused from now on (401)."""
+        key = self._store.key_by_id(key_id)
+        if key is None or key.app_id != self.app(bundle_id).id:
+            raise NotFound(f"{bundle_id} has no key {key_id}.")
+        self._store.delete_key(key_id)
+        return key
+
     # purchases
 
     def create_purchase(
@@ -205,6 +228,11 @@ class ControlService:
                 expires_ms=max(purchase.expires_ms, self._clock.now_ms()) + period_ms,
             )
         return self._purchase(bundle_id, original_transaction_id)
+
+    def delete_purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
+        purchase = self._purchase(bundle_id, original_transaction_id)
+        self._store.delete_purchase(purchase.app_id, original_transaction_id)
+        return purchase
 
     def _purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
         for purchase in self.purchases(bundle_id):

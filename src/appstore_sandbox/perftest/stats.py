@@ -54,6 +54,9 @@ class RunStats:
     examples: dict[str, list[FailureExample]] = field(default_factory=dict)
     catalog: CatalogTally = field(default_factory=CatalogTally)
     send_lag: HdrHistogram = field(default_factory=lambda: _histogram())
+    # The time-outs of ``histogram`` again: a time-out is no answer, and the buckets of answers
+    # leave them out (they get a row of their own), while the percentiles keep them.
+    timed_out: HdrHistogram = field(default_factory=lambda: _histogram())
     engine: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -74,7 +77,10 @@ class RunStats:
             # Percentiles cover every request that was sent: complete answers and time-outs
             # (at the time waited); not requests that never reached the server (refused, DNS).
             if attempt.latency_us is not None and _was_sent(attempt):
-                self.histogram.record_value(max(_LOWEST_US, min(attempt.latency_us, _HIGHEST_US)))
+                latency_us = max(_LOWEST_US, min(attempt.latency_us, _HIGHEST_US))
+                self.histogram.record_value(latency_us)
+                if attempt.result is SendAttemptResult.TIMED_OUT:
+                    self.timed_out.record_value(latency_us)
             if not attempt.succeeded:
                 examples = self.examples.setdefault(attempt.result.value, [])
                 if len(examples) < EXAMPLES_PER_REASON:
@@ -128,14 +134,17 @@ class RunStats:
             }
 
     def histogram_buckets(self, edges_ms: tuple[int, ...]) -> list[dict[str, int]]:
-        """Recorded latencies counted per bucket ``(previous edge, edge]``; the last is open."""
+        """Answers counted per bucket ``(previous edge, edge]`` of their latency; the last is
+        open. Time-outs are not answers: they are counted in ``failures`` only."""
         with self._lock:
-            recorded = Recorded.of(self.histogram)
+            recorded, timed_out = Recorded.of(self.histogram), Recorded.of(self.timed_out)
         # By the lowest value a bucket stands for, so 699.9 ms never counts as "> 700 ms".
-        counts = recorded.counts_up_to(tuple(edge * 1000 for edge in edges_ms))
+        edges_us = tuple(edge * 1000 for edge in edges_ms)
+        counts = recorded.counts_up_to(edges_us)
+        late = timed_out.counts_up_to(edges_us)
         return [
-            {"upToMs": edge, "count": count}
-            for edge, count in zip((*edges_ms, -1), counts, strict=True)
+            {"upToMs": edge, "count": count - not_answered}
+            for edge, count, not_answered in zip((*edges_ms, -1), counts, late, strict=True)
         ]
 
     def encoded_histogram(self) -> str:
@@ -158,6 +167,8 @@ class RunStats:
         stats.catalog = CatalogTally.from_json(data.get("catalog"))
         if data.get("sendLag"):
             stats.send_lag = HdrHistogram.decode(base64.b64decode(data["sendLag"]))
+        if data.get("timedOut"):
+            stats.timed_out = HdrHistogram.decode(base64.b64decode(data["timedOut"]))
         stats.engine = dict(data.get("engine", {}))
         return stats
 
@@ -165,6 +176,7 @@ class RunStats:
         histogram = self.encoded_histogram()
         with self._lock:
             send_lag = base64.b64encode(self.send_lag.encode()).decode()
+            timed_out = base64.b64encode(self.timed_out.encode()).decode()
             return {
                 "done": self.done,
                 "successes": self.successes,
@@ -176,6 +188,7 @@ class RunStats:
                 "histogram": histogram,
                 "catalog": self.catalog.to_json(),
                 "sendLag": send_lag,
+                "timedOut": timed_out,
                 "engine": dict(self.engine),
             }
 

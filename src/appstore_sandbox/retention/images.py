@@ -89,6 +89,10 @@ class ImageService:
             content.delete_image(identifier)
         self._files.delete(app.id, environment.value, identifier)
 
+    def delete_files(self, app: App) -> None:
+        """The files of an app whose rows are gone (the app was deleted)."""
+        self._files.delete_app(app.id)
+
     def list(self, app: App, environment: Environment) -> list[RetentionImage]:
         with self._store.retention.reading(app.id, environment.value) as content:
             return content.images()

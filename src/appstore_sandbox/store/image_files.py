@@ -12,6 +12,7 @@ temporary file (removed at start-up), or a file whose row was never committed (r
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,6 +54,10 @@ class ImageFiles:
         path = self.path(app_id, environment, image_identifier)
         path.unlink(missing_ok=True)
         sync_directory(path.parent)
+
+    def delete_app(self, app_id: int) -> None:
+        """Every image file of a deleted app."""
+        shutil.rmtree(self.root / str(app_id), ignore_errors=True)
 
     def keys(self) -> set[ImageKey]:
         """Every image file there is, by app, environment and identifier."""

@@ -102,6 +102,14 @@ class Store:
         with transaction(self.engine) as connection:
             return int(connection.execute(delete(schema.apps)).rowcount)
 
+    def delete_app(self, app_id: int) -> None:
+        """Delete one app and, by cascade, everything that belongs to it."""
+        self._delete(schema.apps, schema.apps.c.id == app_id)
+
+    def _delete(self, table: Any, *where: Any) -> int:
+        with transaction(self.engine) as connection:
+            return int(connection.execute(delete(table).where(*where)).rowcount)
+
     def app_by_bundle_id(self, bundle_id: str) -> App | None:
         row = self._one(_APP_BY_BUNDLE_ID, {"bundle_id": bundle_id})
         return _app(row) if row else None
@@ -147,6 +155,11 @@ class Store:
         )
         return _product(row) if row else None
 
+    def delete_product(self, app_id: int, product_id: str) -> None:
+        """Delete a product and, by cascade, its offers and default messages."""
+        table = schema.products
+        self._delete(table, table.c.app_id == app_id, table.c.product_id == product_id)
+
     # API keys
 
     def add_key(self, key: ApiKey) -> ApiKey:
@@ -181,6 +194,9 @@ class Store:
         rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.created_ms))
         return [ApiKey(**row._mapping) for row in rows]
 
+    def delete_key(self, key_id: str) -> None:
+        self._delete(schema.api_keys, schema.api_keys.c.key_id == key_id)
+
     # purchases
 
     def add_purchase(self, purchase: Purchase) -> Purchase:
@@ -192,6 +208,14 @@ class Store:
         table = schema.purchases
         rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.id))
         return [_purchase(row) for row in rows]
+
+    def delete_purchase(self, app_id: int, original_transaction_id: str) -> None:
+        table = schema.purchases
+        self._delete(
+            table,
+            table.c.app_id == app_id,
+            table.c.original_transaction_id == original_transaction_id,
+        )
 
     def set_latest_transaction(
         self, original_transaction_id: str, transaction_id: str, expires_ms: int
