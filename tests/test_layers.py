@@ -17,7 +17,7 @@ SURFACES = {"retention", "perftest", "notifications"}
 LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli", "testing", "pytest_plugin"},
-    {"app", "gate", "example", "sandbox_routes"},
+    {"app", "gate", "example", "sandbox_routes", "docs_assets"},
     {"sandbox", "reset"},
     {"control"},
     SURFACES,

@@ -22,6 +22,7 @@ from appstore_sandbox.control import performance_tests as control_performance_te
 from appstore_sandbox.control import review as control_review
 from appstore_sandbox.control import routes as control_routes
 from appstore_sandbox.control import simulation as control_simulation
+from appstore_sandbox.docs_assets import add_docs
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
     AppleError,
@@ -59,7 +60,8 @@ def create_app(sandbox: Sandbox) -> FastAPI:
         title="appstore-sandbox",
         version=__version__,
         description="Apple's Retention Messaging API and notification testing, on your machine.",
-        docs_url="/docs",
+        # /docs is served from our own files (docs_assets), not FastAPI's CDN page.
+        docs_url=None,
         redoc_url=None,
         # A redirect to the path without its slash would be built from the Host header, which
         # the client controls; a 404 that says why is safer and Apple's clients never add one.
@@ -87,6 +89,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.include_router(control_routes.router)
     app.include_router(control_faults.router)
     app.include_router(sandbox_routes.router)
+    add_docs(app)
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

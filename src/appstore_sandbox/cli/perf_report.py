@@ -155,7 +155,7 @@ def histogram_lines(
     peak = max([*counts, timed_out])
     marked = _threshold_bucket(buckets, threshold_ms)
     # Time-outs come right after the threshold: its bucket is shown, even empty, above them.
-    ends = used + [marked] if timed_out else used
+    ends = [*used, marked] if timed_out else used
     shown = range(min(ends), max(ends) + 1)
     labels = [_bucket_label(buckets, index) for index in shown]
     label_width = max(len(label) for label in [*labels, TIMED_OUT_LABEL if timed_out else ""])
