@@ -4,9 +4,9 @@ Set APPSTORE_SANDBOX_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:543
 every server-backed test on PostgreSQL as well; each server then gets a database of its own.
 
 ``sandbox`` and ``sandbox_with(*args)`` are servers shared by the whole session (tests isolate
-themselves with ``new_app()``); ``start_sandbox(*args)`` starts one of a module's or a test's own,
-for tests that restart, kill or stop it or need its clock untouched. All stop at the end,
-side by side.
+themselves with ``new_app()``); ``start_sandbox(*args)`` starts a test's own and
+``start_module_sandbox(*args)`` a module's, for tests that restart, kill or stop it or need its
+clock untouched. Each stops when its test or module ends.
 """
 
 from __future__ import annotations
@@ -79,11 +79,9 @@ def databases() -> Iterator[DatabaseFactory | None]:
 StartSandbox = Callable[..., SandboxProcess]
 
 
-@pytest.fixture(scope="session")
-def start_sandbox(
+def _starter(
     backend: str, databases: DatabaseFactory | None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[StartSandbox]:
-    """Start a fresh sandbox (own data dir and database) with extra ``serve`` arguments."""
+) -> tuple[StartSandbox, list[SandboxProcess]]:
     started: list[SandboxProcess] = []
 
     def start(*extra_args: str) -> SandboxProcess:
@@ -93,6 +91,35 @@ def start_sandbox(
         started.append(process)
         return process
 
+    return start, started
+
+
+@pytest.fixture
+def start_sandbox(
+    backend: str, databases: DatabaseFactory | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StartSandbox]:
+    """Start a fresh sandbox (own data dir and database) with extra ``serve`` arguments; it
+    stops when the test ends (an idle server still polls, so none outlives its test)."""
+    start, started = _starter(backend, databases, tmp_path_factory)
+    yield start
+    stop_all(started)
+
+
+@pytest.fixture(scope="module")
+def start_module_sandbox(
+    backend: str, databases: DatabaseFactory | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StartSandbox]:
+    """As ``start_sandbox``, for a module's own server: it stops when the module ends."""
+    start, started = _starter(backend, databases, tmp_path_factory)
+    yield start
+    stop_all(started)
+
+
+@pytest.fixture(scope="session")
+def _start_session_sandbox(
+    backend: str, databases: DatabaseFactory | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StartSandbox]:
+    start, started = _starter(backend, databases, tmp_path_factory)
     yield start
     stop_all(started)
 
@@ -101,7 +128,7 @@ SandboxWith = Callable[..., SandboxProcess]
 
 
 @pytest.fixture(scope="session")
-def sandbox_with(start_sandbox: StartSandbox) -> SandboxWith:
+def sandbox_with(_start_session_sandbox: StartSandbox) -> SandboxWith:
     """The sandbox started with these ``serve`` arguments, shared by every test asking for them.
 
     Tests on a shared sandbox isolate themselves with ``new_app()`` and never stop it.
@@ -110,7 +137,7 @@ def sandbox_with(start_sandbox: StartSandbox) -> SandboxWith:
 
     def get(*extra_args: str) -> SandboxProcess:
         if extra_args not in shared:
-            shared[extra_args] = start_sandbox(*extra_args)
+            shared[extra_args] = _start_session_sandbox(*extra_args)
         return shared[extra_args]
 
     return get

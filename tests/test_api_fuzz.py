@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.in_process import InProcess, in_process
 
-EXAMPLES_PER_OPERATION = 6
+EXAMPLES_PER_OPERATION = 4
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -40,3 +40,28 @@ def test_a_stored_offset_past_max_time_is_cut_down_to_it() -> None:
 
 def test_max_time_fits_in_64_bit_milliseconds_with_room_to_spare() -> None:
     assert MAX_TIME.timestamp() * 1000 < 2**53
+
+
+def test_a_stored_offset_is_adopted_exactly_so_the_clock_can_go_back() -> None:
+    clock = Clock()
+    clock.set_offset(timedelta(days=2))
+    assert clock.offset == timedelta(days=2)
+    clock.set_offset(timedelta(hours=1))
+    assert clock.offset == timedelta(hours=1)
+    clock.reset()
+    assert clock.offset == timedelta(0)
+
+
+def test_the_clock_never_runs_behind_real_time() -> None:
+    clock = Clock()
+    clock.set_offset(timedelta(hours=-1))
+    assert clock.offset == timedelta(0)
+
+
+def test_sandbox_milliseconds_are_real_milliseconds_plus_the_offset() -> None:
+    clock = Clock(timedelta(hours=1, milliseconds=7))
+    assert clock.offset_ms == 3_600_007
+    before = clock.real_now_ms()
+    now = clock.now_ms()
+    after = clock.real_now_ms()
+    assert before + clock.offset_ms <= now <= after + clock.offset_ms

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "appstore_sandbox"
 
 # Top to bottom. A module may import its own package and anything in a lower layer, and other
 # members of its own layer except in the layer of Apple's surfaces, which stay independent.
-SURFACES = {"retention", "perftest", "notifications"}
+SURFACES = {"retention", "perftest", "notifications", "subscriptions"}
 LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli", "testing", "pytest_plugin"},
@@ -36,6 +36,7 @@ LAYERS: list[set[str]] = [
         "keyfiles",
         "defaults",
         "faults",
+        "sealing",
     },
 ]
 # The package's __init__ imports nothing.

@@ -48,9 +48,9 @@ class NodeRun:
 
 
 @pytest.fixture(scope="module")
-def sandbox_of_its_own(start_sandbox: StartSandbox) -> SandboxProcess:
+def sandbox_of_its_own(start_module_sandbox: StartSandbox) -> SandboxProcess:
     """The script works on the default app, so it gets a sandbox no other test shares."""
-    return start_sandbox()
+    return start_module_sandbox()
 
 
 def exported(sandbox: SandboxProcess) -> dict[str, str]:

@@ -18,6 +18,7 @@ from appstoreserverlibrary.models.DefaultConfigurationResponse import (
 )
 from appstoreserverlibrary.models.GetImageListResponse import GetImageListResponse
 from appstoreserverlibrary.models.GetMessageListResponse import GetMessageListResponse
+from appstoreserverlibrary.models.HistoryResponse import HistoryResponse
 from appstoreserverlibrary.models.LibraryUtility import metadata_type_key
 from appstoreserverlibrary.models.NotificationHistoryResponse import NotificationHistoryResponse
 from appstoreserverlibrary.models.PerformanceTestResponse import PerformanceTestResponse
@@ -28,6 +29,8 @@ from appstoreserverlibrary.models.RealtimeUrlResponse import RealtimeUrlResponse
 from appstoreserverlibrary.models.SendTestNotificationResponse import (
     SendTestNotificationResponse,
 )
+from appstoreserverlibrary.models.StatusResponse import StatusResponse
+from appstoreserverlibrary.models.TransactionInfoResponse import TransactionInfoResponse
 from fastapi.testclient import TestClient
 
 from appstore_sandbox.app import create_app
@@ -73,6 +76,10 @@ APPLE_RESPONSES: dict[tuple[str, str], type[Any]] = {
     ("post", f"{_NOTIFICATIONS}/test"): SendTestNotificationResponse,
     ("get", f"{_NOTIFICATIONS}/test/{{testNotificationToken}}"): CheckTestNotificationResponse,
     ("post", f"{_NOTIFICATIONS}/history"): NotificationHistoryResponse,
+    ("get", "/inApps/v1/subscriptions/{transactionId}"): StatusResponse,
+    ("get", "/inApps/v1/transactions/{transactionId}"): TransactionInfoResponse,
+    ("get", "/inApps/v1/history/{transactionId}"): HistoryResponse,
+    ("get", "/inApps/v2/history/{transactionId}"): HistoryResponse,
 }
 # Apple answers these with 200 and an empty body.
 APPLE_EMPTY_RESPONSES = {

@@ -13,7 +13,13 @@ ENDPOINT = "get_realtime_url"
 SANDBOX_BUDGET = 360
 
 
-FASTER = {"configure_default_message", "get_notification_history"}
+FIFTY_PER_SECOND = {
+    "get_notification_history",
+    "get_all_subscription_statuses",
+    "get_transaction_info",
+    "get_transaction_history",
+}
+FASTER = {"configure_default_message", *FIFTY_PER_SECOND}
 
 
 @pytest.mark.parametrize("endpoint", sorted(set(APPLE_RATES) - FASTER))
@@ -22,9 +28,10 @@ def test_most_endpoints_allow_one_request_per_second(endpoint: str) -> None:
     assert hourly_budget(endpoint, "sandbox") == 360
 
 
-def test_notification_history_allows_fifty_per_second() -> None:
-    assert hourly_budget("get_notification_history", "production") == 180_000
-    assert hourly_budget("get_notification_history", "sandbox") == 18_000
+@pytest.mark.parametrize("endpoint", sorted(FIFTY_PER_SECOND))
+def test_history_and_subscription_reads_allow_fifty_per_second(endpoint: str) -> None:
+    assert hourly_budget(endpoint, "production") == 180_000
+    assert hourly_budget(endpoint, "sandbox") == 18_000
 
 
 def test_configure_default_message_allows_ten_per_second() -> None:

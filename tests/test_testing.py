@@ -3,10 +3,14 @@ behind, Apple's clients pointed at it, and an attach mode for a sandbox already 
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
 import pytest
 
 import appstore_sandbox
 from appstore_sandbox import Sandbox, SandboxError
+from tests.conftest import StartSandbox
 from tests.sandbox_process import SandboxProcess, process_gone
 
 
@@ -45,3 +49,18 @@ def test_the_package_root_exports_the_api_lazily() -> None:
     assert appstore_sandbox.Sandbox is Sandbox
     with pytest.raises(AttributeError):
         appstore_sandbox.Nothing  # noqa: B018
+
+
+def test_the_clock_can_be_set_and_reset(start_sandbox: StartSandbox) -> None:
+    sbx = Sandbox.attach(start_sandbox().base_url)  # a clock of its own
+    later = datetime(2100, 1, 31, 12, tzinfo=UTC)
+    assert sbx.set_clock(later) >= later.timestamp() * 1000
+    assert sbx.set_clock(4_200_000_000_000) >= 4_200_000_000_000  # UNIX ms work too
+    with pytest.raises(SandboxError, match="before the real time"):
+        sbx.set_clock(datetime(2020, 1, 1, tzinfo=UTC))
+    with pytest.raises(ValueError, match="time zone"):
+        sbx.set_clock(datetime(2100, 1, 1))  # no time zone: the mistake under test
+    before = time.time_ns() // 1_000_000
+    now = sbx.reset_clock()
+    assert before <= now <= time.time_ns() // 1_000_000
+    sbx.stop()

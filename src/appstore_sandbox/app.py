@@ -22,6 +22,7 @@ from appstore_sandbox.control import performance_tests as control_performance_te
 from appstore_sandbox.control import review as control_review
 from appstore_sandbox.control import routes as control_routes
 from appstore_sandbox.control import simulation as control_simulation
+from appstore_sandbox.control import subscriptions as control_subscriptions
 from appstore_sandbox.docs_assets import add_docs
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
@@ -42,6 +43,7 @@ from appstore_sandbox.openapi_errors import document_errors, document_security
 from appstore_sandbox.perftest import routes as perftest_routes
 from appstore_sandbox.retention import routes as retention_routes
 from appstore_sandbox.sandbox import Sandbox
+from appstore_sandbox.subscriptions import routes as subscription_routes
 
 logger = logging.getLogger("appstore_sandbox")
 
@@ -69,7 +71,11 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     )
     app.state.sandbox = sandbox
     for environment in Environment:
-        for router in (retention_routes.router, notification_routes.router):
+        for router in (
+            retention_routes.router,
+            notification_routes.router,
+            subscription_routes.router,
+        ):
             app.include_router(
                 router,
                 prefix=f"/{environment.value}",
@@ -86,6 +92,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.include_router(control_notifications.router)
     app.include_router(control_catalog.router)
     app.include_router(control_simulation.router)
+    app.include_router(control_subscriptions.router)
     app.include_router(control_routes.router)
     app.include_router(control_faults.router)
     app.include_router(sandbox_routes.router)

@@ -14,6 +14,7 @@
     │   └── MethodNotAllowed        405  + Allow
     └── AppleError                       + code; body {errorCode, errorMessage}
         ├── GeneralBadRequest              4000000
+        ├── InvalidRequestRevision         4000005
         ├── InvalidTransactionId           4000006
         ├── StartDateTooFarInPast          4000012
         ├── StartDateAfterEndDate          4000013
@@ -24,7 +25,13 @@
         ├── InvalidNotificationType        4000018
         ├── MultipleFiltersSupplied        4000019
         ├── InvalidTestNotificationToken   4000020
+        ├── InvalidSort                    4000021
+        ├── InvalidProductType             4000022
         ├── InvalidProductId               4000023
+        ├── InvalidSubscriptionGroupIdentifier 4000024
+        ├── InvalidInAppOwnershipType      4000026
+        ├── InvalidRevoked                 4000030
+        ├── InvalidStatus                  4000031
         ├── InvalidImage                   4000161
         ├── HeaderTooLong                  4000162
         ├── BodyTooLong                    4000163
@@ -183,6 +190,11 @@ class GeneralBadRequest(AppleError):
     default_message = "Invalid request."
 
 
+class InvalidRequestRevision(AppleError):
+    code = 4000005
+    default_message = "Invalid request revision."
+
+
 class InvalidTransactionId(AppleError):
     """InvalidTransactionIdError; also what Initiate Performance Test answers for a bad
     originalTransactionId (BadRequestTransactionIdError)."""
@@ -238,9 +250,39 @@ class InvalidTestNotificationToken(AppleError):
     default_message = "Invalid test notification token."
 
 
+class InvalidSort(AppleError):
+    code = 4000021
+    default_message = "Invalid sort."
+
+
+class InvalidProductType(AppleError):
+    code = 4000022
+    default_message = "Invalid product type."
+
+
 class InvalidProductId(AppleError):
     code = 4000023
     default_message = "Invalid product id."
+
+
+class InvalidSubscriptionGroupIdentifier(AppleError):
+    code = 4000024
+    default_message = "Invalid subscription group identifier."
+
+
+class InvalidInAppOwnershipType(AppleError):
+    code = 4000026
+    default_message = "Invalid in-app ownership type."
+
+
+class InvalidRevoked(AppleError):
+    code = 4000030
+    default_message = "Invalid request. The revoked parameter is invalid."
+
+
+class InvalidStatus(AppleError):
+    code = 4000031
+    default_message = "Invalid request. The status parameter is invalid."
 
 
 class InvalidImage(AppleError):

@@ -35,6 +35,9 @@ APPLE_RATES: dict[str, float] = {
     "request_test_notification": 1,
     "get_test_notification_status": 1,
     "get_notification_history": 50,
+    "get_all_subscription_statuses": 50,
+    "get_transaction_info": 50,
+    "get_transaction_history": 50,
 }
 
 

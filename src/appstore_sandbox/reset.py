@@ -14,7 +14,6 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 
-from appstore_sandbox.control.service import CLOCK_OFFSET_META_KEY
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.errors import Conflict
 from appstore_sandbox.keyfiles import key_file
@@ -43,8 +42,7 @@ def reset_sandbox(sandbox: Sandbox, keep_keys: bool = True, force: bool = False)
     keys = sandbox.store.keys(default_app.id) if keep_keys and default_app else []
     removed = sandbox.store.delete_apps()
     _remove_files(sandbox, kept_key_ids={key.key_id for key in keys})
-    sandbox.store.set_meta_value(CLOCK_OFFSET_META_KEY, "0")
-    sandbox.clock.reset()
+    sandbox.control.clock.reset()  # for every process on the database
     sandbox.rate_limiter.clear()
     sandbox.faults.clear()
     create_defaults(sandbox, default_app.app_apple_id if keys and default_app else None, keys)

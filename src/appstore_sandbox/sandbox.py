@@ -37,6 +37,7 @@ from appstore_sandbox.retention.review import ReviewService
 from appstore_sandbox.signing import CertificateChain, JwsSigner, open_chain
 from appstore_sandbox.store import ApiKey, Store, migrate, open_engine
 from appstore_sandbox.store.image_files import ImageFiles
+from appstore_sandbox.subscriptions.service import SubscriptionService
 
 _DEFAULT_KEY_META = "default_key_id"
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class Sandbox:
     catalog: CatalogService
     cancel_simulator: CancelSimulator
     faults: Faults
+    subscriptions: SubscriptionService
 
     @property
     def root_certificate_file(self) -> Path:
@@ -96,6 +98,7 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     transports = SenderTransports(policy, settings.realtime_max_response_bytes)
     review = ReviewService(store, clock, settings.review)
     faults = Faults()
+    subscriptions = SubscriptionService(store, clock, signer)
     sandbox = Sandbox(
         settings=settings,
         clock=clock,
@@ -126,11 +129,12 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         catalog=CatalogService(store, clock),
         cancel_simulator=CancelSimulator(store, clock, signer, transports),
         faults=faults,
+        subscriptions=subscriptions,
         notifications=NotificationService(
             store,
             clock,
             signer,
-            _delivery_worker(settings, store, clock, transports, faults),
+            _delivery_worker(settings, store, clock, transports, faults, subscriptions),
             settings.strict,
         ),
     )
@@ -168,10 +172,24 @@ def _records_policy(settings: Settings) -> RecordsPolicy:
 
 
 def _delivery_worker(
-    settings: Settings, store: Store, clock: Clock, transports: Transports, faults: Faults
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    transports: Transports,
+    faults: Faults,
+    subscriptions: SubscriptionService,
 ) -> DeliveryWorker:
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     control = ControlService(store, clock)
+
+    def before_poll() -> None:
+        # Subscriptions renew (and their notifications become due) as the sandbox clock runs.
+        control.sync_clock()
+        try:
+            subscriptions.catch_up()
+        except Exception:  # a failed renewal must not stop the delivery of everything else
+            logger.exception("could not apply the subscriptions' due renewals")
+
     return DeliveryWorker(
         store.notifications,
         clock,
@@ -180,7 +198,7 @@ def _delivery_worker(
         owner,
         transports,
         poll_s=settings.notification_poll_ms / 1000,
-        before_poll=control.sync_clock,
+        before_poll=before_poll,
         faults=faults,
         bundle_id_of=lambda app_id: app.bundle_id if (app := store.app_by_id(app_id)) else None,
     )
@@ -206,7 +224,7 @@ def create_defaults(
             key_file(sandbox.settings.keys_dir, new_key.key.key_id), new_key.private_key_pem
         )
         sandbox.store.set_meta_value(_DEFAULT_KEY_META, new_key.key.key_id)
-    sandbox.control.create_purchase(DEFAULT_BUNDLE_ID)
+    sandbox.subscriptions.buy(app)
 
 
 def default_credentials(sandbox: Sandbox) -> DefaultCredentials | None:

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -262,6 +263,22 @@ class Sandbox:
     def advance_clock(self, seconds: float) -> int:
         """Move sandbox time forward (retries fall due); the new sandbox time in UNIX ms."""
         return int(self._call("POST", "/clock/advance", {"seconds": seconds}).json()["now"])
+
+    def set_clock(self, when: datetime | int) -> int:
+        """Make sandbox time ``when`` from now on; the new sandbox time in UNIX ms.
+
+        ``when`` is a datetime with its time zone, or UNIX milliseconds, from the real time up to
+        2200 (the sandbox never runs behind real time; :meth:`reset_clock` goes back to it).
+        """
+        if isinstance(when, datetime):
+            if when.tzinfo is None:
+                raise ValueError("set_clock needs a datetime with a time zone (e.g. UTC)")
+            when = round(when.timestamp() * 1000)
+        return int(self._call("POST", "/clock/set", {"now": when}).json()["now"])
+
+    def reset_clock(self) -> int:
+        """Sandbox time back to real time, for every process on the database; now in UNIX ms."""
+        return int(self._call("POST", "/clock/reset").json()["now"])
 
     def reset(self, keep_keys: bool = True, force: bool = False) -> dict[str, Any]:
         """Back to the first-start state; the default key stays unless ``keep_keys=False``."""

@@ -17,12 +17,19 @@ def test_products_in_groups_and_their_offers(sandbox: SandboxProcess) -> None:
     bundle_id = sandbox.new_app().bundle_id
     cli, app = cli_for(sandbox), ("--bundle-id", bundle_id)
     yearly = f"{bundle_id}.yearly"
-    created = cli("products", "create", *app, "--product-id", yearly, "--group", "Premium")
-    assert created.stdout.strip() == f"{yearly}  AUTO_RENEWABLE  group Premium"
+    created = cli(
+        "products", "create", *app, "--product-id", yearly, "--group", "Premium", "--period", "P1Y"
+    )
+    assert created.stdout.strip() == f"{yearly}  AUTO_RENEWABLE  group Premium  period P1Y"
     coins = cli(
         "products", "create", *app, "--product-id", "coins", "--type", "CONSUMABLE", "--json"
     )
-    assert coins.json() == {"productId": "coins", "type": "CONSUMABLE", "subscriptionGroup": ""}
+    assert coins.json() == {
+        "productId": "coins",
+        "type": "CONSUMABLE",
+        "subscriptionGroup": "",
+        "subscriptionPeriod": None,
+    }
     listed = cli("products", "list", *app, "--json").json()
     assert [p["productId"] for p in listed["products"]] == [f"{bundle_id}.monthly", yearly, "coins"]
 

@@ -1,10 +1,17 @@
-"""``appstore-sandbox clock``: what a duration may be (advancing it is in test_notify)."""
+"""``appstore-sandbox clock``: what a duration and a time may be, and setting, showing and resetting
+the clock of a real server (advancing it to make a retry due is in test_notify)."""
 
 from __future__ import annotations
 
+import re
 import socket
+from datetime import datetime
 
-from tests.cli.running import run_clis
+import pytest
+
+from appstore_sandbox.cli.clock import format_duration
+from tests.cli.running import assert_one_line_error, run_cli, run_clis
+from tests.conftest import StartSandbox
 
 
 def free_server_url() -> str:
@@ -26,3 +33,51 @@ def test_clock_advance_rejects_durations_that_do_not_move_it() -> None:
         assert result.returncode == 2, result.stderr
         assert "Invalid value for 'DURATION'" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_clock_set_wants_an_iso_time_with_its_zone() -> None:
+    results = run_clis(
+        ("clock", "set", "tomorrow"),
+        ("clock", "set", "2027-01-31T12:00:00"),
+        server=free_server_url(),
+    )
+    for result in results:
+        assert result.returncode == 2, result.stderr
+        assert "Invalid value for 'TIME'" in result.stderr
+    assert "has no time zone; add Z for UTC" in results[1].stderr
+
+
+@pytest.fixture(scope="module")
+def server(start_module_sandbox: StartSandbox) -> str:
+    """A sandbox of this module's own, whose clock the tests move."""
+    return start_module_sandbox().base_url
+
+
+def test_set_show_and_reset(server: str) -> None:
+    set_to = run_cli("clock", "set", "2100-01-31T12:00:00Z", server=server)
+    shown = run_cli("clock", "show", server=server)
+    state = run_cli("clock", "show", "--json", server=server).json()
+    reset = run_cli("clock", "reset", server=server)
+
+    assert set_to.returncode == 0, set_to.stderr
+    sandbox_line, real_line = shown.stdout.splitlines()
+    sandbox = re.fullmatch(r"sandbox time  (2100-01-31T12:00:\S+Z)  \(\+(\w+) ahead of real time\)",
+                           sandbox_line)  # fmt: skip
+    real = re.fullmatch(r"real time     (\S+Z)", real_line)
+    assert sandbox and real, shown.stdout
+    offset_ms = _ms(sandbox.group(1)) - _ms(real.group(1))
+    assert sandbox.group(2) == format_duration(round(offset_ms / 1000))
+    assert state["now"] - state["offsetMs"] == state["realNow"]
+    assert reset.returncode == 0, reset.stderr
+    assert reset.stdout.splitlines()[0].endswith("(real time)")
+    assert run_cli("clock", "show", "--json", server=server).json()["offsetMs"] == 0
+
+
+def _ms(iso: str) -> int:
+    return round(datetime.fromisoformat(iso).timestamp() * 1000)
+
+
+def test_a_time_before_the_real_now_is_a_one_line_error(server: str) -> None:
+    result = run_cli("clock", "set", "2020-01-01T00:00:00+02:00", server=server)
+    assert_one_line_error(result, contains="2019-12-31T22:00:00Z is before the real time")
+    assert "clock reset" in result.stderr

@@ -307,8 +307,8 @@ def test_help_lists_the_commands() -> None:
 
 
 @pytest.fixture(scope="module")
-def locked(start_sandbox: StartSandbox) -> SandboxProcess:
-    return start_sandbox("--admin-token", ADMIN_TOKEN)
+def locked(start_module_sandbox: StartSandbox) -> SandboxProcess:
+    return start_module_sandbox("--admin-token", ADMIN_TOKEN)
 
 
 def test_admin_token_locks_the_control_surface(locked: SandboxProcess) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from appstoreserverlibrary.api_client import APIException
+from appstoreserverlibrary.api_client import APIError, APIException
 
 from tests.cli.running import assert_one_line_error, run_cli
 from tests.sandbox_process import AppCredentials, SandboxProcess
@@ -140,6 +140,9 @@ def test_products_delete_is_refused_while_purchased_then_takes_its_offers(
     assert deleted_purchase.returncode == 0, deleted_purchase.stderr
     purchases = _control(sandbox, f"/apps/{app.bundle_id}/purchases")["purchases"]
     assert transaction_id not in [p["originalTransactionId"] for p in purchases]
+    with pytest.raises(APIException) as raised:
+        sandbox.apple_client(app).get_transaction_info(transaction_id)
+    assert raised.value.api_error == APIError.TRANSACTION_ID_NOT_FOUND, "its transactions go too"
 
     deleted = run_cli(*delete_product, product_id, "--json", server=server).json()
 

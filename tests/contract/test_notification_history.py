@@ -7,11 +7,25 @@ from typing import Any
 import httpx
 import pytest
 from appstoreserverlibrary.api_client import APIError, APIException, AppStoreServerAPIClient
+from appstoreserverlibrary.models.Environment import Environment
+from appstoreserverlibrary.models.NotificationHistoryRequest import NotificationHistoryRequest
 from appstoreserverlibrary.models.NotificationTypeV2 import NotificationTypeV2
 from appstoreserverlibrary.models.Subtype import Subtype
+from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 
-from tests.contract.notification_helpers import DAY_MS, now_ms, send_tests, window
+from tests.conftest import StartSandbox
+from tests.contract.notification_helpers import (
+    DAY_MS,
+    advance,
+    now_ms,
+    send_test_notification,
+    send_tests,
+    window,
+)
+from tests.receivers import receiver
 from tests.sandbox_process import AppCredentials, SandboxProcess
+
+HOUR_MS = 3_600_000
 
 
 def _raises(error: APIError) -> Any:
@@ -126,6 +140,27 @@ def test_pagination_token_errors(busy_app: tuple[AppCredentials, AppStoreServerA
         client.get_notification_history("garbage", request)
     with _raises(APIError.INVALID_PAGINATION_TOKEN):
         client.get_notification_history(first.paginationToken, window(onlyFailures=True))
+
+
+def test_real_time_dates_find_a_notification_signed_after_a_clock_advance(
+    start_sandbox: StartSandbox,
+) -> None:
+    """The new user's story: `clock advance 1h`, a TEST notification, then Get Notification
+    History from the real now - 1 h to the real now + 60 s finds it, though it is signed later."""
+    sandbox = start_sandbox()  # a clock of its own
+    advance(sandbox, HOUR_MS / 1000)
+    app = sandbox.new_app()
+    with receiver(200) as inbox:
+        _, status = send_test_notification(sandbox, app, inbox)
+    request = NotificationHistoryRequest(startDate=now_ms() - HOUR_MS, endDate=now_ms() + 60_000)
+    page = sandbox.apple_client(app).get_notification_history(None, request)
+    assert page.notificationHistory is not None
+    assert [item.signedPayload for item in page.notificationHistory] == [status.signedPayload]
+    assert status.signedPayload
+    verifier = SignedDataVerifier([sandbox.root_der], False, Environment.SANDBOX, app.bundle_id)
+    signed_ms = verifier.verify_and_decode_notification(status.signedPayload).signedDate
+    assert request.endDate is not None and signed_ms is not None
+    assert signed_ms > request.endDate, "signed in sandbox time, after the end the client gave"
 
 
 def _post_history(

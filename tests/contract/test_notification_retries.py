@@ -21,9 +21,9 @@ QUICK_POLL = ("--notification-poll-ms", "50")
 
 
 @pytest.fixture(scope="module")
-def own(start_sandbox: StartSandbox) -> SandboxProcess:
+def own(start_module_sandbox: StartSandbox) -> SandboxProcess:
     """A server of this module's own, whose clock the tests move (each with an app of its own)."""
-    return start_sandbox(*QUICK_POLL)
+    return start_module_sandbox(*QUICK_POLL)
 
 
 @pytest.fixture

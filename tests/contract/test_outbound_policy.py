@@ -22,9 +22,9 @@ NOT_LISTED = "localhost is not on the sandbox's list of allowed hosts"
 
 
 @pytest.fixture(scope="module")
-def listed_only(start_sandbox: StartSandbox) -> SandboxProcess:
+def listed_only(start_module_sandbox: StartSandbox) -> SandboxProcess:
     """Calls only 127.0.0.1, and reads realtime replies up to 64 bytes."""
-    return start_sandbox(
+    return start_module_sandbox(
         "--outbound-allowed-hosts", "127.0.0.1", "--realtime-max-response-bytes", "64"
     )
 

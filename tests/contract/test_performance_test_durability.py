@@ -24,9 +24,9 @@ LEASE_MS = 1000
 
 
 @pytest.fixture(scope="module")
-def durable(start_sandbox: StartSandbox) -> SandboxProcess:
+def durable(start_module_sandbox: StartSandbox) -> SandboxProcess:
     """A server of this module's own: its tests stop, kill and start it again."""
-    return start_sandbox(
+    return start_module_sandbox(
         "--performance-test-heartbeat-ms", "200", "--performance-test-lease-ms", str(LEASE_MS)
     )
 

@@ -55,8 +55,8 @@ def _assert_not_configured(response: httpx.Response) -> None:
 
 
 @pytest.fixture(scope="module")
-def limited(start_sandbox: StartSandbox) -> SandboxProcess:
-    return start_sandbox("--rate-limits", "apple")
+def limited(start_module_sandbox: StartSandbox) -> SandboxProcess:
+    return start_module_sandbox("--rate-limits", "apple")
 
 
 @pytest.fixture(scope="module")

@@ -56,20 +56,24 @@ def _fill(sandbox: SandboxProcess) -> str:
     with sandbox.control() as control:
         bundle = sandbox.default_app.bundle_id
         control.post(f"/apps/{bundle}/purchases", json={}).raise_for_status()
+        settings = {"renewalDurations": "real"}
+        control.put(f"/apps/{bundle}/subscription-settings", json=settings).raise_for_status()
         control.post("/clock/advance", json={"seconds": DAY_S}).raise_for_status()
     return subject.app.bundle_id
 
 
 @pytest.fixture(scope="module")
-def sandbox(start_sandbox: StartSandbox) -> SandboxProcess:
+def sandbox(start_module_sandbox: StartSandbox) -> SandboxProcess:
     """One sandbox for the module, each test leaving it reset; the test that drops the default
     key (which the banner names) comes last."""
-    return start_sandbox()
+    return start_module_sandbox()
 
 
 def test_every_kind_of_state_goes_and_the_defaults_come_back(sandbox: SandboxProcess) -> None:
     before = sandbox.apple_client()  # made before the reset: its key must still work after
     other = _fill(sandbox)
+    bundle = sandbox.default_app.bundle_id
+    bought = [p["transactionId"] for p in _get(sandbox, f"/apps/{bundle}/purchases")["purchases"]]
     images_dir = sandbox.data_dir / "images"
     assert any(images_dir.rglob("*.png"))
 
@@ -85,6 +89,11 @@ def test_every_kind_of_state_goes_and_the_defaults_come_back(sandbox: SandboxPro
     ]
     assert len(_get(sandbox, f"/apps/{default.bundle_id}/purchases")["purchases"]) == 1
     assert _get(sandbox, "/clock")["offsetMs"] == 0
+    settings = _get(sandbox, f"/apps/{bundle}/subscription-settings")
+    assert settings == {"renewalDurations": "sandbox"}
+    for transaction_id in bought:  # the subscriptions and every transaction of theirs
+        with raises(APIError.TRANSACTION_ID_NOT_FOUND, 404):
+            before.get_transaction_info(transaction_id)
     with sandbox.control() as control:
         assert control.get(f"/apps/{other}").status_code == 404
     assert image_items(before) == [] and message_items(before) == []

@@ -20,9 +20,9 @@ def _get(process: SandboxProcess, path: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def own(start_sandbox: StartSandbox) -> SandboxProcess:
+def own(start_module_sandbox: StartSandbox) -> SandboxProcess:
     """A server of this module's own, with nothing but what a first start creates."""
-    return start_sandbox()
+    return start_module_sandbox()
 
 
 @pytest.fixture

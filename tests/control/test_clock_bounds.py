@@ -1,5 +1,6 @@
-"""``POST /_sandbox/v1/clock/advance`` keeps sandbox time before 2200: a larger advance is a 400
-that names the limit, nothing is saved, and every time-dependent request keeps working."""
+"""``POST /_sandbox/v1/clock/advance`` and ``/clock/set`` keep sandbox time before 2200: going
+further is a 400 that names the limit, nothing is saved, and every time-dependent request keeps
+working."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from appstore_sandbox.clock import MAX_TIME
 from tests.in_process import InProcess, in_process
 
 ADVANCE = "/_sandbox/v1/clock/advance"
+SET = "/_sandbox/v1/clock/set"
+MAX_TIME_MS = int(MAX_TIME.timestamp() * 1000)
 DAY_S = 86_400
 
 
@@ -71,3 +74,19 @@ def test_an_offset_saved_past_the_limit_by_an_older_version_is_cut_down(
     assert clock.status_code == 200
     assert clock.json()["now"] <= MAX_TIME.timestamp() * 1000 + 1000
     assert _purchase_status(sandbox) == 201
+
+
+@pytest.mark.parametrize("now", [MAX_TIME_MS, MAX_TIME_MS + 1, 2**70])
+def test_a_set_to_2200_or_later_is_a_400_naming_the_limit(sandbox: InProcess, now: int) -> None:
+    response = sandbox.client.post(SET, json={"now": now})
+    assert response.status_code == 400
+    assert "2200-01-01T00:00:00Z" in response.json()["error"]
+    assert sandbox.sandbox.store.meta_value("clock_offset_ms") is None
+
+
+def test_a_set_to_just_before_the_limit_leaves_the_sandbox_working(sandbox: InProcess) -> None:
+    response = sandbox.client.post(SET, json={"now": MAX_TIME_MS - 60_000})
+    assert response.status_code == 200
+    assert response.json()["now"] < MAX_TIME_MS
+    assert _purchase_status(sandbox) == 201
+    assert sandbox.client.post(ADVANCE, json={"seconds": 120}).status_code == 400

@@ -46,7 +46,7 @@ def test_a_fault_comes_back_with_its_id_hits_and_remaining_count(sandbox: InProc
 def test_the_operations_a_fault_may_name_are_the_methods_of_apples_client(
     sandbox: InProcess,
 ) -> None:
-    assert len(OPERATIONS) == 17
+    assert len(OPERATIONS) == 20
     assert [name for name in OPERATIONS if not hasattr(AppStoreServerAPIClient, name)] == []
 
 

@@ -69,6 +69,21 @@ def test_a_future_end_date_means_until_now() -> None:
     assert request.only_failures
 
 
+@pytest.mark.parametrize(
+    ("end", "end_ms"),
+    [
+        (NOW + 60_000, NOW + HOUR + 1),  # real "now + 60 s": the sandbox's now
+        (NOW, NOW + HOUR + 1),  # the real now itself
+        (NOW - 1, NOW - 1),  # the past keeps its end
+    ],
+)
+def test_an_end_date_at_or_after_the_real_now_means_the_sandboxs_now(end: int, end_ms: int) -> None:
+    # The sandbox clock runs an hour ahead: NOW is the real time, NOW + HOUR the sandbox's.
+    body = {"startDate": NOW - HOUR, "endDate": end}
+    request = parse_request(body, Environment.SANDBOX, NOW + HOUR, real_now_ms=NOW)
+    assert request.end_ms == end_ms
+
+
 def test_a_token_round_trips_for_the_same_body() -> None:
     request = _parse(VALID)
     token = encode_token(request, after_id=41, now_ms=NOW)

@@ -22,3 +22,16 @@ def test_the_first_value_stored_is_the_one_everyone_gets(tmp_path: Path) -> None
     finally:
         first.engine.dispose()
         second.engine.dispose()
+
+
+def test_a_swap_stores_only_over_the_value_it_expects(tmp_path: Path) -> None:
+    first, second = _store(tmp_path), _store(tmp_path)
+    try:
+        assert first.swap_meta_value("offset", None, "1")
+        assert not second.swap_meta_value("offset", None, "2"), "a first value is there already"
+        assert second.swap_meta_value("offset", "1", "3")
+        assert not first.swap_meta_value("offset", "1", "4"), "read before the other's write"
+        assert first.meta_value("offset") == "3"
+    finally:
+        first.engine.dispose()
+        second.engine.dispose()

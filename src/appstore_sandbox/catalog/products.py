@@ -16,6 +16,9 @@ ResponseCheckMode = Literal["warn", "strict"]
 RESPONSE_CHECK_MODES: tuple[ResponseCheckMode, ...] = ("warn", "strict")
 DEFAULT_RESPONSE_CHECK_MODE: ResponseCheckMode = "warn"
 RESPONSE_CHECKS_SETTING = "response_checks"
+# An auto-renewable subscription's period, as ISO 8601 durations (App Store Connect's choices).
+SUBSCRIPTION_PERIODS = ("P1W", "P1M", "P2M", "P3M", "P6M", "P1Y")
+DEFAULT_PERIOD = "P1M"
 
 
 def response_check_mode(store: Store, app: App) -> ResponseCheckMode:

@@ -8,9 +8,11 @@ from contextlib import contextmanager
 
 from appstore_sandbox.catalog.products import (
     AUTO_RENEWABLE,
+    DEFAULT_PERIOD,
     PRODUCT_TYPES,
     RESPONSE_CHECK_MODES,
     RESPONSE_CHECKS_SETTING,
+    SUBSCRIPTION_PERIODS,
     ResponseCheckMode,
     response_check_mode,
 )
@@ -32,7 +34,12 @@ class CatalogService:
         self._clock = clock
 
     def create_product(
-        self, app: App, product_id: str, group: str | None, product_type: str | None = None
+        self,
+        app: App,
+        product_id: str,
+        group: str | None,
+        product_type: str | None = None,
+        period: str | None = None,
     ) -> Product:
         kind = product_type or AUTO_RENEWABLE
         if kind not in PRODUCT_TYPES:
@@ -41,10 +48,15 @@ class CatalogService:
         if kind == AUTO_RENEWABLE:
             if group is None or not group.strip() or len(group) > 255:
                 raise BadInput("An auto-renewable subscription needs a subscription group name.")
-        elif group:
-            raise BadInput("Only auto-renewable subscriptions belong to a subscription group.")
+        elif group or period:
+            raise BadInput(
+                "Only auto-renewable subscriptions belong to a subscription group and renew."
+            )
+        if period is not None and period not in SUBSCRIPTION_PERIODS:
+            raise BadInput(f"subscriptionPeriod must be one of {', '.join(SUBSCRIPTION_PERIODS)}.")
+        product = Product(app.id, product_id, kind, group or "", period or DEFAULT_PERIOD)
         with conflict_if_exists():
-            return self._store.add_product(Product(app.id, product_id, kind, group or ""))
+            return self._store.add_product(product)
 
     def products(self, app: App) -> list[Product]:
         return self._store.products(app.id)

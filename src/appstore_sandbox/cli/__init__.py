@@ -30,11 +30,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Tap Cancel Subscription: see the message the customer would get.",
     ),
     "notify": ("notify:notify", "Send test notifications and see every delivery attempt."),
-    "clock": ("clock:clock", "The sandbox clock: move time forward to make retries due."),
+    "clock": ("clock:clock", "The sandbox clock: show it, move it forward, set it, reset it."),
     "prune": ("prune:prune", "Delete older performance test runs' per-request records."),
     "reset": ("reset:reset", "Back to the first-start state (keeps the certificate chain)."),
     "env": ("env:env", "Base URLs and the default app's credentials, for clients and scripts."),
     "faults": ("faults:faults", "Make Apple's API or notification deliveries fail on purpose."),
+    "trigger": (
+        "trigger:trigger",
+        "Cancel, refund, fail billing, upgrade...: a subscription changes, notifications follow.",
+    ),
 }
 
 

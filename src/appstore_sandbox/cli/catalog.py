@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import click
 
-from appstore_sandbox.catalog.products import PRODUCT_TYPES
+from appstore_sandbox.catalog.products import PRODUCT_TYPES, SUBSCRIPTION_PERIODS
 from appstore_sandbox.cli.client import SandboxClient
 from appstore_sandbox.cli.control import _app_path
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
@@ -19,8 +19,9 @@ def products() -> None:
 
 
 def _product_line(product: dict[str, Any]) -> str:
-    group = product["subscriptionGroup"]
-    return f"{product['productId']}  {product['type']}" + (f"  group {group}" if group else "")
+    group, period = product["subscriptionGroup"], product.get("subscriptionPeriod")
+    line = f"{product['productId']}  {product['type']}" + (f"  group {group}" if group else "")
+    return line + (f"  period {period}" if period else "")
 
 
 @products.command("create")
@@ -35,6 +36,13 @@ def _product_line(product: dict[str, Any]) -> str:
     show_default=True,
     help="Product type.",
 )
+@click.option(
+    "--period",
+    type=click.Choice(SUBSCRIPTION_PERIODS),
+    default=None,
+    help="Auto-renewable subscriptions: how long a period lasts (default P1M; in Apple's "
+    "sandbox P1W is 3 minutes, P1M 5, P1Y an hour).",
+)
 @control_command
 def products_create(
     client: SandboxClient,
@@ -43,11 +51,17 @@ def products_create(
     product_id: str,
     group: str | None,
     product_type: str,
+    period: str | None,
 ) -> None:
     """Add a product; an auto-renewable subscription needs --group."""
     if product_type == "AUTO_RENEWABLE" and group is None:
         raise click.UsageError("an auto-renewable subscription needs --group")
-    body = {"productId": product_id, "subscriptionGroup": group, "type": product_type}
+    body = {
+        "productId": product_id,
+        "subscriptionGroup": group,
+        "type": product_type,
+        "subscriptionPeriod": period,
+    }
     product = client.json("POST", _app_path(bundle_id, "/products"), body)
     out.emit(product, [_product_line(product)])
 

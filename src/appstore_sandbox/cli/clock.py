@@ -1,4 +1,5 @@
-"""``appstore-sandbox clock``: read the sandbox clock, or move it forward to make retries due."""
+"""``appstore-sandbox clock``: read the sandbox clock, move it forward (retries fall due), set it
+to a time, or reset it to real time."""
 
 from __future__ import annotations
 
@@ -33,6 +34,28 @@ class DurationParam(click.ParamType):  # type: ignore[type-arg,unused-ignore]
         return seconds
 
 
+class InstantParam(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """An ISO-8601 time with its time zone, such as 2027-01-31T12:00:00Z, as UNIX milliseconds."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            return value
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO-8601 time like 2027-01-31T12:00:00Z", param, ctx)
+        if moment.tzinfo is None:
+            self.fail(
+                f"{value!r} has no time zone; add Z for UTC (2027-01-31T12:00:00Z) or an "
+                "offset (+02:00)",
+                param,
+                ctx,
+            )
+        return round(moment.timestamp() * 1000)
+
+
 def parse_duration(text: str) -> int | None:
     """Seconds in ``text`` (``1h30m`` -> 5400), or None when it is not a duration."""
     match = _DURATION.fullmatch(text.strip().lower())
@@ -60,19 +83,32 @@ def iso_utc(ms: int) -> str:
 
 @click.group()
 def clock() -> None:
-    """The sandbox clock: move time forward to make retries due."""
+    """The sandbox clock: show it, move it forward, set it, or reset it to real time.
+
+    Signed dates, purchase and expiry dates, notification retries and the notification history
+    window follow it; token expiry and rate limits follow real time.
+    """
 
 
 def _clock_lines(state: dict[str, Any]) -> list[str]:
-    offset_s = round(state["offsetMs"] / 1000)
-    offset = f"+{format_duration(offset_s)} ahead of real time" if offset_s else "real time"
-    return [f"sandbox time {iso_utc(state['now'])}  ({offset})"]
+    return [
+        f"sandbox time  {iso_utc(state['now'])}  ({_offset_text(state['offsetMs'])})",
+        f"real time     {iso_utc(state['realNow'])}",
+    ]
+
+
+def _offset_text(offset_ms: int) -> str:
+    if offset_ms == 0:
+        return "real time"
+    if offset_ms < 1000:
+        return f"+{offset_ms}ms ahead of real time"
+    return f"+{format_duration(round(offset_ms / 1000))} ahead of real time"
 
 
 @clock.command("show")
 @control_command
 def clock_show(client: SandboxClient, out: Output) -> None:
-    """Show the sandbox time and how far it is ahead of real time."""
+    """Show the sandbox time, the real time and how far the sandbox is ahead."""
     state = client.json("GET", f"{API}/clock")
     out.emit(state, _clock_lines(state))
 
@@ -83,8 +119,34 @@ def clock_show(client: SandboxClient, out: Output) -> None:
 def clock_advance(client: SandboxClient, out: Output, duration: int) -> None:
     """Move sandbox time forward by DURATION.
 
-    DURATION is like 90s, 30m, 12h, 1d or 1h30m; time never goes back. Notification retries
-    that become due are sent right away.
+    DURATION is like 90s, 30m, 12h, 1d or 1h30m. Notification retries that become due are sent
+    right away. `clock reset` goes back to real time.
     """
     state = client.json("POST", f"{API}/clock/advance", {"seconds": duration})
+    out.emit(state, _clock_lines(state))
+
+
+@clock.command("set")
+@click.argument("time", type=InstantParam())
+@control_command
+def clock_set(client: SandboxClient, out: Output, time: int) -> None:
+    """Make the sandbox time TIME from now on (it keeps running from there).
+
+    TIME is ISO-8601 with a time zone, like 2027-01-31T12:00:00Z, from the real time up to
+    2200: the sandbox never runs behind real time, because Apple's clients sign their tokens
+    with it. Notification retries that become due are sent right away.
+    """
+    state = client.json("POST", f"{API}/clock/set", {"now": time})
+    out.emit(state, _clock_lines(state))
+
+
+@clock.command("reset")
+@control_command
+def clock_reset(client: SandboxClient, out: Output) -> None:
+    """Back to real time, for every sandbox process on the database.
+
+    Notification retries keep their sandbox-time due dates: one scheduled by an advanced clock
+    waits until real time (or a new advance) reaches it.
+    """
+    state = client.json("POST", f"{API}/clock/reset")
     out.emit(state, _clock_lines(state))

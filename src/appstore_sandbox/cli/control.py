@@ -105,6 +105,26 @@ def apps_performance_test_config(
     out.emit(config, _performance_test_lines(bundle_id, config))
 
 
+@apps.command("set-renewal-durations")
+@bundle_id_option
+@click.option(
+    "--durations",
+    type=click.Choice(["sandbox", "real"]),
+    required=True,
+    help="sandbox: Apple's sandbox periods (1 month = 5 minutes, 12 renewals); real: calendar "
+    "periods without a renewal limit.",
+)
+@control_command
+def apps_set_renewal_durations(
+    client: SandboxClient, out: Output, bundle_id: str, durations: str
+) -> None:
+    """How long the app's subscription periods last, from each one's next period on."""
+    body = client.json(
+        "PUT", _app_path(bundle_id, "/subscription-settings"), {"renewalDurations": durations}
+    )
+    out.emit(body, [f"{bundle_id}  renewal durations {body['renewalDurations']}"])
+
+
 @apps.command("set-response-checks")
 @bundle_id_option
 @click.option(

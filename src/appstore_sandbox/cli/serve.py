@@ -71,6 +71,7 @@ def serve(log_level: str, **values: Any) -> None:
 
     from appstore_sandbox.app import create_app
     from appstore_sandbox.cli.http_protocol import header_deadline_protocol
+    from appstore_sandbox.cli.serve_logging import APP_FORMAT, log_config
     from appstore_sandbox.sandbox import open_sandbox
     from appstore_sandbox.signing import ChainError
 
@@ -78,7 +79,7 @@ def serve(log_level: str, **values: Any) -> None:
         settings = Settings(**values)
     except ValueError as error:
         raise CliError(str(error)) from error
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level.upper(), format=APP_FORMAT)
     listener = listen(settings.host, settings.port)
     try:
         sandbox = open_sandbox(settings)
@@ -100,6 +101,7 @@ def serve(log_level: str, **values: Any) -> None:
         config = uvicorn.Config(
             create_app(sandbox),
             log_level=log_level,
+            log_config=log_config(sandbox.clock, log_level),
             access_log=log_level in {"debug", "info"},
             http=header_deadline_protocol(settings.header_timeout_s),
             timeout_keep_alive=settings.keep_alive_timeout_s,

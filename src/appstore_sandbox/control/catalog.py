@@ -31,6 +31,9 @@ class CreateProductRequest(CamelModel):
         description="AUTO_RENEWABLE (default), NON_RENEWING_SUBSCRIPTION, CONSUMABLE or "
         "NON_CONSUMABLE.",
     )
+    subscription_period: StrictStr | None = Field(
+        None, description="Auto-renewable subscriptions: P1W, P1M (default), P2M, P3M, P6M, P1Y."
+    )
 
 
 class ProductList(CamelModel):
@@ -83,7 +86,7 @@ def create_product(bundle_id: str, body: CreateProductRequest, sandbox: SandboxD
     """Add a product; an auto-renewable subscription belongs to a subscription group."""
     app = sandbox.control.app(bundle_id)
     product = sandbox.catalog.create_product(
-        app, body.product_id, body.subscription_group, body.type
+        app, body.product_id, body.subscription_group, body.type, body.subscription_period
     )
     return ProductOut.of(product)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic.alias_generators import to_camel
 
-from appstore_sandbox.control.service import SandboxTime
+from appstore_sandbox.catalog.products import AUTO_RENEWABLE
+from appstore_sandbox.control.clock import SandboxTime
 from appstore_sandbox.store import ApiKey, App, Product, Purchase
 
 
@@ -36,13 +37,16 @@ class ProductOut(CamelModel):
     product_id: str
     type: str
     subscription_group: str
+    subscription_period: str | None
 
     @classmethod
     def of(cls, product: Product) -> ProductOut:
+        auto_renewable = product.type == AUTO_RENEWABLE
         return cls(
             product_id=product.product_id,
             type=product.type,
             subscription_group=product.subscription_group,
+            subscription_period=product.subscription_period if auto_renewable else None,
         )
 
 
@@ -102,6 +106,12 @@ class PurchaseOut(CamelModel):
     status: str
     purchase_date: int
     expires_date: int
+    auto_renew: bool
+    auto_renew_product_id: str
+    renewals: int
+    in_billing_retry: bool
+    grace_period_expires_date: int | None
+    offer_identifier: str | None
 
     @classmethod
     def of(cls, purchase: Purchase, bundle_id: str) -> PurchaseOut:
@@ -115,6 +125,12 @@ class PurchaseOut(CamelModel):
             status=purchase.status,
             purchase_date=purchase.purchase_ms,
             expires_date=purchase.expires_ms,
+            auto_renew=purchase.auto_renew,
+            auto_renew_product_id=purchase.renews_to,
+            renewals=purchase.renewals,
+            in_billing_retry=purchase.billing_issue,
+            grace_period_expires_date=purchase.grace_period_expires_ms,
+            offer_identifier=purchase.offer_identifier,
         )
 
 
@@ -135,10 +151,18 @@ class ClockAdvance(BaseModel):
     )
 
 
+class ClockSet(BaseModel):
+    now: StrictInt = Field(
+        description="The sandbox time to have now, UNIX milliseconds: from the real time up to "
+        "2200 (the sandbox never runs behind real time).",
+    )
+
+
 class SandboxTimeOut(CamelModel):
     now: int = Field(description="Sandbox time, UNIX milliseconds.")
+    real_now: int = Field(description="Real time, UNIX milliseconds.")
     offset_ms: int = Field(description="How far sandbox time is ahead of the real time.")
 
     @classmethod
     def from_domain(cls, time: SandboxTime) -> SandboxTimeOut:
-        return cls(now=time.now_ms, offset_ms=time.offset_ms)
+        return cls(now=time.now_ms, real_now=time.real_ms, offset_ms=time.offset_ms)

@@ -26,6 +26,7 @@ from appstore_sandbox.control.models import (
 from appstore_sandbox.errors import AdminTokenRequired
 from appstore_sandbox.keyfiles import key_file
 from appstore_sandbox.openapi_errors import declared
+from appstore_sandbox.subscriptions.service import Trigger
 
 
 def check_admin_token(authorization: str | None, expected: str | None) -> None:
@@ -141,7 +142,8 @@ def list_purchases(bundle_id: str, sandbox: SandboxDep) -> PurchaseList:
 def create_purchase(
     bundle_id: str, body: CreatePurchaseRequest, sandbox: SandboxDep
 ) -> PurchaseOut:
-    purchase = sandbox.control.create_purchase(bundle_id, body.product_id, body.family_shared)
+    app = sandbox.control.app(bundle_id)
+    purchase = sandbox.subscriptions.buy(app, body.product_id, body.family_shared)
     return PurchaseOut.of(purchase, bundle_id)
 
 
@@ -153,8 +155,9 @@ def create_purchase(
 def renew_purchase(
     bundle_id: str, original_transaction_id: str, sandbox: SandboxDep
 ) -> PurchaseOut:
-    """The subscription renews: a new transactionId, the same originalTransactionId."""
-    purchase = sandbox.control.renew_purchase(bundle_id, original_transaction_id)
+    """The subscription renews now: a new transactionId, the same originalTransactionId."""
+    app = sandbox.control.app(bundle_id)
+    purchase = sandbox.subscriptions.trigger(app, original_transaction_id, Trigger("renew"))
     return PurchaseOut.of(purchase, bundle_id)
 
 

@@ -7,30 +7,21 @@ import secrets
 import string
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from appstore_sandbox.catalog.products import AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP
 from appstore_sandbox.catalog.service import conflict_if_exists
-from appstore_sandbox.clock import MAX_TIME, Clock
+from appstore_sandbox.clock import Clock
+from appstore_sandbox.control.clock import SharedClock
 from appstore_sandbox.errors import BadInput, Conflict, NotFound
 from appstore_sandbox.store import ApiKey, App, Product, Purchase, Store
 
 ISSUER_ID_META_KEY = "issuer_id"
-CLOCK_OFFSET_META_KEY = "clock_offset_ms"
-SUBSCRIPTION_PERIOD = timedelta(days=30)
-_MAX_OFFSET_MS = int(MAX_TIME.timestamp() * 1000)
 _BUNDLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,154}$")
 _KEY_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 _KEY_ID_ALPHABET = string.ascii_uppercase + string.digits
-
-
-@dataclass(frozen=True)
-class SandboxTime:
-    now_ms: int
-    offset_ms: int
 
 
 @dataclass(frozen=True)
@@ -48,6 +39,7 @@ class ControlService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+        self.clock = SharedClock(store, clock)
 
     @property
     def issuer_id(self) -> str:
@@ -60,35 +52,9 @@ class ControlService:
 
     # the sandbox clock
 
-    def advance_clock(self, seconds: float) -> int:
-        """Move sandbox time forward for every process sharing the database; returns now (ms)."""
-        if not seconds > 0:
-            raise BadInput("The sandbox clock only moves forward; give a positive duration.")
-        self.sync_clock()
-        headroom = self._clock.headroom()
-        if seconds >= headroom.total_seconds():
-            raise BadInput(
-                f"The sandbox clock stays before {MAX_TIME:%Y-%m-%dT%H:%M:%SZ}: advance it by "
-                f"less than {int(headroom.total_seconds())} seconds ({headroom.days} days)."
-            )
-        self._clock.advance(timedelta(seconds=seconds))
-        offset_ms = int(self._clock.offset.total_seconds() * 1000)
-        self._store.set_meta_value(CLOCK_OFFSET_META_KEY, str(offset_ms))
-        return self._clock.now_ms()
-
-    def time(self) -> SandboxTime:
-        """Sandbox time as every process sharing the database sees it."""
-        self.sync_clock()
-        offset_ms = int(self._clock.offset.total_seconds() * 1000)
-        return SandboxTime(self._clock.now_ms(), offset_ms)
-
     def sync_clock(self) -> None:
-        """Adopt the offset stored by any process (and survive restarts)."""
-        stored = self._store.meta_value(CLOCK_OFFSET_META_KEY)
-        if stored is not None:
-            # Clock.set_offset cuts an offset past MAX_TIME down; this keeps timedelta in range.
-            offset_ms = min(int(stored), _MAX_OFFSET_MS)
-            self._clock.set_offset(timedelta(milliseconds=offset_ms))
+        """Adopt the clock offset stored by any process (called before each delivery poll)."""
+        self.clock.sync()
 
     # apps
 
@@ -190,45 +156,6 @@ class ControlService:
 
     # purchases
 
-    def create_purchase(
-        self, bundle_id: str, product_id: str | None = None, family_shared: bool = False
-    ) -> Purchase:
-        """An active auto-renewable subscription bought in the sandbox.
-
-        An unknown ``product_id`` is registered as an auto-renewable subscription of the app's
-        default group, so a purchase never names a product the app doesn't have.
-        """
-        app = self.app(bundle_id)
-        product = self._product_for_purchase(app, product_id)
-        now = self._clock.now()
-        original_id = _transaction_id()
-        with conflict_if_exists():
-            return self._store.add_purchase(
-                Purchase(
-                    app_id=app.id,
-                    original_transaction_id=original_id,
-                    transaction_id=original_id,
-                    product_id=product.product_id,
-                    environment="Sandbox",
-                    family_shared=family_shared,
-                    status="ACTIVE",
-                    purchase_ms=int(now.timestamp() * 1000),
-                    expires_ms=int((now + SUBSCRIPTION_PERIOD).timestamp() * 1000),
-                )
-            )
-
-    def renew_purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
-        """Record a renewal: the subscription gets a new latest transaction id."""
-        purchase = self._purchase(bundle_id, original_transaction_id)
-        period_ms = purchase.expires_ms - purchase.purchase_ms
-        with conflict_if_exists():
-            self._store.set_latest_transaction(
-                purchase.original_transaction_id,
-                _transaction_id(),
-                expires_ms=max(purchase.expires_ms, self._clock.now_ms()) + period_ms,
-            )
-        return self._purchase(bundle_id, original_transaction_id)
-
     def delete_purchase(self, bundle_id: str, original_transaction_id: str) -> Purchase:
         purchase = self._purchase(bundle_id, original_transaction_id)
         self._store.delete_purchase(purchase.app_id, original_transaction_id)
@@ -243,30 +170,9 @@ class ControlService:
     def purchases(self, bundle_id: str) -> list[Purchase]:
         return self._store.purchases(self.app(bundle_id).id)
 
-    def _product_for_purchase(self, app: App, product_id: str | None) -> Product:
-        if product_id is None:
-            products = self._store.products(app.id)
-            if not products:
-                raise BadInput(f"{app.bundle_id} has no products; pass a product id.")
-            return products[0]
-        if not product_id.strip() or len(product_id) > 255:
-            raise BadInput("productId must be 1-255 characters.")
-        existing = self._store.product(app.id, product_id)
-        if existing is None:
-            raise NotFound(
-                f"{app.bundle_id} has no product {product_id}; create it first with: "
-                f"appstore-sandbox products create --product-id {product_id}"
-            )
-        return existing
-
 
 def _random_app_apple_id() -> int:
     return secrets.randbelow(9_000_000_000) + 1_000_000_000
-
-
-def _transaction_id() -> str:
-    # Sandbox transaction ids look like Apple's: 16 digits starting with 2000000.
-    return "2000000" + "".join(secrets.choice(string.digits) for _ in range(9))
 
 
 def _public_pem(key: ec.EllipticCurvePublicKey) -> str:

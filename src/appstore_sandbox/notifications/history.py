@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import re
 from dataclasses import dataclass
@@ -28,6 +27,9 @@ from appstore_sandbox.errors import (
     StartDateTooFarInPast,
 )
 from appstore_sandbox.notifications.types import type_problem
+from appstore_sandbox.sealing import TokenSeal
+
+__all__ = ["TokenSeal"]
 
 PAGE_SIZE = 20
 DAY_MS = 86_400_000
@@ -51,8 +53,16 @@ class HistoryRequest:
     digest: str
 
 
-def parse_request(body: Any, environment: Environment, now_ms: int) -> HistoryRequest:
-    """Check a NotificationHistoryRequest; raise the Apple error for the first problem."""
+def parse_request(
+    body: Any, environment: Environment, now_ms: int, real_now_ms: int | None = None
+) -> HistoryRequest:
+    """Check a NotificationHistoryRequest; raise the Apple error for the first problem.
+
+    ``now_ms`` is sandbox time, ``real_now_ms`` real time (the same when the clock wasn't
+    moved). An ``endDate`` at or after the real now means "until now" in sandbox time: clients
+    ask up to "now + a minute" by their own (real) clock, and after ``clock advance 1h`` the
+    notifications they are after carry sandbox dates an hour later than that.
+    """
     if not isinstance(body, dict):
         raise InvalidStartDate("The body must be a NotificationHistoryRequest object.")
     start, end = body.get("startDate"), body.get("endDate")
@@ -79,13 +89,18 @@ def parse_request(body: Any, environment: Environment, now_ms: int) -> HistoryRe
         raise InvalidTransactionId()
     return HistoryRequest(
         start_ms=start,
-        end_ms=min(end, now_ms + 1),  # a future endDate means "until now"
+        end_ms=_end_ms(end, now_ms, now_ms if real_now_ms is None else real_now_ms),
         notification_type=notification_type,
         subtype=subtype,
         transaction_id=transaction_id,
         only_failures=body.get("onlyFailures") is True,
         digest=_digest(body),
     )
+
+
+def _end_ms(end: int, now_ms: int, real_now_ms: int) -> int:
+    """Where the window ends (exclusive): a future endDate, by either clock, means now."""
+    return now_ms + 1 if end >= real_now_ms else min(end, now_ms + 1)
 
 
 def encode_token(request: HistoryRequest, after_id: int, now_ms: int) -> str:
@@ -122,28 +137,3 @@ def _is_ms(value: object) -> TypeGuard[int]:
 def _digest(body: dict[str, Any]) -> str:
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(canonical).hexdigest()[:24]
-
-
-class TokenSeal:
-    """Signs pagination tokens (HMAC-SHA256) so that a client can't rewrite what they carry.
-
-    The key is the database's (``NotificationService``), so a token one sandbox process issued
-    is good on every other process sharing the database.
-    """
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    def seal(self, token: str) -> str:
-        return f"{token}.{self._mac(token)}"
-
-    def open(self, sealed: str) -> str:
-        """The token inside ``sealed``, or :class:`InvalidPaginationToken` if it was altered."""
-        token, _, mac = sealed.rpartition(".")
-        if not token or not hmac.compare_digest(mac.encode(), self._mac(token).encode()):
-            raise InvalidPaginationToken()
-        return token
-
-    def _mac(self, token: str) -> str:
-        digest = hmac.new(self._key, token.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -19,12 +19,11 @@ from appstore_sandbox.errors import (
 )
 from appstore_sandbox.notifications import history, payloads
 from appstore_sandbox.notifications.delivery import DeliveryWorker
+from appstore_sandbox.sealing import KEY_META
 from appstore_sandbox.signing import JwsSigner
 from appstore_sandbox.store import App, Notification, SendAttempt, Store
 from appstore_sandbox.store.notifications import HistoryQuery, NewNotification
 from appstore_sandbox.urls import callback_url_problem
-
-PAGINATION_KEY_META = "pagination_token_key"
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class NotificationService:
         self._signer = signer
         self.worker = worker
         self._strict = strict
-        key = store.first_meta_value(PAGINATION_KEY_META, secrets.token_hex(32))
+        key = store.first_meta_value(KEY_META, secrets.token_hex(32))
         self._seal = history.TokenSeal(bytes.fromhex(key))
 
     # URLs (App Store Connect keeps these; the control surface sets them here)
@@ -125,7 +124,7 @@ class NotificationService:
         self, app: App, environment: Environment, body: Any, token: str | None
     ) -> HistoryPage:
         now = self._clock.now_ms()
-        request = history.parse_request(body, environment, now)
+        request = history.parse_request(body, environment, now, self._clock.real_now_ms())
         after_id = history.decode_token(self._seal.open(token), request, now) if token else 0
         original_id = self._customer(app, request.transaction_id)
         page = self._notifications.history(

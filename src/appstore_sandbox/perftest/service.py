@@ -270,9 +270,12 @@ class PerformanceTestService:
         if purchase.family_shared:
             raise FamilySharingNotSupported()
         product = self._store.product(app.id, purchase.product_id)
-        if purchase.status != "ACTIVE" or product is None or product.type != AUTO_RENEWABLE:
+        # Apple asks for the original transaction of an auto-renewable subscription; that it
+        # be active is not documented, and sandbox subscriptions expire within the hour, so an
+        # expired one is accepted (a refunded one is not).
+        if purchase.status == "REVOKED" or product is None or product.type != AUTO_RENEWABLE:
             raise InvalidPerformanceTestRequest(
-                f"{transaction_id} is not an active auto-renewable subscription."
+                f"{transaction_id} is not an auto-renewable subscription, or was refunded."
             )
         return purchase
 

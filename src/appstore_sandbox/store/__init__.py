@@ -18,6 +18,7 @@ from appstore_sandbox.store.records import (
     Purchase,
     RequestRecord,
     SendAttempt,
+    Transaction,
 )
 from appstore_sandbox.store.repository import Store
 
@@ -37,6 +38,7 @@ __all__ = [
     "Store",
     "StoreError",
     "TooManyRunsPending",
+    "Transaction",
     "migrate",
     "open_engine",
 ]

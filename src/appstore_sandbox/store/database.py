@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process sharing a PostgreSQL database.
@@ -116,8 +117,10 @@ def insert_rows(
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; safe when several processes start at once."""
-    # Imported here: alembic costs a third of a second, and performance-test engine processes
-    # open the store without migrating it.
+    if _at_newest_revision(engine):
+        return
+    # Imported here: alembic costs a third of a second (every start of a server that is up to
+    # date skips it), and performance-test engine processes open the store without migrating it.
     from alembic import command
     from alembic.config import Config
 
@@ -130,3 +133,17 @@ def migrate(engine: Engine) -> None:
             )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _newest_revision() -> str:
+    """The newest migration's revision: revisions are numbered, and files named by them."""
+    return max(path.name.split("_")[0] for path in (_MIGRATIONS / "versions").glob("[0-9]*.py"))
+
+
+def _at_newest_revision(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:  # no such table yet: a new database
+        return False
+    return stored == _newest_revision()

@@ -9,7 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.database import transaction
@@ -108,6 +119,27 @@ class HistoryQuery:
     newest_first: bool = False
 
 
+def insert_notification(
+    connection: Connection,
+    new: NewNotification,
+    claimed_by: str | None = None,
+    claimed_until_ms: int = 0,
+) -> Notification:
+    """Insert a notification due at its ``created_ms``, in the caller's transaction."""
+    values = {
+        **new.__dict__,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_ms": new.created_ms,
+        "claimed_by": claimed_by,
+        "claimed_until_ms": claimed_until_ms if claimed_by else None,
+    }
+    inserted = connection.execute(_ADD, values).inserted_primary_key
+    assert inserted is not None, "an INSERT of one row has its key"
+    (notification_id,) = inserted
+    return Notification(id=notification_id, **values)
+
+
 class NotificationStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -148,19 +180,8 @@ class NotificationStore:
         self, new: NewNotification, claimed_by: str | None, claimed_until_ms: int
     ) -> Notification:
         """Store a notification due now; with ``claimed_by``, already claimed by that process."""
-        values = {
-            **new.__dict__,
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_ms": new.created_ms,
-            "claimed_by": claimed_by,
-            "claimed_until_ms": claimed_until_ms if claimed_by else None,
-        }
         with transaction(self.engine) as connection:
-            inserted = connection.execute(_ADD, values).inserted_primary_key
-        assert inserted is not None, "an INSERT of one row has its key"
-        (notification_id,) = inserted
-        return Notification(id=notification_id, **values)
+            return insert_notification(connection, new, claimed_by, claimed_until_ms)
 
     def by_uuid(self, notification_uuid: str) -> Notification | None:
         return self._one(_notifications.c.notification_uuid == notification_uuid)

@@ -25,6 +25,7 @@ class Product:
     product_id: str
     type: str
     subscription_group: str
+    subscription_period: str = "P1M"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,43 @@ class Purchase:
     status: str
     purchase_ms: int
     expires_ms: int
+    auto_renew: bool = True
+    auto_renew_product_id: str | None = None
+    renewals: int = 0
+    expiration_intent: int | None = None
+    billing_issue: bool = False
+    grace_period_expires_ms: int | None = None
+    retry_ends_ms: int | None = None
+    offer_type: int | None = None
+    offer_identifier: str | None = None
+    recent_start_ms: int | None = None
+    next_event_ms: int | None = None
+
+    @property
+    def renews_to(self) -> str:
+        return self.auto_renew_product_id or self.product_id
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One transaction of a subscription: its purchase, or one of its renewals."""
+
+    transaction_id: str
+    app_id: int
+    original_transaction_id: str
+    web_order_line_item_id: str
+    product_id: str
+    purchase_ms: int
+    original_purchase_ms: int
+    expires_ms: int
+    reason: str
+    ownership: str
+    environment: str
+    offer_type: int | None = None
+    offer_identifier: str | None = None
+    is_upgraded: bool = False
+    revocation_ms: int | None = None
+    revocation_reason: int | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import ApiKey, App, Product, Purchase
 from appstore_sandbox.store.retention import RetentionStore
 from appstore_sandbox.store.signing_chain import ChainStore
+from appstore_sandbox.store.subscriptions import SubscriptionStore, purchase_of
 
 # Lookups made on every Apple request are built once: building a statement and its cache key
 # costs SQLAlchemy more than SQLite takes to run it.
@@ -41,6 +42,7 @@ class Store:
         self.retention = RetentionStore(engine)
         self.catalog = CatalogStore(engine)
         self.chain = ChainStore(engine)
+        self.subscriptions = SubscriptionStore(engine)
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:
@@ -68,6 +70,27 @@ class Store:
         with transaction(self.engine) as connection:
             connection.execute(delete(schema.meta).where(schema.meta.c.key == key))
             connection.execute(insert(schema.meta).values(key=key, value=value))
+
+    def swap_meta_value(self, key: str, expected: str | None, value: str) -> bool:
+        """Store ``value`` under ``key`` if it still holds ``expected`` (None: nothing yet);
+        False, storing nothing, when another writer changed it since it was read.
+
+        One conditional statement: on PostgreSQL a concurrent writer's UPDATE waits for this
+        one and then finds the value changed, so two read-modify-writes never both succeed.
+        """
+        try:
+            with transaction(self.engine) as connection:
+                if expected is None:
+                    connection.execute(insert(schema.meta).values(key=key, value=value))
+                    return True
+                changed = connection.execute(
+                    update(schema.meta)
+                    .where(schema.meta.c.key == key, schema.meta.c.value == expected)
+                    .values(value=value)
+                )
+                return bool(changed.rowcount == 1)
+        except IntegrityError:  # another process stored a first value meanwhile
+            return False
 
     def first_meta_value(self, key: str, value: str) -> str:
         """The value under ``key``; ``value`` is stored only if none is yet. Processes sharing
@@ -139,6 +162,7 @@ class Store:
                     product_id=product.product_id,
                     type=product.type,
                     subscription_group=product.subscription_group,
+                    subscription_period=product.subscription_period,
                 )
             )
         return product
@@ -199,33 +223,26 @@ class Store:
 
     # purchases
 
-    def add_purchase(self, purchase: Purchase) -> Purchase:
-        with self._write(f"Transaction {purchase.original_transaction_id}") as connection:
-            connection.execute(insert(schema.purchases).values(**purchase.__dict__))
-        return purchase
-
     def purchases(self, app_id: int) -> list[Purchase]:
         table = schema.purchases
         rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.id))
-        return [_purchase(row) for row in rows]
+        return [purchase_of(row) for row in rows]
 
     def delete_purchase(self, app_id: int, original_transaction_id: str) -> None:
-        table = schema.purchases
-        self._delete(
-            table,
-            table.c.app_id == app_id,
-            table.c.original_transaction_id == original_transaction_id,
-        )
-
-    def set_latest_transaction(
-        self, original_transaction_id: str, transaction_id: str, expires_ms: int
-    ) -> None:
-        table = schema.purchases
-        with self._write(f"Transaction {transaction_id}") as connection:
+        """Delete a subscription with its transactions."""
+        purchases, transactions = schema.purchases, schema.transactions
+        with transaction(self.engine) as connection:
             connection.execute(
-                update(table)
-                .where(table.c.original_transaction_id == original_transaction_id)
-                .values(transaction_id=transaction_id, expires_ms=expires_ms)
+                delete(transactions).where(
+                    transactions.c.app_id == app_id,
+                    transactions.c.original_transaction_id == original_transaction_id,
+                )
+            )
+            connection.execute(
+                delete(purchases).where(
+                    purchases.c.app_id == app_id,
+                    purchases.c.original_transaction_id == original_transaction_id,
+                )
             )
 
     # realtime URLs
@@ -265,9 +282,3 @@ def _product(row: Row[Any]) -> Product:
     mapping = dict(row._mapping)
     mapping.pop("id")
     return Product(**mapping)
-
-
-def _purchase(row: Row[Any]) -> Purchase:
-    mapping = dict(row._mapping)
-    mapping.pop("id")
-    return Purchase(**mapping)

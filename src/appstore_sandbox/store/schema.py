@@ -14,7 +14,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 
 metadata = MetaData()
@@ -55,6 +57,8 @@ products = Table(
     Column("product_id", String(255), nullable=False),
     Column("type", String(32), nullable=False),
     Column("subscription_group", String(255), nullable=False),
+    # ISO 8601 duration of an auto-renewable subscription (P1W, P1M, P2M, P3M, P6M, P1Y).
+    Column("subscription_period", String(8), nullable=False, server_default="P1M"),
     UniqueConstraint("app_id", "product_id"),
 )
 
@@ -78,9 +82,43 @@ purchases = Table(
     Column("product_id", String(255), nullable=False),
     Column("environment", String(16), nullable=False),
     Column("family_shared", Boolean, nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("status", String(32), nullable=False),
     Column("purchase_ms", BigInteger, nullable=False),
     Column("expires_ms", BigInteger, nullable=False),
+    # The renewal state (Apple's JWSRenewalInfo) and when the subscription next changes by
+    # itself on the sandbox clock (renews, fails to renew, leaves grace or billing retry).
+    Column("auto_renew", Boolean, nullable=False, server_default=true()),
+    Column("auto_renew_product_id", String(255), nullable=True),
+    Column("renewals", Integer, nullable=False, server_default=text("0")),
+    Column("expiration_intent", Integer, nullable=True),
+    Column("billing_issue", Boolean, nullable=False, server_default=false()),
+    Column("grace_period_expires_ms", BigInteger, nullable=True),
+    Column("retry_ends_ms", BigInteger, nullable=True),
+    Column("offer_type", Integer, nullable=True),
+    Column("offer_identifier", String(255), nullable=True),
+    Column("recent_start_ms", BigInteger, nullable=True),
+    Column("next_event_ms", BigInteger, nullable=True, index=True),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("transaction_id", String(32), primary_key=True),
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("original_transaction_id", String(32), nullable=False, index=True),
+    Column("web_order_line_item_id", String(32), nullable=False),
+    Column("product_id", String(255), nullable=False),
+    Column("purchase_ms", BigInteger, nullable=False),
+    Column("original_purchase_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("ownership", String(16), nullable=False),
+    Column("environment", String(16), nullable=False),
+    Column("offer_type", Integer, nullable=True),
+    Column("offer_identifier", String(255), nullable=True),
+    Column("is_upgraded", Boolean, nullable=False, server_default=false()),
+    Column("revocation_ms", BigInteger, nullable=True),
+    Column("revocation_reason", Integer, nullable=True),
 )
 
 realtime_urls = Table(

@@ -1,0 +1,100 @@
+"""``appstore-sandbox trigger``: do to a sandbox subscription what a customer or Apple would,
+and let Apple's notifications follow (like ``stripe trigger``)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import click
+
+from appstore_sandbox.cli.client import SandboxClient
+from appstore_sandbox.cli.clock import iso_utc
+from appstore_sandbox.cli.control import _app_path
+from appstore_sandbox.cli.errors import CliError
+from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
+
+# What each action does, and the notifications Apple sends for it (docs/apple-facts.md).
+ACTIONS = {
+    "cancel": "auto-renew off: DID_CHANGE_RENEWAL_STATUS (AUTO_RENEW_DISABLED); "
+    "EXPIRED (VOLUNTARY) when the period ends",
+    "resubscribe": "auto-renew back on (AUTO_RENEW_ENABLED), or, once expired, a new purchase: "
+    "SUBSCRIBED (RESUBSCRIBE)",
+    "refund": "the latest transaction refunded and revoked: REFUND",
+    "billing-failure": "the renewal is due now and payment fails: DID_FAIL_TO_RENEW "
+    "(GRACE_PERIOD with --grace-period); GRACE_PERIOD_EXPIRED, EXPIRED (BILLING_RETRY) later",
+    "billing-recovery": "payment works again: DID_RENEW (BILLING_RECOVERY)",
+    "upgrade": "to --product-id at once: DID_CHANGE_RENEWAL_PREF (UPGRADE)",
+    "downgrade": "to --product-id from the next renewal: DID_CHANGE_RENEWAL_PREF (DOWNGRADE)",
+    "offer-redeemed": "promotional offer --offer-id from the next renewal: OFFER_REDEEMED",
+    "renew": "a renewal now: DID_RENEW",
+}
+
+
+@click.command(
+    epilog="\b\nActions:\n" + "\n".join(f"  {name:<17} {text}" for name, text in ACTIONS.items())
+)
+@click.argument("action", type=click.Choice(list(ACTIONS)))
+@bundle_id_option
+@click.option(
+    "--original-transaction-id",
+    default=None,
+    help="The subscription (default: the app's most recent purchase).",
+)
+@click.option("--product-id", default=None, help="upgrade, downgrade: the product to switch to.")
+@click.option("--offer-id", default=None, help="offer-redeemed: the promotional offer.")
+@click.option("--grace-period", is_flag=True, help="billing-failure: with a grace period.")
+@control_command
+def trigger(
+    client: SandboxClient,
+    out: Output,
+    action: str,
+    bundle_id: str,
+    original_transaction_id: str | None,
+    product_id: str | None,
+    offer_id: str | None,
+    grace_period: bool,
+) -> None:
+    """Do to a subscription what its customer or Apple would; Apple's notifications follow.
+
+    They go to the app's sandbox notification URL (apps set-notification-url); see them with
+    ``notify history``.
+    """
+    if original_transaction_id is None:
+        original_transaction_id = _most_recent_purchase(client, bundle_id)
+    body = {
+        "action": action,
+        "productId": product_id,
+        "offerId": offer_id,
+        "gracePeriod": grace_period,
+    }
+    path = _app_path(bundle_id, f"/purchases/{quote(original_transaction_id, safe='')}/triggers")
+    purchase = client.json("POST", path, body)
+    out.emit(purchase, [f"{action}: {ACTIONS[action]}", *_state_lines(purchase)])
+
+
+def _most_recent_purchase(client: SandboxClient, bundle_id: str) -> str:
+    purchases = client.json("GET", _app_path(bundle_id, "/purchases"))["purchases"]
+    if not purchases:
+        raise CliError(
+            f"{bundle_id} has no sandbox purchase; buy one with: "
+            f"appstore-sandbox purchases create --bundle-id {bundle_id}"
+        )
+    return str(purchases[-1]["originalTransactionId"])
+
+
+def _state_lines(purchase: dict[str, Any]) -> list[str]:
+    renews = (
+        f"renews to {purchase['autoRenewProductId']}" if purchase["autoRenew"] else "auto-renew off"
+    )
+    lines = [
+        f"{purchase['originalTransactionId']}  {purchase['productId']}  {purchase['status']}  "
+        f"{renews}",
+        f"  latest transactionId {purchase['transactionId']}, "
+        f"expires {iso_utc(purchase['expiresDate'])}",
+    ]
+    if purchase["gracePeriodExpiresDate"] is not None:
+        lines.append(f"  grace period until {iso_utc(purchase['gracePeriodExpiresDate'])}")
+    if purchase["offerIdentifier"]:
+        lines.append(f"  offer {purchase['offerIdentifier']} applies at the next renewal")
+    return lines

@@ -1,0 +1,62 @@
+"""Control surface for subscriptions: triggers (what a customer or Apple does) and how long
+the app's subscription periods last."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+
+from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.control.models import CamelModel, PurchaseOut
+from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.subscriptions.service import ACTIONS, Trigger
+
+router = APIRouter(
+    prefix="/_sandbox/v1/apps/{bundle_id}",
+    tags=["Sandbox control"],
+    dependencies=[Depends(require_admin_token)],
+)
+
+
+class TriggerRequest(CamelModel):
+    action: str = Field(description=f"One of: {', '.join(ACTIONS)}.")
+    product_id: str | None = Field(None, description="upgrade and downgrade: the new product.")
+    offer_id: str | None = Field(None, description="offer-redeemed: the promotional offer.")
+    grace_period: bool = Field(False, description="billing-failure: with a grace period.")
+
+
+class SubscriptionSettings(CamelModel):
+    renewal_durations: Literal["sandbox", "real"] = Field(
+        description="sandbox: Apple's sandbox periods (1 month = 5 minutes, 12 renewals); "
+        "real: calendar periods, no renewal limit."
+    )
+
+
+@router.post("/purchases/{original_transaction_id}/triggers")
+def trigger(
+    bundle_id: str, original_transaction_id: str, body: TriggerRequest, sandbox: SandboxDep
+) -> PurchaseOut:
+    """Change the subscription as its customer or Apple would; Apple's notifications follow."""
+    app = sandbox.control.app(bundle_id)
+    change = Trigger(body.action, body.product_id, body.offer_id, body.grace_period)
+    return PurchaseOut.of(
+        sandbox.subscriptions.trigger(app, original_transaction_id, change), bundle_id
+    )
+
+
+@router.get("/subscription-settings")
+def get_settings(bundle_id: str, sandbox: SandboxDep) -> SubscriptionSettings:
+    app = sandbox.control.app(bundle_id)
+    return SubscriptionSettings(renewal_durations=sandbox.subscriptions.durations(app))
+
+
+@router.put("/subscription-settings")
+def set_settings(
+    bundle_id: str, body: SubscriptionSettings, sandbox: SandboxDep
+) -> SubscriptionSettings:
+    """Applies from each subscription's next period on."""
+    app = sandbox.control.app(bundle_id)
+    durations = sandbox.subscriptions.set_durations(app, body.renewal_durations)
+    return SubscriptionSettings(renewal_durations=durations)

@@ -1,0 +1,111 @@
+"""The decoded payloads of signed transactions, renewal info and subscription notifications.
+
+Fields and values are those of Apple's JWSTransactionDecodedPayload, JWSRenewalInfoDecodedPayload
+and responseBodyV2DecodedPayload models; a field without a value is left out, as Apple does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from appstore_sandbox.store import App, Purchase, Transaction
+from appstore_sandbox.subscriptions.lifecycle import ACTIVE, status_code
+
+AUTO_RENEWABLE_TYPE = "Auto-Renewable Subscription"
+# The sandbox's products have no price or storefront of their own: every subscription is sold in
+# the United States for 9.99 USD (price in milliunits, as Apple gives it).
+STOREFRONT, STOREFRONT_ID, CURRENCY, PRICE_MILLIUNITS = "USA", "143441", "USD", 9990
+_DISCOUNT_TYPES = {2: "PAY_AS_YOU_GO"}
+
+
+def transaction_payload(
+    app: App, transaction: Transaction, group: str, signed_ms: int
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "transactionId": transaction.transaction_id,
+        "originalTransactionId": transaction.original_transaction_id,
+        "webOrderLineItemId": transaction.web_order_line_item_id,
+        "bundleId": app.bundle_id,
+        "productId": transaction.product_id,
+        "subscriptionGroupIdentifier": group,
+        "purchaseDate": transaction.purchase_ms,
+        "originalPurchaseDate": transaction.original_purchase_ms,
+        "expiresDate": transaction.expires_ms,
+        "quantity": 1,
+        "type": AUTO_RENEWABLE_TYPE,
+        "inAppOwnershipType": transaction.ownership,
+        "signedDate": signed_ms,
+        "environment": transaction.environment,
+        "transactionReason": transaction.reason,
+        "storefront": STOREFRONT,
+        "storefrontId": STOREFRONT_ID,
+        "price": PRICE_MILLIUNITS,
+        "currency": CURRENCY,
+    }
+    if transaction.offer_type is not None:
+        payload["offerType"] = transaction.offer_type
+        payload["offerIdentifier"] = transaction.offer_identifier
+        payload["offerDiscountType"] = _DISCOUNT_TYPES.get(transaction.offer_type, "PAY_AS_YOU_GO")
+    if transaction.is_upgraded:
+        payload["isUpgraded"] = True
+    if transaction.revocation_ms is not None:
+        payload["revocationDate"] = transaction.revocation_ms
+        payload["revocationReason"] = transaction.revocation_reason
+    return payload
+
+
+def renewal_payload(purchase: Purchase, signed_ms: int) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "originalTransactionId": purchase.original_transaction_id,
+        "productId": purchase.product_id,
+        "autoRenewProductId": purchase.renews_to,
+        "autoRenewStatus": 1 if purchase.auto_renew else 0,
+        "signedDate": signed_ms,
+        "environment": purchase.environment,
+        "recentSubscriptionStartDate": purchase.recent_start_ms or purchase.purchase_ms,
+        "currency": CURRENCY,
+        "renewalPrice": PRICE_MILLIUNITS,
+    }
+    if purchase.status == ACTIVE and purchase.auto_renew:
+        payload["renewalDate"] = purchase.expires_ms
+    if purchase.expiration_intent is not None:
+        payload["expirationIntent"] = purchase.expiration_intent
+    if purchase.billing_issue:
+        payload["isInBillingRetryPeriod"] = True
+    if purchase.grace_period_expires_ms is not None:
+        payload["gracePeriodExpiresDate"] = purchase.grace_period_expires_ms
+    if purchase.offer_type is not None:
+        payload["offerType"] = purchase.offer_type
+        payload["offerIdentifier"] = purchase.offer_identifier
+    return payload
+
+
+def notification_payload(
+    app: App,
+    purchase: Purchase,
+    notification_type: str,
+    subtype: str | None,
+    signed_ms: int,
+    signed_transaction: str,
+    signed_renewal: str,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "bundleId": app.bundle_id,
+        "environment": purchase.environment,
+        "signedTransactionInfo": signed_transaction,
+        "signedRenewalInfo": signed_renewal,
+        "status": status_code(purchase),
+    }
+    if purchase.environment == "Production":
+        data["appAppleId"] = app.app_apple_id
+    payload: dict[str, Any] = {
+        "notificationType": notification_type,
+        "notificationUUID": str(uuid.uuid4()),
+        "data": data,
+        "version": "2.0",
+        "signedDate": signed_ms,
+    }
+    if subtype is not None:
+        payload["subtype"] = subtype
+    return payload
