@@ -64,3 +64,17 @@ def test_the_clock_can_be_set_and_reset(start_sandbox: StartSandbox) -> None:
     now = sbx.reset_clock()
     assert before <= now <= time.time_ns() // 1_000_000
     sbx.stop()
+
+
+def test_trigger_changes_a_subscription_as_its_customer_would(sandbox: SandboxProcess) -> None:
+    sbx = Sandbox.attach(sandbox.base_url)
+    app = sandbox.new_app()
+    original_id = sbx.create_purchase(app.bundle_id)["originalTransactionId"]
+
+    cancelled = sbx.trigger("cancel", original_id, bundle_id=app.bundle_id)
+    renewing = sbx.trigger("resubscribe", bundle_id=app.bundle_id)  # the app's first purchase
+
+    assert cancelled["autoRenew"] is False and renewing["autoRenew"] is True
+    assert renewing["originalTransactionId"] == original_id
+    with pytest.raises(SandboxError, match="already set to renew"):
+        sbx.trigger("resubscribe", original_id, bundle_id=app.bundle_id)

@@ -341,6 +341,34 @@ class Sandbox:
 
     # --- faults (the control surface's /faults, where the sandbox has it) ---------------
 
+    def trigger(
+        self,
+        action: str,
+        original_transaction_id: str | None = None,
+        *,
+        bundle_id: str = DEFAULT_BUNDLE_ID,
+        product_id: str | None = None,
+        offer_id: str | None = None,
+        grace_period: bool = False,
+    ) -> dict[str, Any]:
+        """Do to a subscription what its customer or Apple would (``cancel``, ``resubscribe``,
+        ``refund``, ``billing-failure``, ``billing-recovery``, ``upgrade``, ``downgrade``,
+        ``offer-redeemed``, ``renew``); Apple's notifications follow. The subscription after.
+
+        ``original_transaction_id`` defaults to the app's first purchase; ``product_id`` is for
+        upgrade and downgrade, ``offer_id`` for offer-redeemed, ``grace_period`` for
+        billing-failure.
+        """
+        original_id = original_transaction_id or self._first_purchase(bundle_id)
+        body = {
+            "action": action,
+            "productId": product_id,
+            "offerId": offer_id,
+            "gracePeriod": grace_period,
+        }
+        path = f"/apps/{bundle_id}/purchases/{original_id}/triggers"
+        return dict(self._call("POST", path, body).json())
+
     def add_fault(self, **spec: Any) -> dict[str, Any]:
         return dict(self._call("POST", "/faults", spec).json())
 

@@ -29,6 +29,9 @@ def test_demo_passes_and_opens_production(tmp_path: Path) -> None:
     assert PASSED.search(completed.stdout), completed.stdout
     assert "production realtimeURL = http://127.0.0.1:" in completed.stdout
     assert ": DELIVERED" in completed.stdout, "the TEST notification reached the example server"
+    # The retention loop: the sheet, the cancellation, its notification, auto-renew off.
+    assert "DID_CHANGE_RENEWAL_STATUS (AUTO_RENEW_DISABLED): DELIVERED" in completed.stdout
+    assert "Get All Subscription Statuses: status 1, auto-renew off" in completed.stdout
     # The message the example server names was uploaded first, so the catalog checks are clean.
     assert "Catalog problems" not in completed.stdout
     assert "Traceback" not in completed.stdout + completed.stderr

@@ -197,7 +197,8 @@ def test_json_shows_the_offer_the_attempt_and_the_request(sandbox: SandboxProces
     }
     result, _ = customer.simulate(reply, "--json")
     body = json.loads(result.stdout)
-    assert set(body) == {"outcome", "reason", "message", "attempt", "request"}
+    assert set(body) == {"outcome", "reason", "message", "attempt", "request", "then"}
+    assert body["then"] is None, "without --then the customer only looked"
     assert body["outcome"] == "realtime"
     assert body["message"]["type"] == "promotionalOffer"
     assert body["message"]["messageIdentifier"] == message

@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "example-server": ("example:example_server", "Run the reference developer endpoint."),
     "apps": ("control:apps", "Apps the sandbox knows (bundle id, appAppleId, products)."),
     "keys": ("control:keys", "In-App Purchase API keys that sign requests to the sandbox."),
-    "purchases": ("control:purchases", "Sandbox purchases a performance test can name."),
+    "purchases": ("control:purchases", "Sandbox subscriptions: buy, renew, list, delete."),
     "certs": ("control:certs", "The sandbox's signing certificates."),
     "review": ("review:review", "Approve or reject uploaded images and messages."),
     "products": ("catalog:products", "Products: auto-renewable subscriptions in groups."),

@@ -21,6 +21,7 @@ from appstoreserverlibrary.models.Environment import Environment
 from appstoreserverlibrary.models.PerformanceTestRequest import PerformanceTestRequest
 from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
 from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageRequestBody
+from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 from rich.console import Console
 
 from appstore_sandbox.cli import perf_test
@@ -78,6 +79,7 @@ def _run(data_dir: Path, total: int, duration: int) -> bool:
             passed = _story(control, data_dir, f"{example_base}/retention", total, duration)
             if passed:
                 _notification(control, data_dir, f"{example_base}/notifications")
+                _retention_loop(control, data_dir)
                 _next_steps()
             return passed
 
@@ -148,6 +150,52 @@ def _notification(control: SandboxClient, data_dir: Path, url: str) -> None:
             f"{attempt['latencyMs']:.2f} ms); the endpoint verified it with Apple's verifier"
         )
     console.print(f"   testNotificationToken {token}: {record['status']}")
+
+
+def _retention_loop(control: SandboxClient, data_dir: Path) -> None:
+    _step(8, "A subscriber taps Cancel Subscription, sees the message, and cancels")
+    app_path = f"{API}/apps/{DEFAULT_BUNDLE_ID}"
+    purchase = control.json("POST", f"{app_path}/purchases", {})
+    original_id = purchase["originalTransactionId"]
+    body = {"transactionId": original_id, "then": "cancel"}
+    outcome = control.json("POST", f"{app_path}/simulate-cancel", body)
+    shown = outcome["message"]["header"] if outcome["message"] else "Apple's standard sheet"
+    console.print(f"   sheet: {outcome['outcome']} message {shown!r}; the customer cancels")
+    notification = _delivered(control, app_path, original_id, "DID_CHANGE_RENEWAL_STATUS")
+    console.print(
+        f"   {notification['notificationType']} ({notification['subtype']}): "
+        f"{notification['status']} to the example endpoint"
+    )
+    client = _apple_client(control.server, _credentials(control, data_dir), "sandbox")
+    statuses = client.get_all_subscription_statuses(original_id)
+    item = (statuses.data or [])[0].lastTransactions or []
+    verifier = SignedDataVerifier(
+        [(data_dir / "ca" / "root.cer").read_bytes()], False, Environment.SANDBOX, DEFAULT_BUNDLE_ID
+    )
+    renewal = verifier.verify_and_decode_renewal_info(item[0].signedRenewalInfo or "")
+    state = "on" if renewal.rawAutoRenewStatus == 1 else "off"
+    console.print(
+        f"   Get All Subscription Statuses: status {item[0].rawStatus}, auto-renew {state} "
+        "(renewal info verified with Apple's verifier)"
+    )
+
+
+def _delivered(
+    control: SandboxClient, app_path: str, original_id: str, notification_type: str
+) -> dict[str, Any]:
+    """The subscription's newest notification of that type, once its first attempt is done."""
+    deadline = time.monotonic() + 10
+    while True:
+        for record in control.json("GET", f"{app_path}/notifications?limit=20")["notifications"]:
+            if (
+                record["notificationType"] == notification_type
+                and record["originalTransactionId"] == original_id
+                and record["status"] != "PENDING"
+            ):
+                return dict(record)
+        if time.monotonic() > deadline:
+            raise CliError(f"no {notification_type} notification was delivered within 10 s")
+        time.sleep(0.1)
 
 
 def _credentials(control: SandboxClient, data_dir: Path) -> dict[str, Any]:

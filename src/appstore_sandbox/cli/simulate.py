@@ -32,6 +32,14 @@ HEADLINES = {
 @click.option("--product-id", default=None, help="Product (default: the purchase's).")
 @click.option("--locale", default=None, help="userLocale (default: en-US).")
 @click.option("--transaction-id", default=None, help="Purchase (default: the app's first).")
+@click.option(
+    "--then",
+    "then",
+    type=click.Choice(["cancel", "accept"]),
+    default=None,
+    help="What the customer does next: cancel (auto-renew off), or accept the sheet's offer "
+    "or alternate product. Apple's notifications follow.",
+)
 @control_command
 def simulate_cancel(
     client: SandboxClient,
@@ -41,6 +49,7 @@ def simulate_cancel(
     product_id: str | None,
     locale: str | None,
     transaction_id: str | None,
+    then: str | None,
 ) -> None:
     """Send the realtime request Apple sends when a customer taps Cancel Subscription, and show
     the message they would see: the realtime one, the default one, or none."""
@@ -49,6 +58,7 @@ def simulate_cancel(
         "productId": product_id,
         "locale": locale,
         "transactionId": transaction_id,
+        "then": then,
     }
     result = client.json("POST", _app_path(bundle_id, "/simulate-cancel"), body)
     out.emit(result, outcome_lines(result))
@@ -60,7 +70,25 @@ def outcome_lines(result: dict[str, Any]) -> list[str]:
         lines.append(f"  because {result['reason']}")
     if result["message"] is not None:
         lines += ["", *message_lines(result["message"])]
-    return [*lines, "", *_request_lines(result)]
+    return [*lines, "", *_request_lines(result), *_follow_up_lines(result.get("then"))]
+
+
+def _follow_up_lines(follow_up: dict[str, Any] | None) -> list[str]:
+    if follow_up is None:
+        return []
+    purchase = follow_up["purchase"]
+    renews = (
+        f"renews to {purchase['autoRenewProductId']}" if purchase["autoRenew"] else "auto-renew off"
+    )
+    if follow_up["action"] is None:
+        what = "the customer keeps the subscription; the sheet offered nothing to accept"
+    else:
+        what = f"{follow_up['action']}: {follow_up['notification']} goes to the notification URL"
+    return [
+        "",
+        f"Then the customer chose {follow_up['choice']}: {what}",
+        f"  {purchase['originalTransactionId']}  {purchase['status']}  {renews}",
+    ]
 
 
 def message_lines(message: dict[str, Any]) -> list[str]:

@@ -63,6 +63,9 @@ class NotificationRecord(BaseModel):
     environment: str
     notificationType: str
     subtype: str | None
+    originalTransactionId: str | None = Field(
+        description="The subscription a lifecycle notification is about (null for TEST)."
+    )
     url: str
     status: str
     createdDate: int
@@ -80,6 +83,7 @@ class NotificationRecord(BaseModel):
             environment=n.environment,
             notificationType=n.notification_type,
             subtype=n.subtype,
+            originalTransactionId=n.transaction_id,
             url=n.url,
             status=n.status,
             createdDate=n.created_ms,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, StrictStr
 
 from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.models import CamelModel
+from appstore_sandbox.control.models import CamelModel, PurchaseOut
 from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.environments import Environment
+from appstore_sandbox.store import App
+from appstore_sandbox.subscriptions.service import Trigger
+
+if TYPE_CHECKING:
+    from appstore_sandbox.sandbox import Sandbox
 
 router = APIRouter(
     prefix="/_sandbox/v1/apps/{bundle_id}",
@@ -24,6 +29,12 @@ class SimulateCancelRequest(CamelModel):
     product_id: StrictStr | None = Field(None, description="Default: the purchase's product.")
     locale: StrictStr | None = Field(None, description="Default: en-US.")
     transaction_id: StrictStr | None = Field(None, description="Default: the first purchase.")
+    then: Literal["cancel", "accept"] | None = Field(
+        None,
+        description="What the customer does next: cancel (auto-renew off), or accept what the "
+        "sheet offered (its promotional offer, or its alternate product); Apple's "
+        "notifications follow.",
+    )
 
 
 class ShownImage(BaseModel):
@@ -71,6 +82,18 @@ class SimulatedAttempt(BaseModel):
     explanation: str
 
 
+class FollowUp(BaseModel):
+    """What the customer did after the sheet, and the subscription afterwards."""
+
+    choice: Literal["cancel", "accept"]
+    action: str | None = Field(
+        description="The trigger applied (cancel, offer-redeemed, downgrade), or null when the "
+        "sheet offered nothing to accept and the subscription stays as it was."
+    )
+    notification: str | None = Field(description="The notification Apple sends for it.")
+    purchase: PurchaseOut
+
+
 class CancelSimulation(BaseModel):
     outcome: Literal["realtime", "default", "standard"] = Field(
         description="Which sheet the customer sees: the realtime message, the default message, "
@@ -80,6 +103,7 @@ class CancelSimulation(BaseModel):
     message: ShownMessage | None
     attempt: SimulatedAttempt | None = Field(description="null when no realtime URL is set.")
     request: dict[str, Any] = Field(description="The decoded signedPayload that was sent.")
+    then: FollowUp | None = Field(None, description="With ``then``: what followed.")
 
 
 @router.post("/simulate-cancel")
@@ -92,4 +116,45 @@ def simulate_cancel(
     outcome = sandbox.cancel_simulator.simulate(
         app, body.environment, body.product_id, body.locale, body.transaction_id
     )
+    if body.then is not None:
+        outcome["then"] = _follow_up(sandbox, app, outcome, body.then)
     return CancelSimulation.model_validate(outcome)
+
+
+# The sandbox has no service levels: an alternate product offered on the cancellation sheet is
+# taken as a downgrade, effective at the next renewal (the usual retention offer; unconfirmed).
+_ACCEPTED = {
+    "promotionalOffer": ("offer-redeemed", "OFFER_REDEEMED"),
+    "alternateProduct": ("downgrade", "DID_CHANGE_RENEWAL_PREF (DOWNGRADE)"),
+}
+
+
+def _follow_up(
+    sandbox: Sandbox, app: App, outcome: dict[str, Any], choice: Literal["cancel", "accept"]
+) -> FollowUp:
+    original_id = outcome["request"]["originalTransactionId"]
+    subscriptions = sandbox.subscriptions
+    message = outcome["message"] or {}
+    if choice == "cancel":
+        action, notification = "cancel", "DID_CHANGE_RENEWAL_STATUS (AUTO_RENEW_DISABLED)"
+        trigger = Trigger("cancel")
+    elif message.get("type") in _ACCEPTED:
+        action, notification = _ACCEPTED[message["type"]]
+        offer = message.get("promotionalOffer") or {}
+        product = message.get("alternateProduct") or {}
+        trigger = Trigger(action, product.get("productId"), offer.get("offerIdentifier"))
+    else:
+        purchase = subscriptions.subscription(app, original_id)
+        return FollowUp(
+            choice="accept",
+            action=None,
+            notification=None,
+            purchase=PurchaseOut.of(purchase, app.bundle_id),
+        )
+    purchase = subscriptions.trigger(app, original_id, trigger)
+    return FollowUp(
+        choice=choice,
+        action=action,
+        notification=notification,
+        purchase=PurchaseOut.of(purchase, app.bundle_id),
+    )
