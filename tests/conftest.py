@@ -15,6 +15,7 @@ import compileall
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,9 +80,11 @@ def databases() -> Iterator[DatabaseFactory | None]:
 StartSandbox = Callable[..., SandboxProcess]
 
 
-def _starter(
+@contextmanager
+def _sandboxes(
     backend: str, databases: DatabaseFactory | None, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[StartSandbox, list[SandboxProcess]]:
+) -> Iterator[StartSandbox]:
+    """A way to start sandboxes; every one started stops when the block ends."""
     started: list[SandboxProcess] = []
 
     def start(*extra_args: str) -> SandboxProcess:
@@ -91,7 +94,10 @@ def _starter(
         started.append(process)
         return process
 
-    return start, started
+    try:
+        yield start
+    finally:
+        stop_all(started)
 
 
 @pytest.fixture
@@ -100,9 +106,8 @@ def start_sandbox(
 ) -> Iterator[StartSandbox]:
     """Start a fresh sandbox (own data dir and database) with extra ``serve`` arguments; it
     stops when the test ends (an idle server still polls, so none outlives its test)."""
-    start, started = _starter(backend, databases, tmp_path_factory)
-    yield start
-    stop_all(started)
+    with _sandboxes(backend, databases, tmp_path_factory) as start:
+        yield start
 
 
 @pytest.fixture(scope="module")
@@ -110,18 +115,16 @@ def start_module_sandbox(
     backend: str, databases: DatabaseFactory | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StartSandbox]:
     """As ``start_sandbox``, for a module's own server: it stops when the module ends."""
-    start, started = _starter(backend, databases, tmp_path_factory)
-    yield start
-    stop_all(started)
+    with _sandboxes(backend, databases, tmp_path_factory) as start:
+        yield start
 
 
 @pytest.fixture(scope="session")
 def _start_session_sandbox(
     backend: str, databases: DatabaseFactory | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StartSandbox]:
-    start, started = _starter(backend, databases, tmp_path_factory)
-    yield start
-    stop_all(started)
+    with _sandboxes(backend, databases, tmp_path_factory) as start:
+        yield start
 
 
 SandboxWith = Callable[..., SandboxProcess]

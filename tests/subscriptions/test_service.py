@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import BadInput, NotFound
 from appstore_sandbox.sandbox import Sandbox
 from appstore_sandbox.store import App, Product
@@ -86,3 +87,20 @@ def test_a_refunded_subscription_is_not_resubscribed(sandbox: Sandbox) -> None:
         sandbox.subscriptions.trigger(app, otid, Trigger("resubscribe"))
     with pytest.raises(BadInput, match="refunded already"):
         sandbox.subscriptions.trigger(app, otid, Trigger("refund"))
+
+
+def test_a_trigger_comes_after_what_the_clock_made_due(sandbox: Sandbox) -> None:
+    # No delivery worker runs in process: only the trigger can apply the grace period's end.
+    app = _app(sandbox)
+    sandbox.notifications.set_url(app, Environment.SANDBOX, "http://127.0.0.1:9/notifications")
+    otid = sandbox.subscriptions.buy(app).original_transaction_id
+    sandbox.subscriptions.trigger(app, otid, Trigger("billing-failure", grace_period=True))
+    sandbox.clock.advance(timedelta(minutes=5, seconds=1))
+    sandbox.subscriptions.trigger(app, otid, Trigger("billing-recovery"))
+    sent = sandbox.notifications.sent(app, Environment.SANDBOX, only_failures=False, limit=10)
+    assert [(s.notification.notification_type, s.notification.subtype) for s in sent] == [
+        ("SUBSCRIBED", "INITIAL_BUY"),
+        ("DID_FAIL_TO_RENEW", "GRACE_PERIOD"),
+        ("GRACE_PERIOD_EXPIRED", None),
+        ("DID_RENEW", "BILLING_RECOVERY"),
+    ]

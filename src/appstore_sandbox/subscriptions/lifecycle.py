@@ -13,6 +13,7 @@ import secrets
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from appstore_sandbox.errors import BadInput
 from appstore_sandbox.store import Purchase, Transaction
@@ -39,6 +40,12 @@ CUSTOMER_CANCELLED, BILLING_ERROR = 1, 2
 PROMOTIONAL_OFFER = 2
 REFUNDED_FOR_OTHER_REASON = 0
 _replace = dataclasses.replace
+# A subscription that renewed or expired is out of billing retry and grace period.
+_OUT_OF_BILLING_RETRY: dict[str, Any] = {
+    "billing_issue": False,
+    "grace_period_expires_ms": None,
+    "retry_ends_ms": None,
+}
 
 
 @dataclass(frozen=True)
@@ -301,9 +308,7 @@ def _renewed(purchase: Purchase, latest: Transaction, renewals: int) -> Purchase
         auto_renew_product_id=None,
         renewals=renewals,
         expiration_intent=None,
-        billing_issue=False,
-        grace_period_expires_ms=None,
-        retry_ends_ms=None,
+        **_OUT_OF_BILLING_RETRY,
         offer_type=None,
         offer_identifier=None,
         next_event_ms=latest.expires_ms,
@@ -315,8 +320,6 @@ def _expired(purchase: Purchase, intent: int) -> Purchase:
         purchase,
         status=EXPIRED,
         expiration_intent=intent,
-        billing_issue=False,
-        grace_period_expires_ms=None,
-        retry_ends_ms=None,
+        **_OUT_OF_BILLING_RETRY,
         next_event_ms=None,
     )

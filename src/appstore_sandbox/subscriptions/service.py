@@ -202,7 +202,9 @@ class SubscriptionService:
         if trigger.action not in ACTIONS:
             raise BadInput(f"action must be one of {', '.join(ACTIONS)}.")
         for _ in range(_ATTEMPTS):
-            purchase = self.subscription(app, original_transaction_id)
+            # What the clock has made due happens first (a grace period that ran out before
+            # billing recovered still sends GRACE_PERIOD_EXPIRED).
+            purchase = self.current(self.subscription(app, original_transaction_id))
             now = self._clock.now_ms()
             step = self._step(app, self._subscription(app, purchase), trigger, now)
             if self._apply(app, purchase, step):
