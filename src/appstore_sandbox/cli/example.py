@@ -77,10 +77,6 @@ def banner(options: ExampleOptions, root_source: str, base: str) -> str:
     )
 
 
-def _exit_cleanly(signum: int, frame: object) -> None:
-    raise SystemExit(0)
-
-
 @click.command("example-server")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", type=int, default=8000, show_default=True, help="Port; 0 picks a free one.")
@@ -147,12 +143,6 @@ def example_server(
     try:
         base = f"http://{url_host(host)}:{listener.getsockname()[1]}"
         root_source = str(root_cert) if root_cert else f"{client.server}{ROOT_CERTIFICATE_PATH}"
-        # As in ``serve``: exit 0 after uvicorn's graceful shutdown instead of dying by SIGTERM,
-        # or printing click's "Aborted!" and exiting 1 on Ctrl-C; set before the banner says
-        # it is ready, so a signal right after it is handled the same way.
-        signal.signal(signal.SIGTERM, _exit_cleanly)
-        signal.signal(signal.SIGINT, _exit_cleanly)
-        click.echo(banner(options, root_source, base))
         config = uvicorn.Config(
             build_example_app(options),
             log_level="warning",
@@ -161,6 +151,18 @@ def example_server(
             loop="uvloop",
             lifespan="off",
         )
-        uvicorn.Server(config).run(sockets=[listener])
+        server = uvicorn.Server(config)
+
+        def stop(signum: int, frame: object) -> None:
+            # Exit 0 after uvicorn's graceful shutdown, not by SIGTERM or with click's
+            # "Aborted!" on Ctrl-C. Set before the banner says it is ready: a signal before
+            # uvicorn takes over asks the server to stop as soon as it has started, instead of
+            # raising wherever the main thread happens to be.
+            server.should_exit = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        click.echo(banner(options, root_source, base))
+        server.run(sockets=[listener])
     finally:
         listener.close()

@@ -70,6 +70,7 @@ class Connection:
         self._unsent: memoryview | None = None
         self._received = 0  # bytes of the current reply
         self._stamp_ns = 0  # when the last bytes read arrived
+        self._writing_ns = 0  # when the current request's first write began
         self._kernel_stamp = False
         self.served = 0
         self.closed = False
@@ -83,6 +84,7 @@ class Connection:
         try:
             if self._tls is not None:
                 data = self._tls.encrypt(data)
+            self._writing_ns = time.time_ns()
             sent = self._sock.send(data)
         except BlockingIOError:
             sent = 0
@@ -110,12 +112,13 @@ class Connection:
             waiter.set_exception(ConnectionAbortedError("the sender closed the connection"))
 
     def _sent(self) -> None:
-        now = time.time_ns()
+        # The clock starts when the write began, as wrk's does: stamped after the write, a
+        # thread preempted right after it could see the reply's kernel timestamp come first.
         watch = self._watch
         if not watch.sent_ns:
-            watch.sent_ns = now
-            watch.deadline_ns = now + watch.timeout_ns
-        self._arm(watch.deadline_ns, now)
+            watch.sent_ns = self._writing_ns
+            watch.deadline_ns = self._writing_ns + watch.timeout_ns
+        self._arm(watch.deadline_ns)
 
     def _arm(self, deadline_ns: int, now_ns: int = 0) -> None:
         if self._timer is not None:
