@@ -3,7 +3,9 @@
 A throwaway sandbox and the example developer server are started; Apple's own client configures
 the sandbox realtime URL and uploads the message the example server answers with; Apple's
 performance test runs against the example server; a PASS opens the production realtime URL, which
-Apple's client then configures; a TEST notification ends it.
+Apple's client then configures; a TEST notification follows. Last, a subscriber taps Cancel
+Subscription, sees the example's message and cancels: the DID_CHANGE_RENEWAL_STATUS notification
+reaches the example server, and Get All Subscription Statuses shows auto-renew off.
 """
 
 from __future__ import annotations
