@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.cli.running import assert_one_line_error, run_cli
 from tests.sandbox_process import SandboxProcess
 
@@ -24,6 +26,13 @@ def test_trigger_defaults_to_the_most_recent_purchase_and_says_what_follows(
     listed = run_cli("purchases", "list", "--bundle-id", app.bundle_id, "--json", server=server)
     auto_renew = {p["originalTransactionId"]: p["autoRenew"] for p in listed.json()["purchases"]}
     assert sorted(auto_renew.values()) == [False, True] and auto_renew[original_id] is False
+    human = run_cli("purchases", "list", "--bundle-id", app.bundle_id, server=server)
+    [line] = [line for line in human.stdout.splitlines() if line.startswith(original_id)]
+    assert re.fullmatch(
+        rf"{original_id}  {app.bundle_id}\.monthly  ACTIVE  auto-renew off  expires \S+Z  "
+        r"renewals 0",
+        line,
+    )
 
 
 def test_trigger_refusals_are_one_line(sandbox: SandboxProcess) -> None:

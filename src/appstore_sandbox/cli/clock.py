@@ -4,13 +4,14 @@ to a time, or reset it to real time."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import click
 
 from appstore_sandbox.cli.client import SandboxClient
 from appstore_sandbox.cli.control import API
+from appstore_sandbox.cli.dates import iso_utc
 from appstore_sandbox.cli.options import Output, control_command
 
 UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
@@ -73,12 +74,6 @@ def format_duration(seconds: int) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"
-
-
-def iso_utc(ms: int) -> str:
-    """UNIX milliseconds as ISO-8601 UTC, e.g. ``2026-01-01T00:00:00.500Z``."""
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @click.group()

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import click
 
 from appstore_sandbox.cli.client import SandboxClient
+from appstore_sandbox.cli.dates import iso_utc
 from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
 from appstore_sandbox.cli.perf_settings import settings_body, settings_options
@@ -268,9 +269,11 @@ def purchases() -> None:
 
 def _purchase_lines(purchase: dict[str, Any]) -> list[str]:
     shared = "  family-shared" if purchase["familyShared"] else ""
+    renews = "renews" if purchase["autoRenew"] else "auto-renew off"
     return [
         f"{purchase['originalTransactionId']}  {purchase['productId']}  "
-        f"{purchase['status']}{shared}"
+        f"{purchase['status']}{shared}  {renews}  expires {iso_utc(purchase['expiresDate'])}  "
+        f"renewals {purchase['renewals']}"
     ]
 
 

@@ -14,8 +14,9 @@ from urllib.parse import quote, urlencode
 import click
 
 from appstore_sandbox.cli.client import SandboxClient
-from appstore_sandbox.cli.clock import format_duration, iso_utc
+from appstore_sandbox.cli.clock import format_duration
 from appstore_sandbox.cli.control import API, ENVIRONMENTS
+from appstore_sandbox.cli.dates import iso_utc
 from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import (
     Output,

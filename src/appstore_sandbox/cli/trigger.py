@@ -9,8 +9,8 @@ from urllib.parse import quote
 import click
 
 from appstore_sandbox.cli.client import SandboxClient
-from appstore_sandbox.cli.clock import iso_utc
 from appstore_sandbox.cli.control import _app_path
+from appstore_sandbox.cli.dates import iso_utc
 from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
 
