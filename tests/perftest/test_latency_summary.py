@@ -42,3 +42,12 @@ def test_counts_up_to_edges_by_each_buckets_lowest_value() -> None:
     counts = Recorded.of(histogram).counts_up_to((500_000, 700_000, 1_000_000))
     # 700.1 ms shares its bucket (lowest value 699.904 ms) with 700 ms; 702 ms does not.
     assert counts == [1, 2, 1, 1]
+
+
+def test_a_snapshot_keeps_its_figures_when_more_values_are_recorded() -> None:
+    histogram = _histogram(1)
+    recorded = Recorded.of(histogram)
+    before = (recorded.total, recorded.value_at_percentile(99), recorded.mean())
+    for _ in range(5000):
+        histogram.record_value(10)
+    assert (recorded.total, recorded.value_at_percentile(99), recorded.mean()) == before

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 from appstore_sandbox.outbound.results import Attempt, SendAttemptResult
+from appstore_sandbox.perftest.frames import RecordTuple
 from appstore_sandbox.perftest.stats import EXAMPLES_PER_REASON, RunStats
 
 SUCCESS, TIMED_OUT, REFUSED = (
@@ -89,3 +92,55 @@ def test_time_outs_are_not_counted_in_the_buckets_of_answers() -> None:
     assert stats.response_times()["p99"] == 150, "the percentiles keep the time-outs"
     restored = RunStats.restore(stats.progress_json())
     assert restored.histogram_buckets((100, 150, 200)) == stats.histogram_buckets((100, 150, 200))
+
+
+def _record_tuples() -> list[RecordTuple]:
+    generator = random.Random(7)
+    records: list[RecordTuple] = []
+    for sequence in range(400):
+        lag = generator.choice([None, 0, 3, 3, 40, 5_000])
+        latency = generator.choice([150, 150, 151, 2_049, 52_000, 52_031, 700_000])
+        roll = generator.random()
+        if roll < 0.8:
+            records.append((sequence, f"id-{sequence}", "SUCCESS", 200, latency, "", None, lag))
+        elif roll < 0.85:
+            problem = "message m1 is not approved"
+            records.append((sequence, f"id-{sequence}", "SUCCESS", 200, latency, "", problem, lag))
+        elif roll < 0.95:
+            records.append(
+                (sequence, f"id-{sequence}", "TIMED_OUT", None, 700_000, "late", None, lag)
+            )
+        else:
+            records.append(
+                (sequence, f"id-{sequence}", "NO_RESPONSE", None, None, "refused", None, None)
+            )
+    return records
+
+
+def test_a_batch_counts_exactly_as_its_records_one_by_one() -> None:
+    one_by_one, batched = RunStats(), RunStats()
+    records = _record_tuples()
+    for sequence, identifier, result, status, latency, explanation, problem, lag in records:
+        attempt = Attempt(SendAttemptResult(result), latency, status, explanation, problem)
+        one_by_one.record(sequence, identifier, attempt, lag)
+    batched.record_batch(records[:150])
+    batched.record_batch(records[150:])
+    assert batched.progress_json() == one_by_one.progress_json()
+    assert batched.response_times_us() == one_by_one.response_times_us()
+    assert batched.send_lag_ms() == one_by_one.send_lag_ms()
+
+
+def test_figures_follow_records_made_after_a_report() -> None:
+    stats = RunStats()
+    stats.record(0, "fast", Attempt(SUCCESS, 10_000, 200))
+    assert stats.response_times()["p99"] == 10
+    assert stats.histogram_buckets((50,)) == [
+        {"upToMs": 50, "count": 1},
+        {"upToMs": -1, "count": 0},
+    ]
+    stats.record_batch([(1, "slow", "SUCCESS", 200, 90_000, "", None, None)])
+    assert stats.response_times()["p99"] == 90
+    assert stats.histogram_buckets((50,)) == [
+        {"upToMs": 50, "count": 1},
+        {"upToMs": -1, "count": 1},
+    ]

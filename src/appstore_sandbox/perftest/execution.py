@@ -18,12 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
-from appstore_sandbox.outbound.results import Attempt, SendAttemptResult
 from appstore_sandbox.perftest.config import PerformanceTestConfig
 from appstore_sandbox.perftest.engine_process import EngineJob
 from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, RecordTuple, read_frame
 from appstore_sandbox.perftest.stats import RunStats
-from appstore_sandbox.store import PerformanceTestRun, RequestRecord
+from appstore_sandbox.store import PerformanceTestRun, RequestRow
 
 _STOP = b"stop\n"
 _KILL_AFTER_S = 5.0
@@ -38,7 +37,7 @@ class Execution:
     job: EngineJob
     stats: RunStats = field(default_factory=RunStats)
     interruption: str | None = None
-    _buffer: list[RequestRecord] = field(default_factory=list)
+    _buffer: list[RequestRow] = field(default_factory=list)
     _buffer_lock: threading.Lock = field(default_factory=threading.Lock)
     _flush_lock: threading.Lock = field(default_factory=threading.Lock)
     _process: subprocess.Popen[bytes] | None = None
@@ -95,7 +94,7 @@ class Execution:
     def engine_pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def take_records(self) -> list[RequestRecord]:
+    def take_records(self) -> list[RequestRow]:
         with self._buffer_lock:
             records, self._buffer = self._buffer, []
         return records
@@ -140,13 +139,12 @@ class Execution:
                 self.interruption = f"internal error in the load engine: {frame.error}"
 
     def _record_all(self, records: list[RecordTuple]) -> None:
-        rows = []
-        record, run = self.stats.record, self.request_id
-        for sequence, identifier, result, status, latency_us, explanation, problem, lag in records:
-            attempt = Attempt(SendAttemptResult(result), latency_us, status, explanation, problem)
-            record(sequence, identifier, attempt, lag)
-            note = explanation or _catalog_note(problem)
-            rows.append(RequestRecord(run, sequence, identifier, result, status, latency_us, note))
+        self.stats.record_batch(records)
+        run = self.request_id
+        rows: list[RequestRow] = [
+            (run, number, identifier, result, status, latency, note or _catalog_note(problem))
+            for number, identifier, result, status, latency, note, problem, _ in records
+        ]
         with self._buffer_lock:
             self._buffer.extend(rows)
 

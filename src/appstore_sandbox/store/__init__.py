@@ -17,6 +17,7 @@ from appstore_sandbox.store.records import (
     Product,
     Purchase,
     RequestRecord,
+    RequestRow,
     SendAttempt,
     Transaction,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Product",
     "Purchase",
     "RequestRecord",
+    "RequestRow",
     "RunAlreadyPending",
     "SendAttempt",
     "Store",

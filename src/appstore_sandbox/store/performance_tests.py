@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.database import insert_rows, transaction
 from appstore_sandbox.store.errors import RunAlreadyPending, TooManyRunsPending
-from appstore_sandbox.store.records import PerformanceTestRun, RequestRecord
+from appstore_sandbox.store.records import PerformanceTestRun, RequestRecord, RequestRow
 
 PENDING = "PENDING"
 _runs = schema.performance_test_runs
@@ -133,7 +133,7 @@ class PerformanceTestStore:
             )
             return [PerformanceTestRun(**row._mapping) for row in rows]
 
-    def add_requests(self, records: Sequence[RequestRecord]) -> None:
+    def add_requests(self, records: Sequence[RequestRow]) -> None:
         if not records:
             return
         with transaction(self.engine) as connection:

@@ -104,8 +104,12 @@ class PerformanceTestRun:
     records_pruned: int = 0  # per-request records deleted by pruning
 
 
+# A RequestRecord's fields as a plain tuple, the way runs write them by the million.
+RequestRow = tuple[str, int, str, str, int | None, int | None, str]
+
+
 class RequestRecord(NamedTuple):
-    """One request of a performance test; a tuple, because runs write them by the million."""
+    """One request of a performance test, as it is read back."""
 
     run_request_id: str
     sequence: int
