@@ -112,12 +112,7 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         performance_tests=PerformanceTestService(
             store,
             clock,
-            EngineSetup(
-                settings.effective_database_url,
-                settings.ca_dir,
-                policy,
-                settings.realtime_max_response_bytes,
-            ),
+            EngineSetup(settings.ca_dir, policy, settings.realtime_max_response_bytes),
             LeaseTiming(settings.performance_test_heartbeat_ms, settings.performance_test_lease_ms),
             _performance_test_limits(settings),
             _records_policy(settings),

@@ -18,7 +18,7 @@ from appstoreserverlibrary.models.GetMessageListResponseItem import GetMessageLi
 from appstoreserverlibrary.models.ImageSize import ImageSize
 from appstoreserverlibrary.models.UploadMessageRequestBody import UploadMessageRequestBody
 
-from appstore_sandbox.store.retention import RetentionImage, RetentionMessage
+from appstore_sandbox.store.records import RetentionImage, RetentionMessage
 from tests import pngs
 from tests.sandbox_process import AppCredentials, SandboxProcess
 

@@ -1,10 +1,11 @@
 """The engine process: one performance test, measured by an interpreter that does nothing else.
 
 Started by the sandbox as ``python -m appstore_sandbox.perftest.engine_process RECORDS_FD`` with
-the job as one JSON line on stdin. It reads the app's catalog and the signing key once, then
-sends. Outcomes go back as frames (see ``frames``) on RECORDS_FD, written through the event
-loop's pipe transport so a slow reader never blocks a measurement. Anything more on stdin, or
-its end (the sandbox stopped or died), stops the run.
+the job, the app's catalog included, as one JSON line on stdin. It loads the signing key once,
+then sends; it never opens the database, so it starts without loading the database layer.
+Outcomes go back as frames (see ``frames``) on RECORDS_FD, written through the event loop's pipe
+transport so a slow reader never blocks a measurement. Anything more on stdin, or its end (the
+sandbox stopped or died), stops the run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Any
 import uvloop
 
 from appstore_sandbox.clock import Clock
-from appstore_sandbox.environments import Environment
 from appstore_sandbox.outbound.policy import DEFAULT_POLICY, OutboundPolicy
 from appstore_sandbox.outbound.results import Attempt
 from appstore_sandbox.outbound.transport import (
@@ -34,12 +34,11 @@ from appstore_sandbox.outbound.transport import (
 )
 from appstore_sandbox.perftest.engine import LoadPlan, run_load
 from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, RecordTuple, encode
-from appstore_sandbox.realtime.app_state import load_app_state
+from appstore_sandbox.realtime.app_state import AppState
 from appstore_sandbox.realtime.catalog_judge import CatalogJudge, RememberingJudge
 from appstore_sandbox.realtime.payloads import RealtimeRequests, Subscriber
 from appstore_sandbox.realtime.response_rules import ResponseRules
 from appstore_sandbox.signing import JwsSigner, load_chain
-from appstore_sandbox.store import Store, open_engine
 
 USER_AGENT = "appstore-sandbox (Retention Messaging performance test)"
 FLUSH_S = 0.1
@@ -59,8 +58,7 @@ class EngineJob:
     subscriber: Subscriber
     environment: str
     clock_offset_ms: int
-    database_url: str
-    app_id: int
+    app_state: dict[str, Any]  # AppState.to_json(): what judging a reply needs
     ca_dir: str
     policy: OutboundPolicy = DEFAULT_POLICY
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
@@ -168,15 +166,7 @@ def _prepare(job: EngineJob) -> tuple[RealtimeRequests, RememberingJudge]:
     signer = JwsSigner(load_chain(Path(job.ca_dir)))
     clock = Clock(timedelta(milliseconds=job.clock_offset_ms))
     requests = RealtimeRequests(signer, clock, job.subscriber, job.environment)
-    engine = open_engine(job.database_url)
-    try:
-        store = Store(engine)
-        app = store.app_by_id(job.app_id)
-        if app is None:
-            raise LookupError(f"app {job.app_id} no longer exists")
-        state = load_app_state(store, app, Environment.SANDBOX)
-    finally:
-        engine.dispose()
+    state = AppState.from_json(job.app_state)
     judge = CatalogJudge(ResponseRules(state), job.subscriber, state.strict)
     return requests, RememberingJudge(judge)
 

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from appstore_sandbox.catalog.products import AUTO_RENEWABLE, response_check_mode
+from appstore_sandbox.catalog.products import AUTO_RENEWABLE
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
@@ -49,6 +49,7 @@ from appstore_sandbox.perftest.pruning import (
 )
 from appstore_sandbox.perftest.stats import RunStats
 from appstore_sandbox.perftest.view import FAIL, PASS, PENDING, RunView, passed
+from appstore_sandbox.realtime.app_state import load_app_state
 from appstore_sandbox.realtime.payloads import Subscriber
 from appstore_sandbox.store import (
     App,
@@ -65,10 +66,9 @@ _TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
 
 @dataclass(frozen=True)
 class EngineSetup:
-    """Where an engine process finds the store and the signing key (it opens them itself), and
-    the outbound policy and realtime reply cap it sends under."""
+    """Where an engine process finds the signing key (it loads it itself), and the outbound
+    policy and realtime reply cap it sends under."""
 
-    database_url: str
     ca_dir: Path
     policy: OutboundPolicy = DEFAULT_POLICY
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
@@ -201,7 +201,8 @@ class PerformanceTestService:
         config: PerformanceTestConfig,
         subscriber: Subscriber,
     ) -> Execution:
-        """The engine process loads the app's catalog once and judges every reply against it."""
+        """The engine process judges every reply against the app's catalog as it is now."""
+        state = load_app_state(self._store, app, Environment.SANDBOX)
         job = EngineJob(
             request_id=run.request_id,
             url=run.target,
@@ -212,13 +213,12 @@ class PerformanceTestService:
             subscriber=subscriber,
             environment=Environment.SANDBOX.payload_value,
             clock_offset_ms=int(self._clock.offset.total_seconds() * 1000),
-            database_url=self._engine_setup.database_url,
-            app_id=app.id,
+            app_state=state.to_json(),
             ca_dir=str(self._engine_setup.ca_dir.resolve()),
             policy=self._engine_setup.policy,
             max_response_bytes=self._engine_setup.max_response_bytes,
         )
-        stats = RunStats(catalog=CatalogTally(response_check_mode(self._store, app)))
+        stats = RunStats(catalog=CatalogTally(state.mode))
         return Execution(run, config, job, stats)
 
     def result(self, app: App, request_id: str) -> RunView:

@@ -2,23 +2,31 @@
 
 The performance test judges every reply on its engine's hot path: it must not touch the
 database there, so messages, images, products, offers, keys and the response-check mode are
-read once when the run starts and consulted from memory.
+read once when the run starts and consulted from memory. The sandbox reads them and hands them
+to the engine process as JSON, so that process never loads the database layer.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_public_key,
+)
 
 from appstore_sandbox.catalog.products import ResponseCheckMode, response_check_mode
 from appstore_sandbox.environments import Environment
-from appstore_sandbox.store import App, Product, Store
-from appstore_sandbox.store.retention import RetentionMessage
+from appstore_sandbox.store.records import App, MessageBullet, Product, RetentionMessage
+
+if TYPE_CHECKING:
+    from appstore_sandbox.store import Store
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,53 @@ class AppState:
     def strict(self) -> bool:
         return self.mode == "strict"
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bundle_id": self.bundle_id,
+            "environment": self.environment.value,
+            "messages": [asdict(message) for message in self.messages.values()],
+            "image_states": dict(self.image_states),
+            "products": [asdict(product) for product in self.products.values()],
+            "offers": {product: sorted(ids) for product, ids in self.offers.items()},
+            "keys": [
+                {
+                    "key_id": key.key_id,
+                    "issuer_id": key.issuer_id,
+                    "public_key_pem": key.public_key.public_bytes(
+                        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+                    ).decode(),
+                }
+                for key in self.keys.values()
+            ],
+            "mode": self.mode,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AppState:
+        messages = [
+            RetentionMessage(
+                **{**item, "bullets": tuple(MessageBullet(**bullet) for bullet in item["bullets"])}
+            )
+            for item in data["messages"]
+        ]
+        products = [Product(**item) for item in data["products"]]
+        keys = [
+            _signing_key(item["key_id"], item["issuer_id"], item["public_key_pem"])
+            for item in data["keys"]
+        ]
+        return AppState(
+            bundle_id=data["bundle_id"],
+            environment=Environment(data["environment"]),
+            messages=MappingProxyType({item.message_identifier: item for item in messages}),
+            image_states=MappingProxyType(dict(data["image_states"])),
+            products=MappingProxyType({product.product_id: product for product in products}),
+            offers=MappingProxyType(
+                {product: frozenset(ids) for product, ids in data["offers"].items()}
+            ),
+            keys=MappingProxyType({key.key_id: key for key in keys if key is not None}),
+            mode=data["mode"],
+        )
+
 
 def load_app_state(store: Store, app: App, environment: Environment) -> AppState:
     with store.retention.reading(app.id, environment.value) as content:
@@ -66,9 +121,15 @@ def load_app_state(store: Store, app: App, environment: Environment) -> AppState
 
 
 def _signing_keys(store: Store, app: App) -> dict[str, SigningKey]:
-    keys = {}
-    for key in store.keys(app.id):
-        public_key = load_pem_public_key(key.public_key_pem.encode())
-        if isinstance(public_key, ec.EllipticCurvePublicKey):
-            keys[key.key_id] = SigningKey(key.key_id, key.issuer_id, public_key)
-    return keys
+    keys = (
+        _signing_key(key.key_id, key.issuer_id, key.public_key_pem) for key in store.keys(app.id)
+    )
+    return {key.key_id: key for key in keys if key is not None}
+
+
+def _signing_key(key_id: str, issuer_id: str, public_key_pem: str) -> SigningKey | None:
+    """The key, if it is an elliptic-curve key (the only kind that signs offers)."""
+    public_key = load_pem_public_key(public_key_pem.encode())
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return SigningKey(key_id, issuer_id, public_key)
+    return None

@@ -10,7 +10,7 @@ from appstore_sandbox.realtime.app_state import AppState
 from appstore_sandbox.realtime.payloads import Subscriber
 from appstore_sandbox.realtime.response_check import RESPONSE_FIELDS
 from appstore_sandbox.realtime.response_rules import ResponseRules
-from appstore_sandbox.store.retention import RetentionMessage
+from appstore_sandbox.store.records import RetentionMessage
 
 
 def realtime_message(document: dict[str, Any], state: AppState) -> dict[str, Any]:

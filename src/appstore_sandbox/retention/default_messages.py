@@ -18,7 +18,8 @@ from appstore_sandbox.retention.identifiers import canonical_uuid
 from appstore_sandbox.retention.locales import is_app_store_locale, locale_hint
 from appstore_sandbox.retention.models import ReviewState
 from appstore_sandbox.store import App, Store
-from appstore_sandbox.store.retention import RetentionContent, RetentionMessage
+from appstore_sandbox.store.records import RetentionMessage
+from appstore_sandbox.store.retention import RetentionContent
 
 _APPROVED = ReviewState.APPROVED.value
 

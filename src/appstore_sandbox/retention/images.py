@@ -20,7 +20,7 @@ from appstore_sandbox.retention.png import check_png
 from appstore_sandbox.retention.review import ReviewService
 from appstore_sandbox.store import App, Store
 from appstore_sandbox.store.image_files import ImageFiles, ImageKey
-from appstore_sandbox.store.retention import RetentionImage
+from appstore_sandbox.store.records import RetentionImage
 
 MAX_IMAGES = 2000  # per app (and, here, per environment)
 logger = logging.getLogger(__name__)

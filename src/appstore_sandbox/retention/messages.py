@@ -21,7 +21,8 @@ from appstore_sandbox.retention.models import (
 )
 from appstore_sandbox.retention.review import ReviewService
 from appstore_sandbox.store import App, Store
-from appstore_sandbox.store.retention import MessageBullet, RetentionContent, RetentionMessage
+from appstore_sandbox.store.records import MessageBullet, RetentionMessage
+from appstore_sandbox.store.retention import RetentionContent
 
 MAX_MESSAGES = 2000  # per app (and, here, per environment)
 

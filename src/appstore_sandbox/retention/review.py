@@ -17,7 +17,7 @@ from appstore_sandbox.errors import BadInput, NotFound
 from appstore_sandbox.retention.identifiers import is_uuid
 from appstore_sandbox.retention.models import ReviewState
 from appstore_sandbox.store import App, Store
-from appstore_sandbox.store.retention import RetentionImage, RetentionMessage
+from appstore_sandbox.store.records import RetentionImage, RetentionMessage
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,43 @@ class SendAttempt:
     http_status: int | None
     latency_us: int | None
     explanation: str
+
+
+@dataclass(frozen=True)
+class RetentionImage:
+    image_identifier: str
+    image_size: str
+    state: str
+    width: int
+    height: int
+    byte_size: int
+    sha256: str
+    created_ms: int
+    reviewed_ms: int | None
+
+
+@dataclass(frozen=True)
+class MessageBullet:
+    text: str
+    image_identifier: str
+    alt_text: str
+
+
+@dataclass(frozen=True)
+class RetentionMessage:
+    message_identifier: str
+    state: str
+    header: str
+    body: str
+    header_position: str
+    image_identifier: str | None
+    image_alt_text: str | None
+    bullets: tuple[MessageBullet, ...]
+    created_ms: int
+    reviewed_ms: int | None
+
+    @property
+    def image_identifiers(self) -> list[str]:
+        """Every image the message shows: its own, then its bullet points' images."""
+        own = [self.image_identifier] if self.image_identifier else []
+        return own + [bullet.image_identifier for bullet in self.bullets]

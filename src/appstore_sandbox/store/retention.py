@@ -10,58 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from appstore_sandbox.store import retention_schema, schema
 from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.records import MessageBullet, RetentionImage, RetentionMessage
 
 _images = retention_schema.retention_images
 _messages = retention_schema.retention_messages
 _bullets = retention_schema.retention_bullet_points
 _defaults = retention_schema.retention_default_messages
-
-
-@dataclass(frozen=True)
-class RetentionImage:
-    image_identifier: str
-    image_size: str
-    state: str
-    width: int
-    height: int
-    byte_size: int
-    sha256: str
-    created_ms: int
-    reviewed_ms: int | None
-
-
-@dataclass(frozen=True)
-class MessageBullet:
-    text: str
-    image_identifier: str
-    alt_text: str
-
-
-@dataclass(frozen=True)
-class RetentionMessage:
-    message_identifier: str
-    state: str
-    header: str
-    body: str
-    header_position: str
-    image_identifier: str | None
-    image_alt_text: str | None
-    bullets: tuple[MessageBullet, ...]
-    created_ms: int
-    reviewed_ms: int | None
-
-    @property
-    def image_identifiers(self) -> list[str]:
-        """Every image the message shows: its own, then its bullet points' images."""
-        own = [self.image_identifier] if self.image_identifier else []
-        return own + [bullet.image_identifier for bullet in self.bullets]
 
 
 class RetentionStore:
