@@ -67,6 +67,7 @@ class Connection:
         self._watch = Stopwatch(0)
         self._deadline_ns = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_ns = 0  # when ``_timer`` fires
         self._unsent: memoryview | None = None
         self._received = 0  # bytes of the current reply
         self._stamp_ns = 0  # when the last bytes read arrived
@@ -106,6 +107,9 @@ class Connection:
         self.closed = True
         waiter = self._waiter
         self._settle()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._loop.remove_reader(self._fd)
         self._sock.close()
         if waiter is not None and not waiter.done():
@@ -121,9 +125,18 @@ class Connection:
         self._arm(watch.deadline_ns)
 
     def _arm(self, deadline_ns: int, now_ns: int = 0) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        """Make sure a timer fires by ``deadline_ns``.
+
+        A timer already set to fire earlier is kept: it finds the later deadline when it fires
+        and sets itself again for the rest. So back-to-back requests on a kept-alive connection
+        set a timer about once per timeout rather than once per request.
+        """
         self._deadline_ns = deadline_ns
+        if self._timer is not None:
+            if self._timer_ns <= deadline_ns:
+                return
+            self._timer.cancel()
+        self._timer_ns = deadline_ns
         delay_s = (deadline_ns - (now_ns or time.time_ns())) / 1e9
         self._timer = self._loop.call_later(delay_s, self._on_deadline)
 
@@ -246,9 +259,6 @@ class Connection:
             waiter.set_exception(error)
 
     def _settle(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         if self._unsent is not None:
             self._loop.remove_writer(self._fd)
             self._unsent = None
