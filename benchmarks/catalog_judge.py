@@ -33,7 +33,7 @@ from appstore_sandbox.realtime.payloads import Subscriber
 from appstore_sandbox.realtime.response_check import judge_realtime_reply
 from appstore_sandbox.realtime.response_rules import ResponseRules
 from appstore_sandbox.store import Product
-from appstore_sandbox.store.retention import RetentionMessage
+from appstore_sandbox.store.records import RetentionMessage
 
 BUNDLE, PRODUCT, OFFER, KEY_ID, ISSUER = "com.example.app", "pro.monthly", "winback", "K1", "I1"
 SUBSCRIBER = Subscriber("2000000000000001", 1234, PRODUCT)
