@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 
 from appstore_sandbox.outbound.policy import OutboundPolicy
 from appstore_sandbox.perftest.engine_process import EngineJob
@@ -42,15 +40,3 @@ def test_by_default_the_engine_has_the_default_policy_and_cap() -> None:
     job = _through_the_pipe(JOB)
     assert job.policy == OutboundPolicy()
     assert job.max_response_bytes == 1_048_576
-
-
-def test_the_engine_process_starts_without_the_database_layer() -> None:
-    # It gets the app's catalog in its job; SQLAlchemy would add a fifth of a second to every
-    # run's start, on the core that generates the load.
-    probe = (
-        "import sys, appstore_sandbox.perftest.engine_process; print('sqlalchemy' in sys.modules)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
