@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -74,8 +75,8 @@ def client_for(chain: CertificateChain, **overrides: Any) -> TestClient:
     return TestClient(build_example_app(ExampleOptions(**(options | overrides))))
 
 
-def post(client: TestClient, token: str, path: str = "/retention") -> httpx.Response:
-    response: httpx.Response = client.post(path, json={"signedPayload": token})
+def post(client: TestClient, token: str, path: str = "/retention") -> httpx2.Response:
+    response: httpx2.Response = client.post(path, json={"signedPayload": token})
     return response
 
 
