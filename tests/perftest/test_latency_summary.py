@@ -51,3 +51,23 @@ def test_a_snapshot_keeps_its_figures_when_more_values_are_recorded() -> None:
     for _ in range(5000):
         histogram.record_value(10)
     assert (recorded.total, recorded.value_at_percentile(99), recorded.mean()) == before
+
+
+def test_a_histogram_restored_from_a_saved_run_gives_the_same_figures() -> None:
+    histogram = _histogram(4)
+    restored = HdrHistogram.decode(histogram.encode())
+    original, copy = Recorded.of(histogram), Recorded.of(restored)
+    for percentile in (0.0, 50.0, 99.0, 100.0):
+        assert copy.value_at_percentile(percentile) == original.value_at_percentile(percentile)
+    assert copy.mean() == original.mean()
+    assert copy.counts_up_to((100_000, 1_000_000)) == original.counts_up_to((100_000, 1_000_000))
+
+
+@pytest.mark.parametrize("value", [1, 2047, 2048, 2049, 3_600_000_000])
+def test_a_single_value_at_the_edges_of_the_counters(value: int) -> None:
+    histogram = HdrHistogram(1, 3_600_000_000, 3)
+    histogram.record_value(value)
+    recorded = Recorded.of(histogram)
+    assert recorded.value_at_percentile(50) == histogram.get_value_at_percentile(50)
+    assert recorded.mean() == pytest.approx(histogram.get_mean_value(), rel=1e-12)
+    assert recorded.total == 1
