@@ -19,10 +19,12 @@ from appstore_sandbox.store.records import MessageBullet, RetentionMessage
 MESSAGES = 2000  # Apple's limit per app and environment
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _silent_listener() -> socket.socket:
+    """Takes connections (the kernel completes them) and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    return listener
 
 
 def _catalog_at_apples_limits() -> dict[str, object]:
@@ -69,12 +71,13 @@ def _run_engine(job: EngineJob) -> list[Frame]:
 
 def test_a_catalog_at_apples_limits_reaches_the_engine_whole(tmp_path: Path) -> None:
     save_chain(create_chain(datetime.now(UTC)), tmp_path / "ca")
+    listener = _silent_listener()
     job = EngineJob(
         request_id="r-1",
-        url=f"http://127.0.0.1:{_closed_port()}/retention",
+        url=f"http://127.0.0.1:{listener.getsockname()[1]}/retention",
         total=3,
-        concurrency=1,
-        timeout_ms=700,
+        concurrency=3,
+        timeout_ms=200,
         requests_per_second=None,
         subscriber=Subscriber("2000000000000001", 1234, "com.example.monthly"),
         environment="Sandbox",
@@ -83,12 +86,13 @@ def test_a_catalog_at_apples_limits_reaches_the_engine_whole(tmp_path: Path) -> 
         ca_dir=str(tmp_path / "ca"),
     )
     assert len(job.to_line()) > 1_000_000  # more than a pipe holds at once
-    frames = _run_engine(job)
+    with listener:
+        frames = _run_engine(job)
     assert isinstance(frames[0], Hello)
     assert isinstance(frames[-1], Done) and frames[-1].error is None
     records = [record for frame in frames if isinstance(frame, Batch) for record in frame.records]
     assert sorted(record[0] for record in records) == [0, 1, 2]
-    assert {record[2] for record in records} == {"NO_RESPONSE"}
+    assert {record[2] for record in records} == {"TIMED_OUT"}
 
 
 def test_the_engine_process_starts_without_the_database_layer() -> None:
