@@ -1,7 +1,10 @@
-"""The engine process as the sandbox starts it: a job line in, frames out."""
+"""The engine process as the sandbox starts it: a job line in (outbound rules and the app's
+catalog with it), frames out."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import socket
 import subprocess
@@ -10,6 +13,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from appstore_sandbox.outbound.policy import OutboundPolicy
 from appstore_sandbox.perftest.engine_process import EngineJob
 from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, read_frame
 from appstore_sandbox.realtime.payloads import Subscriber
@@ -17,6 +21,19 @@ from appstore_sandbox.signing import create_chain, save_chain
 from appstore_sandbox.store.records import MessageBullet, RetentionMessage
 
 MESSAGES = 2000  # Apple's limit per app and environment
+JOB = EngineJob(
+    request_id="r-1",
+    url="https://example.com/retention",
+    total=10,
+    concurrency=2,
+    timeout_ms=700,
+    requests_per_second=None,
+    subscriber=Subscriber("2000000000000001", 1234, "com.example.monthly"),
+    environment="Sandbox",
+    clock_offset_ms=0,
+    app_state={"bundle_id": "com.example.app", "mode": "warn"},
+    ca_dir="/tmp/ca",
+)
 
 
 def _silent_listener() -> socket.socket:
@@ -72,16 +89,12 @@ def _run_engine(job: EngineJob) -> list[Frame]:
 def test_a_catalog_at_apples_limits_reaches_the_engine_whole(tmp_path: Path) -> None:
     save_chain(create_chain(datetime.now(UTC)), tmp_path / "ca")
     listener = _silent_listener()
-    job = EngineJob(
-        request_id="r-1",
+    job = dataclasses.replace(
+        JOB,
         url=f"http://127.0.0.1:{listener.getsockname()[1]}/retention",
         total=3,
         concurrency=3,
         timeout_ms=200,
-        requests_per_second=None,
-        subscriber=Subscriber("2000000000000001", 1234, "com.example.monthly"),
-        environment="Sandbox",
-        clock_offset_ms=0,
         app_state=_catalog_at_apples_limits(),
         ca_dir=str(tmp_path / "ca"),
     )
@@ -105,3 +118,21 @@ def test_the_engine_process_starts_without_the_database_layer() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def _through_the_pipe(job: EngineJob) -> EngineJob:
+    line = job.to_line()
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    return EngineJob.from_json(json.loads(line))
+
+
+def test_the_policy_and_reply_cap_reach_the_engine() -> None:
+    policy = OutboundPolicy(strict=True, allowed_hosts=("example.com", "api.example.com"))
+    job = dataclasses.replace(JOB, policy=policy, max_response_bytes=4096)
+    assert _through_the_pipe(job) == job
+
+
+def test_by_default_the_engine_has_the_default_policy_and_cap() -> None:
+    job = _through_the_pipe(JOB)
+    assert job.policy == OutboundPolicy()
+    assert job.max_response_bytes == 1_048_576
