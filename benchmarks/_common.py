@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -148,10 +150,12 @@ def delay_target(delay_ms: float) -> Iterator[tuple[str, int]]:
         yield f"http://127.0.0.1:{port}/", process.pid
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far."""
+def cpu_seconds(pid: int, reaped_children: bool = False) -> float:
+    """User + system CPU time a process has used so far; with ``reaped_children``, instead the
+    time of its children that have exited and been waited for."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    first = 13 if reaped_children else 11  # cutime and cstime follow utime and stime
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- a CPU hog ------------------------------------------------------------------
@@ -281,3 +285,44 @@ def send_json(handler: BaseHTTPRequestHandler, body: bytes) -> None:
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+# --- Locust, the reference for throughput -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocustRun:
+    requests: int
+    seconds: float  # from its start to its last request
+    cpu_s: float  # user + system time of the Locust process
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.requests / self.seconds
+
+
+def locust_run(url: str, users: int, body_file: Path, seconds: int) -> LocustRun:
+    """Locust's FastHttpUser posting ``body_file`` (headless, one process, no wait time) with
+    ``users`` users for ``seconds``, on the generator core."""
+    command = [str(tool("locust")), "-f", str(HERE / "_locustfile.py"), "--headless"]
+    command += ["--only-summary", "--users", str(users), "--spawn-rate", str(users)]
+    command += ["--run-time", f"{seconds}s", "--stop-timeout", "0"]
+    command += ["--host", url.rstrip("/"), "--json", "--loglevel", "WARNING"]
+    env = {**os.environ, "BENCH_BODY_FILE": str(body_file)}
+    before = os.times()
+    entries = json.loads(run(pinned(GENERATOR_CORE, command), seconds + 60, env))
+    after = os.times()
+    failures = sum(entry["num_failures"] for entry in entries)
+    if failures:
+        raise RuntimeError(f"locust saw {failures} failed requests")
+    return LocustRun(
+        requests=sum(entry["num_requests"] for entry in entries),
+        seconds=max(e["last_request_timestamp"] for e in entries)
+        - min(e["start_time"] for e in entries),
+        cpu_s=children_cpu_s(after) - children_cpu_s(before),
+    )
+
+
+def children_cpu_s(times: os.times_result) -> float:
+    """CPU time of this process's children that have exited, from ``os.times()``."""
+    return times.children_user + times.children_system

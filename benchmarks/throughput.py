@@ -12,25 +12,19 @@ of three runs. Target: engine >= 1.5 x Locust.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from functools import partial
 from pathlib import Path
 
 from _common import (
-    GENERATOR_CORE,
-    HERE,
     MESSAGE_BODY,
     RUNS,
     keep_off_generator_core,
+    locust_run,
     median_of_runs,
     nginx_target,
-    pinned,
     print_table,
     require,
-    run,
-    tool,
     warn_if_busy,
 )
 from _sandbox import (
@@ -77,28 +71,6 @@ def calibrated_requests(box: Sandbox, url: str, concurrency: int) -> int:
     return requests
 
 
-def locust_rps(url: str, users: int, body_file: Path) -> float:
-    command = [
-        str(tool("locust")),
-        "-f",
-        str(HERE / "_locustfile.py"),
-        "--headless",
-        "--only-summary",
-    ]
-    command += ["--users", str(users), "--spawn-rate", str(users)]
-    command += ["--run-time", f"{SECONDS}s", "--stop-timeout", "0"]
-    command += ["--host", url.rstrip("/"), "--json", "--loglevel", "WARNING"]
-    env = {**os.environ, "BENCH_BODY_FILE": str(body_file)}
-    entries = json.loads(run(pinned(GENERATOR_CORE, command), SECONDS + 60, env))
-    failures = sum(entry["num_failures"] for entry in entries)
-    if failures:
-        raise RuntimeError(f"locust saw {failures} failed requests")
-    seconds = max(e["last_request_timestamp"] for e in entries) - min(
-        e["start_time"] for e in entries
-    )
-    return float(sum(entry["num_requests"] for entry in entries) / seconds)
-
-
 def one_run(
     box: Sandbox, url: str, concurrency: int, requests: int, body_file: Path, last: list[Report]
 ) -> dict[str, float]:
@@ -106,7 +78,7 @@ def one_run(
     last[:] = [report]
     return {
         "engine": engine_rps(report),
-        "locust": locust_rps(url, concurrency, body_file),
+        "locust": locust_run(url, concurrency, body_file, SECONDS).requests_per_second,
         "engine s": elapsed_s(report),
         **engine_numbers(report),
     }
