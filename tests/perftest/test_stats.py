@@ -144,3 +144,10 @@ def test_figures_follow_records_made_after_a_report() -> None:
         {"upToMs": 50, "count": 1},
         {"upToMs": -1, "count": 1},
     ]
+
+
+def test_a_batch_of_failures_alone_counts_no_successes() -> None:
+    stats = RunStats()
+    stats.record_batch([(0, "late", "TIMED_OUT", None, 700_000, "late", None, 5)])
+    assert dict(stats.results) == {"TIMED_OUT": 1}
+    assert (stats.done, stats.successes) == (1, 0)

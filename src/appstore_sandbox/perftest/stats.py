@@ -81,23 +81,26 @@ class RunStats:
 
         This runs on the core that also generates the load, thousands of times a second: plain
         successes are only counted here, and their latencies go to the histogram grouped by
-        value (one ``record_value`` per distinct value). Everything else goes through ``record``.
+        value (one ``record_value`` per distinct value). The rest are recorded one by one.
         """
         latencies: list[int] = []
-        send_lags = [lag for *_, lag in records if lag is not None]
+        send_lags: list[int] = []
         others: list[RecordTuple] = []
         for record in records:
-            latency_us = record[4]
-            if record[2] == _SUCCESS and record[6] is None and latency_us is not None:
+            _, _, result, _, latency_us, _, catalog_problem, send_lag_us = record
+            if send_lag_us is not None:
+                send_lags.append(send_lag_us)
+            if result == _SUCCESS and catalog_problem is None and latency_us is not None:
                 latencies.append(latency_us)
             else:
                 others.append(record)
         with self._lock:
             _record_values(self.send_lag, send_lags)
-            _record_values(self.histogram, latencies)
-            self.done += len(latencies)
-            self.successes += len(latencies)
-            self.results[_SUCCESS] += len(latencies)
+            if latencies:
+                _record_values(self.histogram, latencies)
+                self.done += len(latencies)
+                self.successes += len(latencies)
+                self.results[_SUCCESS] += len(latencies)
             for sequence, identifier, result, status, latency_us, explanation, problem, _ in others:
                 attempt = Attempt(
                     SendAttemptResult(result), latency_us, status, explanation, problem
