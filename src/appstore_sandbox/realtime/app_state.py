@@ -87,7 +87,7 @@ class AppState:
             _signing_key(item["key_id"], item["issuer_id"], item["public_key_pem"])
             for item in data["keys"]
         ]
-        return AppState(
+        return cls(
             bundle_id=data["bundle_id"],
             environment=Environment(data["environment"]),
             messages=MappingProxyType({item.message_identifier: item for item in messages}),
