@@ -166,3 +166,29 @@ def test_the_default_limits_fit_apples_largest_bodies(tmp_path: Path) -> None:
     # An uncompressed 8-bit RGB 3840x2160 PNG: a filter byte per row, plus zlib and chunk framing.
     assert settings.max_image_bytes > (3840 * 3 + 1) * 2160 + 64 * 1024
     assert settings.max_body_bytes >= 64 * 1024
+
+
+def _json_routes(sandbox: InProcess) -> list[tuple[str, str]]:
+    """(method, path) of every operation that takes a JSON body, on both surfaces."""
+    found = []
+    for path, operations in sandbox.app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                found.append((method.upper(), re.sub(r"\{[^}]+\}", "x", path)))
+    return found
+
+
+def test_a_body_nested_past_any_parser_is_a_400_in_each_surfaces_shape(
+    sandbox: InProcess,
+) -> None:
+    routes = _json_routes(sandbox)
+    assert any(path.startswith("/_sandbox/") for _, path in routes)
+    assert any(path.startswith("/sandbox/") for _, path in routes)
+    control = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    for method, path in routes:
+        credentials = control if path.startswith("/_sandbox/") else sandbox.apple_headers()
+        headers = {"Content-Type": "application/json", **credentials}
+        response = sandbox.client.request(method, path, content=b"[" * 900_000, headers=headers)
+        assert response.status_code == 400, (method, path, response.text[:200])
+        expected = {"error"} if path.startswith("/_sandbox/") else {"errorCode", "errorMessage"}
+        assert set(response.json()) == expected, (method, path)

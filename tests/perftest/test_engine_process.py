@@ -19,6 +19,7 @@ from appstore_sandbox.perftest.frames import Batch, Done, Frame, Hello, read_fra
 from appstore_sandbox.realtime.payloads import Subscriber
 from appstore_sandbox.signing import create_chain, save_chain
 from appstore_sandbox.store.records import MessageBullet, RetentionMessage
+from tests.json_targets import json_target
 
 MESSAGES = 2000  # Apple's limit per app and environment
 JOB = EngineJob(
@@ -106,6 +107,26 @@ def test_a_catalog_at_apples_limits_reaches_the_engine_whole(tmp_path: Path) -> 
     records = [record for frame in frames if isinstance(frame, Batch) for record in frame.records]
     assert sorted(record[0] for record in records) == [0, 1, 2]
     assert {record[2] for record in records} == {"TIMED_OUT"}
+
+
+def test_a_reply_nested_past_any_parser_is_one_invalid_response_each(tmp_path: Path) -> None:
+    # 900 KB of "[" fits under the 1 MB reply cap; parsed recursively it would end the run.
+    save_chain(create_chain(datetime.now(UTC)), tmp_path / "ca")
+    with json_target(b"[" * 900_000) as endpoint:
+        job = dataclasses.replace(
+            JOB,
+            url=endpoint.url,
+            total=4,
+            concurrency=2,
+            app_state={**_catalog_at_apples_limits(), "messages": []},
+            ca_dir=str(tmp_path / "ca"),
+        )
+        frames = _run_engine(job)
+    assert isinstance(frames[-1], Done) and frames[-1].error is None
+    records = [record for frame in frames if isinstance(frame, Batch) for record in frame.records]
+    assert sorted(record[0] for record in records) == [0, 1, 2, 3]
+    assert {(record[2], record[3]) for record in records} == {("INVALID_RESPONSE", 200)}
+    assert {record[5] for record in records} == {"body is JSON nested more than 100 levels deep"}
 
 
 def test_the_engine_process_starts_without_the_database_layer() -> None:

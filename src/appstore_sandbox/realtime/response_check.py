@@ -16,6 +16,10 @@ from typing import Any
 from appstore_sandbox.outbound.results import Attempt, HttpReply, SendAttemptResult
 
 RESPONSE_FIELDS = ("message", "alternateProduct", "promotionalOffer", "advancedCommerceInfo")
+# A RealtimeResponseBody is 3 levels deep. Deeper replies are refused before anything walks them:
+# Python's parser and any code recursing into a document stop at about 1,000 levels, and a
+# 1 MB reply can open 1,000,000.
+MAX_JSON_DEPTH = 100
 BILLING_PLAN_TYPES = ("BILLED_UPFRONT", "MONTHLY")
 _UTF8 = codecs.lookup("utf-8").name
 
@@ -51,13 +55,44 @@ def judge_realtime_document(reply: HttpReply) -> tuple[Attempt, dict[str, Any] |
 def decode_realtime_body(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
     """``(document, None)`` for a RealtimeResponseBody, else ``(None, why it is not one)``."""
     try:
-        document = json.loads(body)
+        document = _bounded_loads(body)
+    except _TooDeep:
+        return None, f"body is JSON nested more than {MAX_JSON_DEPTH} levels deep"
     except UnicodeDecodeError:
         return None, "body is not UTF-8 text"
     except ValueError:
         return None, f"body is not JSON: {_snippet(body)}"
     problem = _document_problem(document)
     return (None, problem) if problem else (document, None)
+
+
+class _TooDeep(Exception):
+    """A reply nested deeper than MAX_JSON_DEPTH."""
+
+
+def _bounded_loads(body: bytes) -> Any:
+    """``json.loads``, raising _TooDeep for arrays and objects nested past MAX_JSON_DEPTH."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:  # the usual reply: no walk
+        return json.loads(body)
+    try:
+        document = json.loads(body)
+    except RecursionError:
+        raise _TooDeep from None
+    if _deeper_than(document, MAX_JSON_DEPTH):
+        raise _TooDeep
+    return document
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels, walked without recursion."""
+    stack: list[tuple[Any, int]] = [(document, 1)] if isinstance(document, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _document_problem(document: Any) -> str | None:
