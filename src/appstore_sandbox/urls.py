@@ -80,6 +80,62 @@ def address_problem(address: IpAddress) -> str | None:
     return None
 
 
+def own_address_problem(host: str, port: int, listening: tuple[str, int]) -> str | None:
+    """Why calling ``host`` (a name or an address) on ``port`` would reach this sandbox, which
+    listens on ``listening`` (host, port), or ``None``.
+
+    Loopback names and addresses reach a sandbox listening on loopback or on every interface
+    (0.0.0.0, ::); with every interface, so does any address of this machine. Other names are
+    judged by the addresses they resolve to, when the connection is made.
+    """
+    listening_host, listening_port = listening
+    if port != listening_port or not _reaches(_bare(host), _bare(listening_host)):
+        return None
+    return (
+        f"{_host_port(host, port)} is this sandbox's own address (it listens on "
+        f"{_host_port(listening_host, listening_port)}); the sandbox never calls itself"
+    )
+
+
+def _reaches(host: str, listening_host: str) -> bool:
+    if host == listening_host:
+        return True
+    address, bound = _address_literal(host), _address_literal(listening_host)
+    if _is_loopback(host, address):
+        return _is_loopback(listening_host, bound) or (bound is not None and bound.is_unspecified)
+    if address is None or bound is None:
+        return False
+    return _is_local(address) if bound.is_unspecified else address == bound
+
+
+def _is_loopback(host: str, address: IpAddress | None) -> bool:
+    if address is not None:
+        return address.is_loopback
+    return host == "localhost" or host.endswith(".localhost")  # RFC 6761: always loopback
+
+
+def _is_local(address: IpAddress) -> bool:
+    """Whether ``address`` belongs to this machine: only then can a socket be bound to it."""
+    if address.is_loopback or address.is_unspecified:
+        return True
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((str(address), 0))
+        except OSError:
+            return False
+    return True
+
+
+def _bare(host: str) -> str:
+    return host.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
+
+
+def _host_port(host: str, port: int) -> str:
+    host = _bare(host)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def is_loopback_host(host: str) -> bool:
     if host.lower() == "localhost":
         return True
@@ -90,12 +146,15 @@ def is_loopback_host(host: str) -> bool:
 
 
 def _address_literal(host: str) -> IpAddress | None:
-    """The address ``host`` spells, in any form the resolver takes literally (``0``, ``127.1``)."""
+    """The address ``host`` spells, in any form the resolver takes literally (``0``, ``127.1``);
+    an IPv4-mapped IPv6 address as its IPv4 address."""
     try:
-        return ipaddress.ip_address(host)
+        address = ipaddress.ip_address(host)
     except ValueError:
-        pass
-    try:
-        return ipaddress.IPv4Address(socket.inet_aton(host))
-    except OSError:
-        return None
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address

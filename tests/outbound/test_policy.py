@@ -181,13 +181,50 @@ def test_a_name_resolving_to_a_refused_address_is_not_connected(
     assert exchange.explanation == f"connection to rebound.example refused: {UNSPECIFIED}"
 
 
+def test_a_name_resolving_to_the_sandbox_itself_is_not_connected(
+    loop_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name that passed as a URL can resolve to the sandbox's own address at send time."""
+    with untouched_listener() as listener:
+        policy = OutboundPolicy(own_address=("0.0.0.0", listener.port))
+
+        async def rebinding(
+            loop: Any, host: str, port: int
+        ) -> list[tuple[socket.AddressFamily, tuple[str, int]]]:
+            return [(socket.AF_INET, ("127.0.0.1", port))]
+
+        monkeypatch.setattr(connection, "_addresses", rebinding)
+        exchange = post(loop_name, f"https://rebound.example:{listener.port}/", policy=policy)
+        assert not listener.touched()
+    assert exchange.failure is SendAttemptResult.OTHER
+    assert exchange.explanation == (
+        f"connection to rebound.example refused: 127.0.0.1:{listener.port} is this sandbox's "
+        f"own address (it listens on 0.0.0.0:{listener.port}); the sandbox never calls itself"
+    )
+
+
+def test_a_redirect_to_the_sandbox_itself_is_refused_unconnected(loop_name: str) -> None:
+    with untouched_listener() as listener:
+        policy = OutboundPolicy(own_address=("127.0.0.1", listener.port))
+        hop = f"http://localhost:{listener.port}/_sandbox/v1/apps/com.example.app/keys"
+        with raw_server(redirecting(hop)) as server:
+            exchange = post(loop_name, server.url("/retention"), policy=policy)
+        assert not listener.touched()
+    assert exchange.failure is SendAttemptResult.OTHER
+    assert exchange.explanation == (
+        f"redirect to {hop} refused: localhost:{listener.port} is this sandbox's own address "
+        f"(it listens on 127.0.0.1:{listener.port}); the sandbox never calls itself"
+    )
+    assert len(server.requests) == 1
+
+
 class _CountingPolicy(OutboundPolicy):
     __slots__ = ()
     checked: list[str] = []  # noqa: RUF012 - one test's record
 
-    def problem(self, url: str, host: str) -> str | None:
+    def problem(self, url: str, host: str, port: int) -> str | None:
         self.checked.append(url)
-        return super().problem(url, host)
+        return super().problem(url, host, port)
 
 
 def test_the_policy_is_checked_once_per_new_url(loop_name: str) -> None:
@@ -246,11 +283,11 @@ def test_the_allow_list_setting_is_a_comma_separated_list(
 
 def test_allowed_hosts_are_matched_as_normalized() -> None:
     policy = OutboundPolicy.from_setting(False, "LOCALHOST,::1")
-    assert policy.problem("http://localhost:8000/", "localhost") is None
-    assert policy.problem("http://[::1]:8000/", "::1") is None
-    assert policy.problem("https://example.com/", "example.com") == (
+    assert policy.problem("http://localhost:8000/", "localhost", 8000) is None
+    assert policy.problem("http://[::1]:8000/", "::1", 8000) is None
+    assert policy.problem("https://example.com/", "example.com", 443) == (
         "example.com is not on the sandbox's list of allowed hosts"
     )
-    assert policy.problem("https://169.254.169.254/", "169.254.169.254") == (
+    assert policy.problem("https://169.254.169.254/", "169.254.169.254", 443) == (
         "169.254.169.254 is a cloud metadata address; the sandbox never calls one"
     )

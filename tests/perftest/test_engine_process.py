@@ -148,7 +148,11 @@ def _through_the_pipe(job: EngineJob) -> EngineJob:
 
 
 def test_the_policy_and_reply_cap_reach_the_engine() -> None:
-    policy = OutboundPolicy(strict=True, allowed_hosts=("example.com", "api.example.com"))
+    policy = OutboundPolicy(
+        strict=True,
+        allowed_hosts=("example.com", "api.example.com"),
+        own_address=("0.0.0.0", 8080),
+    )
     job = dataclasses.replace(JOB, policy=policy, max_response_bytes=4096)
     assert _through_the_pipe(job) == job
 

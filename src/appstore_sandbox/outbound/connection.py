@@ -27,10 +27,10 @@ from appstore_sandbox.outbound.errors import (
     StaleConnection,
     TimedOut,
 )
+from appstore_sandbox.outbound.policy import OutboundPolicy
 from appstore_sandbox.outbound.reply import Reply, ReplyReader
 from appstore_sandbox.outbound.target import Origin
 from appstore_sandbox.outbound.tls import TlsChannel
-from appstore_sandbox.urls import address_problem
 
 READ_SIZE = 65536
 _Address = tuple[str, int] | tuple[str, int, int, int] | tuple[int, bytes]
@@ -266,11 +266,11 @@ class Connection:
 
 
 async def connect(
-    origin: Origin, ssl_context: ssl.SSLContext | None, reader: ReplyReader
+    origin: Origin, ssl_context: ssl.SSLContext | None, reader: ReplyReader, policy: OutboundPolicy
 ) -> Connection:
-    """Open a connection to ``origin``, TLS included for https."""
+    """Open a connection to ``origin``, TLS included for https, to an address ``policy`` allows."""
     loop = asyncio.get_running_loop()
-    sock = await _open_socket(loop, origin.host, origin.port)
+    sock = await _open_socket(loop, origin.host, origin.port, policy)
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         timestamps.enable(sock)
@@ -284,11 +284,13 @@ async def connect(
         raise
 
 
-async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) -> socket.socket:
+async def _open_socket(
+    loop: asyncio.AbstractEventLoop, host: str, port: int, policy: OutboundPolicy
+) -> socket.socket:
     """A connected non-blocking socket; raises ConnectFailed, or Refused when every address
     ``host`` resolves to is one the sandbox never connects to."""
     try:
-        addresses = _permitted(host, await _addresses(loop, host, port))
+        addresses = _permitted(host, await _addresses(loop, host, port), policy)
     except OSError as error:
         raise ConnectFailed(error) from None
     errors: list[OSError] = []
@@ -310,12 +312,12 @@ async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) ->
 
 
 def _permitted(
-    host: str, addresses: list[tuple[socket.AddressFamily, _Address]]
+    host: str, addresses: list[tuple[socket.AddressFamily, _Address]], policy: OutboundPolicy
 ) -> list[tuple[socket.AddressFamily, _Address]]:
     """The addresses the sandbox may connect to; a name can resolve to any address at all."""
     permitted, problem = [], None
     for family, address in addresses:
-        refusal = address_problem(ipaddress.ip_address(address[0])) if _is_ip(address) else None
+        refusal = _refusal(address, policy)
         if refusal is None:
             permitted.append((family, address))
         else:
@@ -325,8 +327,10 @@ def _permitted(
     return permitted
 
 
-def _is_ip(address: _Address) -> bool:
-    return isinstance(address[0], str)
+def _refusal(address: _Address, policy: OutboundPolicy) -> str | None:
+    if not isinstance(address[0], str):
+        return None
+    return policy.address_problem(ipaddress.ip_address(address[0]), int(address[1]))
 
 
 async def _addresses(

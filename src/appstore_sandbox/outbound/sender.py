@@ -131,7 +131,9 @@ class Sender:
                 if connection is not None:
                     return connection
                 try:
-                    connection = await connect(target.origin, self._ssl_context, self._reader())
+                    connection = await connect(
+                        target.origin, self._ssl_context, self._reader(), self._policy
+                    )
                 except BaseException:
                     pool.abandon()
                     raise
@@ -172,7 +174,7 @@ class Sender:
     def _allowed_target(self, url: str, redirect: bool) -> Target:
         """``url`` parsed, if the policy lets it be called; only allowed URLs are kept."""
         target = parse_target(url, self._user_agent)
-        problem = self._policy.problem(url, target.origin.host)
+        problem = self._policy.problem(url, target.origin.host, target.origin.port)
         if problem is not None:
             raise Refused(f"redirect to {url}" if redirect else url, problem)
         return target
