@@ -85,8 +85,14 @@ class Sandbox:
         self.store.engine.dispose()
 
 
-def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
-    """Migrate the database and, on first start, create the CA, default app, key and purchase."""
+def open_sandbox(
+    settings: Settings, clock: Clock | None = None, listening: tuple[str, int] | None = None
+) -> Sandbox:
+    """Migrate the database and, on first start, create the CA, default app, key and purchase.
+
+    ``listening`` is the address ``serve`` bound (its port is the real one under ``--port 0``);
+    without it, ``settings.host`` and ``settings.port``. The sandbox never calls that address.
+    """
     clock = clock or Clock()
     _private_directories(settings)
     engine = open_engine(settings.effective_database_url)
@@ -94,7 +100,9 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
     store = Store(engine)
     chain = open_chain(settings.ca_dir, clock.now(), store.chain)
     signer = JwsSigner(chain)
-    policy = OutboundPolicy.from_setting(settings.strict, settings.outbound_allowed_hosts)
+    policy = OutboundPolicy.from_setting(
+        settings.strict, settings.outbound_allowed_hosts, listening or _listening(settings)
+    )
     transports = SenderTransports(policy, settings.realtime_max_response_bytes)
     review = ReviewService(store, clock, settings.review)
     faults = Faults()
@@ -108,7 +116,7 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
         tokens=TokenVerifier(store),
         rate_limiter=RateLimiter(enabled=settings.rate_limits_enabled),
         control=ControlService(store, clock),
-        realtime_urls=RealtimeUrlService(store, clock, strict=settings.strict),
+        realtime_urls=RealtimeUrlService(store, clock, policy),
         performance_tests=PerformanceTestService(
             store,
             clock,
@@ -130,13 +138,17 @@ def open_sandbox(settings: Settings, clock: Clock | None = None) -> Sandbox:
             clock,
             signer,
             _delivery_worker(settings, store, clock, transports, faults, subscriptions),
-            settings.strict,
+            policy,
         ),
     )
     sandbox.control.sync_clock()
     _create_defaults(sandbox)
     sandbox.images.check_files()
     return sandbox
+
+
+def _listening(settings: Settings) -> tuple[str, int] | None:
+    return (settings.host, settings.port) if settings.port else None
 
 
 def _private_directories(settings: Settings) -> None:

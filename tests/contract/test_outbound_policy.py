@@ -1,11 +1,13 @@
 """Through the product: what the sandbox refuses to call is recorded as a failed attempt, and
-nothing is sent there; the realtime reply cap reaches the cancel simulation."""
+nothing is sent there; the sandbox never calls itself; the realtime reply cap reaches the cancel
+simulation."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from appstoreserverlibrary.api_client import APIException
 from appstoreserverlibrary.models.PerformanceTestStatus import PerformanceTestStatus
 from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
 from appstoreserverlibrary.models.SendAttemptResult import SendAttemptResult
@@ -19,6 +21,27 @@ from tests.receivers import receiver
 from tests.sandbox_process import AppCredentials, SandboxProcess
 
 NOT_LISTED = "localhost is not on the sandbox's list of allowed hosts"
+
+
+def _itself(sandbox: SandboxProcess, host: str = "127.0.0.1") -> str:
+    """Why the sandbox refuses to call its own address under ``host``."""
+    port = sandbox.base_url.rsplit(":", 1)[1]
+    return (
+        f"{host}:{port} is this sandbox's own address (it listens on 127.0.0.1:{port}); "
+        "the sandbox never calls itself"
+    )
+
+
+def _keys_url(sandbox: SandboxProcess, host: str = "127.0.0.1") -> str:
+    """The control operation that would make a key for the default app, if it were called."""
+    return sandbox.url("/_sandbox/v1/apps/com.example.app/keys").replace("127.0.0.1", host)
+
+
+def _default_app_keys(sandbox: SandboxProcess) -> int:
+    with sandbox.store() as store:
+        app = store.app_by_bundle_id("com.example.app")
+        assert app is not None
+        return len(store.keys(app.id))
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +128,57 @@ def test_the_cancel_simulation_reads_realtime_replies_up_to_the_cap(
     assert len(endpoint.received) == 1
     assert outcome["attempt"]["sendAttemptResult"] == "INVALID_RESPONSE"
     assert outcome["attempt"]["explanation"] == "response body larger than 64 bytes"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_realtime_url_at_the_sandbox_itself_is_4000215(
+    sandbox: SandboxProcess, host: str
+) -> None:
+    client = sandbox.apple_client(sandbox.new_app())
+    with pytest.raises(APIException) as raised:
+        client.configure_realtime_url(RealtimeUrlRequest(realtimeURL=_keys_url(sandbox, host)))
+    assert (raised.value.http_status_code, raised.value.raw_api_error) == (400, 4000215)
+    assert raised.value.error_message == f"Invalid realtimeURL: {_itself(sandbox, host)}."
+
+
+def test_a_notification_url_at_the_sandbox_itself_is_refused(sandbox: SandboxProcess) -> None:
+    app = sandbox.new_app()
+    url = sandbox.url(f"/sandbox/inApps/v1/notifications/test?app={app.bundle_id}")
+    with sandbox.control() as control:
+        response = control.put(
+            f"/apps/{app.bundle_id}/notification-urls/sandbox", json={"url": url}
+        )
+    assert response.status_code == 400
+    assert response.json() == {"error": f"Invalid notification URL: {_itself(sandbox)}."}
+
+
+def test_a_performance_test_redirected_to_the_sandbox_itself_is_refused_each_time(
+    sandbox: SandboxProcess,
+) -> None:
+    keys_before = _default_app_keys(sandbox)
+    hop = _keys_url(sandbox)
+    with raw_server(redirecting(hop)) as server:
+        subject = subject_for(sandbox, server.url("/retention"), totalRequests=5)
+        request_id = subject.initiate()
+        result = subject.wait(request_id)
+    assert result.result == PerformanceTestStatus.FAIL
+    assert len(server.requests) == 5
+    assert _default_app_keys(sandbox) == keys_before
+    with sandbox.control() as control:
+        path = f"/apps/{subject.app.bundle_id}/performance-tests/{request_id}"
+        report = control.get(path).raise_for_status().json()
+    assert report["result"]["failures"] == {"OTHER": 5}
+    assert report["examples"]["OTHER"][0]["explanation"] == (
+        f"redirect to {hop} refused: {_itself(sandbox)}"
+    )
+
+
+def test_a_notification_redirected_to_the_sandbox_itself_is_refused(
+    sandbox: SandboxProcess,
+) -> None:
+    app = sandbox.new_app()
+    hop = sandbox.url("/sandbox/inApps/v1/notifications/test").replace("127.0.0.1", "localhost")
+    with raw_server(redirecting(hop)) as server:
+        [attempt] = _notification_attempts(sandbox, app, server.url("/notifications"))
+    assert attempt["explanation"] == f"redirect to {hop} refused: {_itself(sandbox, 'localhost')}"
+    assert [request.path for request in server.requests] == ["/notifications"]

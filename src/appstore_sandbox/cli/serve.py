@@ -82,7 +82,7 @@ def serve(log_level: str, **values: Any) -> None:
     logging.basicConfig(level=log_level.upper(), format=APP_FORMAT)
     listener = listen(settings.host, settings.port)
     try:
-        sandbox = open_sandbox(settings)
+        sandbox = open_sandbox(settings, listening=listener.getsockname()[:2])
     except ChainError as error:
         listener.close()
         raise CliError(str(error)) from error

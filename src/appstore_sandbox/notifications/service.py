@@ -19,11 +19,11 @@ from appstore_sandbox.errors import (
 )
 from appstore_sandbox.notifications import history, payloads
 from appstore_sandbox.notifications.delivery import DeliveryWorker
+from appstore_sandbox.outbound.policy import OutboundPolicy
 from appstore_sandbox.sealing import KEY_META
 from appstore_sandbox.signing import JwsSigner
 from appstore_sandbox.store import App, Notification, SendAttempt, Store
 from appstore_sandbox.store.notifications import HistoryQuery, NewNotification
-from appstore_sandbox.urls import callback_url_problem
 
 
 @dataclass(frozen=True)
@@ -48,21 +48,26 @@ class HistoryPage:
 
 class NotificationService:
     def __init__(
-        self, store: Store, clock: Clock, signer: JwsSigner, worker: DeliveryWorker, strict: bool
+        self,
+        store: Store,
+        clock: Clock,
+        signer: JwsSigner,
+        worker: DeliveryWorker,
+        policy: OutboundPolicy,
     ) -> None:
         self._store = store
         self._notifications = store.notifications
         self._clock = clock
         self._signer = signer
         self.worker = worker
-        self._strict = strict
+        self._policy = policy
         key = store.first_meta_value(KEY_META, secrets.token_hex(32))
         self._seal = history.TokenSeal(bytes.fromhex(key))
 
     # URLs (App Store Connect keeps these; the control surface sets them here)
 
     def set_url(self, app: App, environment: Environment, url: str | None) -> None:
-        if url is not None and (problem := callback_url_problem(url, strict=self._strict)):
+        if url is not None and (problem := self._policy.callback_problem(url)):
             raise BadInput(f"Invalid notification URL: {problem}.")
         self._notifications.set_url(app.id, environment.value, url, self._clock.now_ms())
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import ForbiddenNoPassingTest, InvalidRealtimeUrl, RealtimeUrlNotFound
+from appstore_sandbox.outbound.policy import OutboundPolicy
 from appstore_sandbox.store import App, Store
-from appstore_sandbox.urls import callback_url_problem
 
 
 class RealtimeUrlService:
-    def __init__(self, store: Store, clock: Clock, *, strict: bool) -> None:
+    def __init__(self, store: Store, clock: Clock, policy: OutboundPolicy) -> None:
         self._store = store
         self._clock = clock
-        self._strict = strict
+        self._policy = policy
 
     def configure(self, app: App, environment: Environment, url: str) -> None:
         if environment is Environment.PRODUCTION and not app.performance_test_passed:
             raise ForbiddenNoPassingTest()
-        problem = callback_url_problem(url, strict=self._strict)
+        problem = self._policy.callback_problem(url)
         if problem:
             raise InvalidRealtimeUrl(f"Invalid realtimeURL: {problem}.")
         self._store.set_realtime_url(app.id, environment.value, url, self._clock.now_ms())
