@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+
 import pytest
 
 from appstore_sandbox.outbound.policy import OutboundPolicy
@@ -9,7 +12,29 @@ from appstore_sandbox.urls import own_address_problem
 
 ON_LOOPBACK = ("127.0.0.1", 8080)
 EVERYWHERE = ("0.0.0.0", 8080)
-ELSEWHERE = ("192.0.2.7", 8080)  # TEST-NET-1: no machine running the tests has it
+NOT_HERE = "203.0.113.77"  # TEST-NET-3, documentation only
+ELSEWHERE = (NOT_HERE, 8080)
+
+
+def _assigned_here(address: str) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((address, 0))
+        except OSError:
+            return False
+    return True
+
+
+def _this_machines_address() -> str | None:
+    """A non-loopback address of this machine: the one a UDP socket would send from (connecting
+    a UDP socket sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if ipaddress.ip_address(address).is_loopback else address
 
 
 @pytest.mark.parametrize(
@@ -40,16 +65,29 @@ def test_another_port_is_someone_else(listening: tuple[str, int]) -> None:
     assert own_address_problem("127.0.0.1", 8081, listening) is None
 
 
-def test_listening_everywhere_makes_loopback_and_every_local_address_the_sandbox() -> None:
+def test_listening_everywhere_makes_loopback_the_sandbox() -> None:
     assert own_address_problem("localhost", 8080, EVERYWHERE) is not None
     assert own_address_problem("127.0.0.1", 8080, ("::", 8080)) is not None
-    assert own_address_problem("192.0.2.7", 8080, EVERYWHERE) is None  # not this machine's
+
+
+def test_listening_everywhere_makes_this_machines_addresses_the_sandbox() -> None:
+    address = _this_machines_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback")
+    assert own_address_problem(address, 8080, EVERYWHERE) is not None
+    assert own_address_problem(f"::ffff:{address}", 8080, ("::", 8080)) is not None
+
+
+def test_listening_everywhere_leaves_other_machines_alone() -> None:
+    if _assigned_here(NOT_HERE):
+        pytest.skip(f"this machine has {NOT_HERE}")
+    assert own_address_problem(NOT_HERE, 8080, EVERYWHERE) is None
 
 
 def test_listening_on_one_address_makes_only_that_address_the_sandbox() -> None:
-    assert own_address_problem("192.0.2.7", 8080, ELSEWHERE) is not None
+    assert own_address_problem(NOT_HERE, 8080, ELSEWHERE) is not None
     assert own_address_problem("127.0.0.1", 8080, ELSEWHERE) is None
-    assert own_address_problem("192.0.2.8", 8080, ELSEWHERE) is None
+    assert own_address_problem("203.0.113.78", 8080, ELSEWHERE) is None
 
 
 def test_other_names_wait_for_what_they_resolve_to() -> None:
