@@ -17,6 +17,7 @@ from appstoreserverlibrary.models.SendAttemptResult import SendAttemptResult
 
 from tests.contract.performance_subjects import subject_for
 from tests.example_process import example_server
+from tests.json_targets import json_target
 from tests.sandbox_process import SandboxProcess
 from tests.targets import target_server
 
@@ -69,6 +70,17 @@ def test_failures_are_keyed_by_send_attempt_result(sandbox: SandboxProcess) -> N
         sandbox.apple_client(subject.app, "production").configure_realtime_url(
             RealtimeUrlRequest(realtimeURL="https://example.com/prod")
         )
+
+
+def test_a_reply_nested_past_any_parser_counts_as_invalid_and_the_run_goes_on(
+    sandbox: SandboxProcess,
+) -> None:
+    with json_target(b"[" * 900_000) as endpoint:  # under the 1 MB reply cap
+        subject = subject_for(sandbox, endpoint.url, totalRequests=6)
+        result = subject.wait(subject.initiate())
+    assert len(endpoint.received) == 6
+    assert result.result == PerformanceTestStatus.FAIL
+    assert result.failures == {SendAttemptResult.INVALID_RESPONSE: 6}
 
 
 def test_pending_while_running_then_one_run_at_a_time(sandbox: SandboxProcess) -> None:
