@@ -11,6 +11,7 @@ from pydantic import Field
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import CamelModel, PurchaseOut
 from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.subscriptions.lifecycle import Revocation
 from appstore_sandbox.subscriptions.service import ACTIONS, Trigger
 
 router = APIRouter(
@@ -25,6 +26,17 @@ class TriggerRequest(CamelModel):
     product_id: str | None = Field(None, description="upgrade and downgrade: the new product.")
     offer_id: str | None = Field(None, description="offer-redeemed: the promotional offer.")
     grace_period: bool = Field(False, description="billing-failure: with a grace period.")
+    revocation_reason: int = Field(
+        0, description="refund: Apple's revocationReason, 0 (other) or 1 (an issue with the app)."
+    )
+    revocation_type: str = Field(
+        "REFUND_FULL",
+        description="refund: REFUND_FULL, REFUND_PRORATED (with revocationPercentage) or "
+        "FAMILY_REVOKE (a family-shared purchase; sends REVOKE).",
+    )
+    revocation_percentage: int | None = Field(
+        None, description="refund: REFUND_PRORATED's share, in milliunits (50000 is 50 %)."
+    )
 
 
 class SubscriptionSettings(CamelModel):
@@ -40,7 +52,13 @@ def trigger(
 ) -> PurchaseOut:
     """Change the subscription as its customer or Apple would; Apple's notifications follow."""
     app = sandbox.control.app(bundle_id)
-    change = Trigger(body.action, body.product_id, body.offer_id, body.grace_period)
+    change = Trigger(
+        body.action,
+        body.product_id,
+        body.offer_id,
+        body.grace_period,
+        Revocation(body.revocation_reason, body.revocation_type, body.revocation_percentage),
+    )
     return PurchaseOut.of(
         sandbox.subscriptions.trigger(app, original_transaction_id, change), bundle_id
     )

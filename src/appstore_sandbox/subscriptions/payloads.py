@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from appstore_sandbox.store import App, Purchase, Transaction
-from appstore_sandbox.subscriptions.lifecycle import ACTIVE, status_code
+from appstore_sandbox.subscriptions.lifecycle import status_code
 
 AUTO_RENEWABLE_TYPE = "Auto-Renewable Subscription"
 # The sandbox's products have no price or storefront of their own: every subscription is sold in
@@ -52,6 +52,9 @@ def transaction_payload(
     if transaction.revocation_ms is not None:
         payload["revocationDate"] = transaction.revocation_ms
         payload["revocationReason"] = transaction.revocation_reason
+        payload["revocationType"] = transaction.revocation_type
+        if transaction.revocation_percentage is not None:
+            payload["revocationPercentage"] = transaction.revocation_percentage
     return payload
 
 
@@ -66,13 +69,13 @@ def renewal_payload(purchase: Purchase, signed_ms: int) -> dict[str, Any]:
         "recentSubscriptionStartDate": purchase.recent_start_ms or purchase.purchase_ms,
         "currency": CURRENCY,
         "renewalPrice": PRICE_MILLIUNITS,
+        # Apple: present for every auto-renewable subscription, expired or refunded ones too,
+        # and then in the past (the latest transaction's expiry).
+        "renewalDate": purchase.expires_ms,
+        "isInBillingRetryPeriod": purchase.billing_issue,
     }
-    if purchase.status == ACTIVE and purchase.auto_renew:
-        payload["renewalDate"] = purchase.expires_ms
     if purchase.expiration_intent is not None:
         payload["expirationIntent"] = purchase.expiration_intent
-    if purchase.billing_issue:
-        payload["isInBillingRetryPeriod"] = True
     if purchase.grace_period_expires_ms is not None:
         payload["gracePeriodExpiresDate"] = purchase.grace_period_expires_ms
     if purchase.offer_type is not None:

@@ -61,6 +61,7 @@ class Trigger:
     product_id: str | None = None
     offer_id: str | None = None
     grace_period: bool = False
+    refund: lifecycle.Revocation = lifecycle.FULL_REFUND
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class SubscriptionService:
             reason=lifecycle.PURCHASE,
             ownership="FAMILY_SHARED" if family_shared else "PURCHASED",
             environment=Environment.SANDBOX.payload_value,
+            change_seq=1,
         )
         purchase = Purchase(
             app_id=app.id,
@@ -133,6 +135,7 @@ class SubscriptionService:
             expires_ms=first.expires_ms,
             recent_start_ms=now,
             next_event_ms=first.expires_ms,
+            changes=first.change_seq,
         )
         notice = lifecycle.Notice("SUBSCRIBED", "INITIAL_BUY", now, first)
         self._subscriptions.begin(purchase, first, self._notifications(app, purchase, [notice]))
@@ -180,7 +183,7 @@ class SubscriptionService:
             step = lifecycle.scheduled(self._subscription(app, purchase), self._clock.now_ms())
             if step is None:
                 break
-            if self._apply(app, purchase, step):
+            if self._apply(app, purchase, step) is not None:
                 applied += 1
             current = self._subscriptions.subscription(purchase.original_transaction_id)
             if current is None:
@@ -207,8 +210,9 @@ class SubscriptionService:
             purchase = self.current(self.subscription(app, original_transaction_id))
             now = self._clock.now_ms()
             step = self._step(app, self._subscription(app, purchase), trigger, now)
-            if self._apply(app, purchase, step):
-                return step.after
+            applied = self._apply(app, purchase, step)
+            if applied is not None:
+                return applied
         raise Conflict(f"{original_transaction_id} kept changing; try again.")
 
     def _step(self, app: App, subscription: Subscription, trigger: Trigger, now: int) -> Step:
@@ -223,10 +227,11 @@ class SubscriptionService:
             )
         if action == "billing-failure":
             return lifecycle.billing_failure(subscription, now, trigger.grace_period)
+        if action == "refund":
+            return lifecycle.refund(subscription, now, trigger.refund)
         simple: dict[str, Callable[[Subscription, int], Step]] = {
             "cancel": lifecycle.cancel,
             "resubscribe": lifecycle.resubscribe,
-            "refund": lifecycle.refund,
             "billing-recovery": lifecycle.billing_recovery,
             "renew": lifecycle.renew_now,
         }
@@ -321,18 +326,17 @@ class SubscriptionService:
         """Get Transaction History's page for these query parameters (and revision)."""
         query = history.parse_query(params)
         revision = params.get("revision")
-        offset = 0
+        cursor = history.first_cursor(query)
         if revision:
-            offset = history.decode_revision(self._revisions.open(revision[-1]), query)
-        records = history.ordered(self.transactions(app, purchase), query)
-        page = records[offset : offset + history.PAGE_SIZE]
-        end = offset + len(page)
+            cursor = history.decode_revision(self._revisions.open(revision[-1]), query)
+        page = history.page(self.transactions(app, purchase), query, cursor)
         return HistoryPage(
             signed_transactions=[
-                self.sign_transaction(app, transaction, group) for transaction, group in page
+                self.sign_transaction(app, transaction, group)
+                for transaction, group in page.records
             ],
-            revision=self._revisions.seal(history.encode_revision(query, end)),
-            has_more=end < len(records),
+            revision=self._revisions.seal(history.encode_revision(query, page.cursor)),
+            has_more=page.has_more,
         )
 
     # internals
@@ -355,7 +359,9 @@ class SubscriptionService:
         product = self._store.product(app.id, product_id)
         return product.subscription_group if product else ""
 
-    def _apply(self, app: App, before: Purchase, step: Step) -> bool:
+    def _apply(self, app: App, before: Purchase, step: Step) -> Purchase | None:
+        """The subscription after ``step``, or None when it moved meanwhile (nothing written)."""
+        step = lifecycle.numbered(before, step)
         change = SubscriptionChange(
             before=before,
             after=step.after,
@@ -363,7 +369,7 @@ class SubscriptionService:
             amended=step.amended,
             notifications=self._notifications(app, step.after, list(step.notices)),
         )
-        return self._subscriptions.apply(change)
+        return step.after if self._subscriptions.apply(change) else None
 
     def _notifications(
         self, app: App, purchase: Purchase, notices: list[lifecycle.Notice]
