@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from appstoreserverlibrary.api_client import APIError, APIException
 from appstoreserverlibrary.models.Environment import Environment
+from appstoreserverlibrary.models.HistoryResponse import HistoryResponse
 from appstoreserverlibrary.models.TransactionHistoryRequest import TransactionHistoryRequest
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 
@@ -242,10 +243,14 @@ def test_transaction_history_refuses_dates_out_of_order_and_a_bad_exclude_revoke
 ) -> None:
     original_id = customer.buy()
     refused = []
-    for query in ({"startDate": "2000", "endDate": "1000"}, {"excludeRevoked": "maybe"}):
+    queries: list[dict[str, str | list[str]]] = [
+        {"startDate": "2000", "endDate": "1000"},
+        {"excludeRevoked": "maybe"},
+    ]
+    for query in queries:
         with pytest.raises(APIException) as raised:
             customer.client._make_request(  # the library has no excludeRevoked (deprecated)
-                f"/inApps/v2/history/{original_id}", "GET", query, None, None
+                f"/inApps/v2/history/{original_id}", "GET", query, None, HistoryResponse
             )
         refused.append(raised.value.api_error)
     assert refused == [APIError.INVALID_END_DATE, APIError.INVALID_EXCLUDE_REVOKED]
