@@ -38,6 +38,7 @@ RENEWAL_ALWAYS = frozenset(
         "renewalPrice",
         "renewalDate",
         "isInBillingRetryPeriod",
+        "appTransactionId",
     }
 )
 TRANSACTION_ALWAYS = frozenset(
@@ -61,6 +62,7 @@ TRANSACTION_ALWAYS = frozenset(
         "storefrontId",
         "price",
         "currency",
+        "appTransactionId",
     }
 )
 REVOKED = frozenset({"revocationDate", "revocationReason", "revocationType"})
@@ -254,3 +256,28 @@ def test_transaction_history_refuses_dates_out_of_order_and_a_bad_exclude_revoke
             )
         refused.append(raised.value.api_error)
     assert refused == [APIError.INVALID_END_DATE, APIError.INVALID_EXCLUDE_REVOKED]
+
+
+def test_notifications_carry_the_bundle_version_and_transactions_the_app_transaction(
+    customer: Customer,
+) -> None:
+    settings = customer.control("PUT", "/subscription-settings", {"bundleVersion": "42.1"})
+    customer.buy()
+    [subscribed] = customer.notifications(1)
+    assert subscribed.data is not None and subscribed.data.signedTransactionInfo is not None
+    transaction = customer.verifier.verify_and_decode_signed_transaction(
+        subscribed.data.signedTransactionInfo
+    )
+    assert settings["bundleVersion"] == subscribed.data.bundleVersion == "42.1"
+    assert transaction.appTransactionId and transaction.appTransactionId.isdigit()
+    with pytest.raises(APIException) as raised:
+        customer.client.get_transaction_info(transaction.appTransactionId)
+    assert raised.value.api_error == APIError.APP_TRANSACTION_ID_NOT_SUPPORTED_ERROR
+
+
+def test_a_bundle_version_that_is_not_one_is_refused(customer: Customer) -> None:
+    with customer.sandbox.control() as control:
+        refused = control.put(
+            f"/apps/{customer.app.bundle_id}/subscription-settings", json={"bundleVersion": "v1"}
+        )
+    assert refused.status_code == 400 and "CFBundleVersion" in refused.json()["error"]

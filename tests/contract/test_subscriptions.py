@@ -207,7 +207,7 @@ def test_history_pages_sorts_and_filters_with_real_durations(customer: Customer)
         original_id, None, TransactionHistoryRequest(revoked=True)
     )
 
-    assert settings == {"renewalDurations": "real"}
+    assert settings == {"renewalDurations": "real", "bundleVersion": "1.0"}
     assert len(first_page.signedTransactions or []) == 20 and first_page.hasMore is True
     assert len(second_page.signedTransactions or []) == 4 and second_page.hasMore is False
     decoded = [

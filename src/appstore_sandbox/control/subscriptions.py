@@ -11,8 +11,9 @@ from pydantic import Field
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import CamelModel, PurchaseOut
 from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.store import App
 from appstore_sandbox.subscriptions.lifecycle import Revocation
-from appstore_sandbox.subscriptions.service import ACTIONS, Trigger
+from appstore_sandbox.subscriptions.service import ACTIONS, SubscriptionService, Trigger
 
 router = APIRouter(
     prefix="/_sandbox/v1/apps/{bundle_id}",
@@ -44,6 +45,20 @@ class SubscriptionSettings(CamelModel):
         description="sandbox: Apple's sandbox periods (1 month = 5 minutes, 12 renewals); "
         "real: calendar periods, no renewal limit."
     )
+    bundle_version: str = Field(
+        description="The app's CFBundleVersion, sent as data.bundleVersion in notifications."
+    )
+
+
+class SubscriptionSettingsChange(CamelModel):
+    """Only what is given changes."""
+
+    renewal_durations: Literal["sandbox", "real"] | None = Field(
+        None, description=SubscriptionSettings.model_fields["renewal_durations"].description
+    )
+    bundle_version: str | None = Field(
+        None, description=SubscriptionSettings.model_fields["bundle_version"].description
+    )
 
 
 @router.post("/purchases/{original_transaction_id}/triggers")
@@ -67,14 +82,24 @@ def trigger(
 @router.get("/subscription-settings")
 def get_settings(bundle_id: str, sandbox: SandboxDep) -> SubscriptionSettings:
     app = sandbox.control.app(bundle_id)
-    return SubscriptionSettings(renewal_durations=sandbox.subscriptions.durations(app))
+    return _settings(sandbox.subscriptions, app)
 
 
 @router.put("/subscription-settings")
 def set_settings(
-    bundle_id: str, body: SubscriptionSettings, sandbox: SandboxDep
+    bundle_id: str, body: SubscriptionSettingsChange, sandbox: SandboxDep
 ) -> SubscriptionSettings:
-    """Applies from each subscription's next period on."""
+    """Renewal durations apply from each subscription's next period on."""
     app = sandbox.control.app(bundle_id)
-    durations = sandbox.subscriptions.set_durations(app, body.renewal_durations)
-    return SubscriptionSettings(renewal_durations=durations)
+    if body.bundle_version is not None:
+        sandbox.subscriptions.set_bundle_version(app, body.bundle_version)
+    if body.renewal_durations is not None:
+        sandbox.subscriptions.set_durations(app, body.renewal_durations)
+    return _settings(sandbox.subscriptions, app)
+
+
+def _settings(subscriptions: SubscriptionService, app: App) -> SubscriptionSettings:
+    return SubscriptionSettings(
+        renewal_durations=subscriptions.durations(app),
+        bundle_version=subscriptions.bundle_version(app),
+    )

@@ -23,6 +23,7 @@ from appstore_sandbox.catalog.products import AUTO_RENEWABLE
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
+    AppTransactionIdNotSupported,
     BadInput,
     ExistingPerformanceTestRun,
     FamilySharingNotSupported,
@@ -255,6 +256,12 @@ class PerformanceTestService:
             if transaction is not None
             else None
         )
+        if transaction is None and self._store.subscriptions.by_app_transaction_id(
+            app.id, transaction_id
+        ):
+            # BadRequestAppTransactionIdForUnsupportedEndpointError: its code is unpublished;
+            # 4000048 is Apple's AppTransactionIdNotSupportedError.
+            raise AppTransactionIdNotSupported()
         if purchase is None or purchase.app_id != app.id:
             raise InvalidTransactionId(
                 f"{transaction_id} is not a sandbox purchase of {app.bundle_id} "

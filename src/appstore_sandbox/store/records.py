@@ -64,6 +64,8 @@ class Purchase:
     renewal_fails: str | None = None
     # The last change_seq given to one of the subscription's transactions.
     changes: int = 0
+    # The customer's app transaction (the app's download), sent as appTransactionId.
+    app_transaction_id: str | None = None
 
     @property
     def renews_to(self) -> str:
@@ -95,6 +97,7 @@ class Transaction:
     # Where the transaction's last change stands in its subscription's changes: Transaction
     # History's revision is a point in this sequence.
     change_seq: int = 0
+    app_transaction_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,7 @@ purchases = Table(
     Column("next_event_ms", BigInteger, nullable=True, index=True),
     Column("renewal_fails", String(32), nullable=True),
     Column("changes", Integer, nullable=False, server_default=text("0")),
+    Column("app_transaction_id", String(32), nullable=True, index=True),
 )
 
 transactions = Table(
@@ -124,6 +125,7 @@ transactions = Table(
     Column("revocation_type", String(32), nullable=True),
     Column("revocation_percentage", Integer, nullable=True),
     Column("change_seq", Integer, nullable=False, server_default=text("0")),
+    Column("app_transaction_id", String(32), nullable=True),
 )
 
 realtime_urls = Table(

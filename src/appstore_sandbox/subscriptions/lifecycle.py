@@ -123,6 +123,7 @@ class Subscription:
             environment=purchase.environment,
             offer_type=purchase.offer_type if with_offer else None,
             offer_identifier=purchase.offer_identifier if with_offer else None,
+            app_transaction_id=purchase.app_transaction_id,
         )
 
 
@@ -144,6 +145,12 @@ def numbered(before: Purchase, step: Step) -> Step:
 def transaction_id() -> str:
     # Sandbox transaction ids look like Apple's: 16 digits starting with 2000000.
     return "2000000" + "".join(secrets.choice(string.digits) for _ in range(9))
+
+
+def app_transaction_id() -> str:
+    # Apple's app transaction ids are digit strings too; 18 digits starting with 70 tells them
+    # apart from transaction ids at a glance.
+    return "70" + "".join(secrets.choice(string.digits) for _ in range(16))
 
 
 def status_code(purchase: Purchase) -> int:

@@ -43,6 +43,8 @@ def transaction_payload(
         "price": PRICE_MILLIUNITS,
         "currency": CURRENCY,
     }
+    if transaction.app_transaction_id is not None:
+        payload["appTransactionId"] = transaction.app_transaction_id
     if transaction.offer_type is not None:
         payload["offerType"] = transaction.offer_type
         payload["offerIdentifier"] = transaction.offer_identifier
@@ -74,6 +76,8 @@ def renewal_payload(purchase: Purchase, signed_ms: int) -> dict[str, Any]:
         "renewalDate": purchase.expires_ms,
         "isInBillingRetryPeriod": purchase.billing_issue,
     }
+    if purchase.app_transaction_id is not None:
+        payload["appTransactionId"] = purchase.app_transaction_id
     if purchase.expiration_intent is not None:
         payload["expirationIntent"] = purchase.expiration_intent
     if purchase.grace_period_expires_ms is not None:
@@ -86,6 +90,7 @@ def renewal_payload(purchase: Purchase, signed_ms: int) -> dict[str, Any]:
 
 def notification_payload(
     app: App,
+    bundle_version: str,
     purchase: Purchase,
     notification_type: str,
     subtype: str | None,
@@ -95,6 +100,7 @@ def notification_payload(
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "bundleId": app.bundle_id,
+        "bundleVersion": bundle_version,
         "environment": purchase.environment,
         "signedTransactionInfo": signed_transaction,
         "signedRenewalInfo": signed_renewal,

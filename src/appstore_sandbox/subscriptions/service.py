@@ -12,6 +12,7 @@ from appstore_sandbox.catalog.products import AUTO_RENEWABLE
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
+    AppTransactionIdNotSupported,
     BadInput,
     Conflict,
     InvalidRequestRevision,
@@ -35,6 +36,9 @@ from appstore_sandbox.subscriptions.periods import (
 
 Params = Mapping[str, Sequence[str]]
 _TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
+_BUNDLE_VERSION = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,9}){0,2}$")
+BUNDLE_VERSION_SETTING = "bundle_version"
+DEFAULT_BUNDLE_VERSION = "1.0"
 # Changes applied per subscription and poll: enough for years of real-duration renewals, and a
 # bound should a subscription's state ever fail to move forward.
 _MAX_STEPS = 1000
@@ -102,6 +106,19 @@ class SubscriptionService:
         self._store.catalog.set_setting(app.id, DURATIONS_SETTING, durations)
         return self.durations(app)
 
+    def bundle_version(self, app: App) -> str:
+        """The app's CFBundleVersion, as notifications' ``data.bundleVersion`` carries it."""
+        return self._store.catalog.setting(app.id, BUNDLE_VERSION_SETTING) or DEFAULT_BUNDLE_VERSION
+
+    def set_bundle_version(self, app: App, version: str) -> str:
+        if not _BUNDLE_VERSION.match(version):
+            raise BadInput(
+                "bundleVersion is a CFBundleVersion: one to three integers separated by "
+                "periods, e.g. 1.0 or 42 or 2.3.1."
+            )
+        self._store.catalog.set_setting(app.id, BUNDLE_VERSION_SETTING, version)
+        return version
+
     # buying
 
     def buy(self, app: App, product_id: str | None = None, family_shared: bool = False) -> Purchase:
@@ -122,6 +139,7 @@ class SubscriptionService:
             ownership="FAMILY_SHARED" if family_shared else "PURCHASED",
             environment=Environment.SANDBOX.payload_value,
             change_seq=1,
+            app_transaction_id=lifecycle.app_transaction_id(),
         )
         purchase = Purchase(
             app_id=app.id,
@@ -136,6 +154,7 @@ class SubscriptionService:
             recent_start_ms=now,
             next_event_ms=first.expires_ms,
             changes=first.change_seq,
+            app_transaction_id=first.app_transaction_id,
         )
         notice = lifecycle.Notice("SUBSCRIBED", "INITIAL_BUY", now, first)
         self._subscriptions.begin(purchase, first, self._notifications(app, purchase, [notice]))
@@ -289,6 +308,8 @@ class SubscriptionService:
 
     def transaction(self, app: App, environment: Environment, transaction_id: str) -> str:
         """Get Transaction Info: the transaction, signed now."""
+        if self._subscriptions.by_app_transaction_id(app.id, transaction_id) is not None:
+            raise AppTransactionIdNotSupported()
         self.customer(app, environment, transaction_id)
         transaction = self._subscriptions.transaction(transaction_id)
         assert transaction is not None, "customer() found it"
@@ -385,6 +406,7 @@ class SubscriptionService:
             signed_renewal = self._signer.sign(payloads.renewal_payload(purchase, notice.at_ms))
             payload = payloads.notification_payload(
                 app,
+                self.bundle_version(app),
                 purchase,
                 notice.notification_type,
                 notice.subtype,

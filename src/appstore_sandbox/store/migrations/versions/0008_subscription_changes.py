@@ -1,8 +1,9 @@
 """A subscription's changes in sequence (Transaction History's revisions), a billing failure
-armed for the next renewal, and how a transaction was revoked.
+armed for the next renewal, how a transaction was revoked, and the customer's app transaction.
 
 Transactions made before this revision are numbered in the order they were bought, and each
-purchase's ``changes`` is the last number given.
+purchase's ``changes`` is the last number given. Purchases made before it have no app
+transaction id (Apple's field is optional).
 
 Revision ID: 0008
 Revises: 0007
@@ -19,10 +20,13 @@ def upgrade() -> None:
     with op.batch_alter_table("purchases") as batch:
         batch.add_column(sa.Column("renewal_fails", sa.String(32), nullable=True))
         batch.add_column(sa.Column("changes", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("app_transaction_id", sa.String(32), nullable=True))
+        batch.create_index("ix_purchases_app_transaction_id", ["app_transaction_id"])
     with op.batch_alter_table("transactions") as batch:
         batch.add_column(sa.Column("revocation_type", sa.String(32), nullable=True))
         batch.add_column(sa.Column("revocation_percentage", sa.Integer, nullable=True))
         batch.add_column(sa.Column("change_seq", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("app_transaction_id", sa.String(32), nullable=True))
     _number_existing_transactions()
 
 
