@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 from appstore_sandbox import __version__, sandbox_routes
-from appstore_sandbox.apple_request import environment_prefix
+from appstore_sandbox.apple_request import body_error_of, environment_prefix
 from appstore_sandbox.control import catalog as control_catalog
 from appstore_sandbox.control import faults as control_faults
 from appstore_sandbox.control import notifications as control_notifications
@@ -142,14 +142,17 @@ async def _sandbox_error(request: Request, error: Exception) -> Response:
 
 async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    return await _bad_request(request, _describe_validation(error))
+    # JSON that parses but doesn't fit the endpoint's body gets the endpoint's own error.
+    parsed = all(item.get("type") != "json_invalid" for item in error.errors())
+    return await _bad_request(request, _describe_validation(error), parsed)
 
 
-async def _bad_request(request: Request, message: str) -> Response:
+async def _bad_request(request: Request, message: str, parsed: bool = False) -> Response:
     # The gate (appstore_sandbox.gate) has checked the credentials before the body was read.
     if on_control_surface(request.url.path):
         return error_response(BadInput(message))
-    return error_response(GeneralBadRequest(f"Invalid request: {message}"))
+    error = body_error_of(request) if parsed else GeneralBadRequest
+    return error_response(error(f"Invalid request: {message}"))
 
 
 def _describe_validation(error: RequestValidationError) -> str:

@@ -7,13 +7,19 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
 from appstore_sandbox.auth import Caller
 from appstore_sandbox.environments import Environment
-from appstore_sandbox.errors import GeneralInternal, RateLimitExceeded, Unauthorized
+from appstore_sandbox.errors import (
+    AppleError,
+    GeneralBadRequest,
+    GeneralInternal,
+    RateLimitExceeded,
+    Unauthorized,
+)
 from appstore_sandbox.faults import Call, DropConnection, Fault
 from appstore_sandbox.store import App
 
@@ -25,6 +31,25 @@ logger = logging.getLogger(__name__)
 
 # Where the app's gate leaves the caller it authenticated from the headers (request.state).
 CALLER_STATE = "caller"
+_BODY_ERROR = "apple_body_error"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def body_error(error: type[AppleError]) -> Callable[[Endpoint], Endpoint]:
+    """Marks an endpoint whose body Apple refuses with an error of its own rather than
+    GeneralBadRequest (Configure Realtime URL's ``{}`` is 4000215, not 4000000)."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _BODY_ERROR, error)
+        return endpoint
+
+    return mark
+
+
+def body_error_of(request: Request) -> type[AppleError]:
+    """The error for a body the endpoint that ``request`` reached could not validate."""
+    error: type[AppleError] = getattr(request.scope.get("endpoint"), _BODY_ERROR, GeneralBadRequest)
+    return error
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,11 @@
         ├── InvalidProductType             4000022
         ├── InvalidProductId               4000023
         ├── InvalidSubscriptionGroupIdentifier 4000024
+        ├── InvalidExcludeRevoked          4000025
         ├── InvalidInAppOwnershipType      4000026
         ├── InvalidRevoked                 4000030
         ├── InvalidStatus                  4000031
+        ├── AppTransactionIdNotSupported   4000048
         ├── InvalidImage                   4000161
         ├── HeaderTooLong                  4000162
         ├── BodyTooLong                    4000163
@@ -270,6 +272,11 @@ class InvalidSubscriptionGroupIdentifier(AppleError):
     default_message = "Invalid subscription group identifier."
 
 
+class InvalidExcludeRevoked(AppleError):
+    code = 4000025
+    default_message = "Invalid request. The excludeRevoked parameter is invalid."
+
+
 class InvalidInAppOwnershipType(AppleError):
     code = 4000026
     default_message = "Invalid in-app ownership type."
@@ -283,6 +290,11 @@ class InvalidRevoked(AppleError):
 class InvalidStatus(AppleError):
     code = 4000031
     default_message = "Invalid request. The status parameter is invalid."
+
+
+class AppTransactionIdNotSupported(AppleError):
+    code = 4000048
+    default_message = "Invalid request. App transactions aren't supported by this endpoint."
 
 
 class InvalidImage(AppleError):

@@ -350,6 +350,9 @@ class Sandbox:
         product_id: str | None = None,
         offer_id: str | None = None,
         grace_period: bool = False,
+        revocation_reason: int = 0,
+        revocation_type: str = "REFUND_FULL",
+        revocation_percentage: int | None = None,
     ) -> dict[str, Any]:
         """Do to a subscription what its customer or Apple would (``cancel``, ``resubscribe``,
         ``refund``, ``billing-failure``, ``billing-recovery``, ``upgrade``, ``downgrade``,
@@ -357,7 +360,8 @@ class Sandbox:
 
         ``original_transaction_id`` defaults to the app's first purchase; ``product_id`` is for
         upgrade and downgrade, ``offer_id`` for offer-redeemed, ``grace_period`` for
-        billing-failure.
+        billing-failure, ``revocation_reason``, ``revocation_type`` and
+        ``revocation_percentage`` (milliunits) for refund.
         """
         original_id = original_transaction_id or self._first_purchase(bundle_id)
         body = {
@@ -365,6 +369,9 @@ class Sandbox:
             "productId": product_id,
             "offerId": offer_id,
             "gracePeriod": grace_period,
+            "revocationReason": revocation_reason,
+            "revocationType": revocation_type,
+            "revocationPercentage": revocation_percentage,
         }
         path = f"/apps/{bundle_id}/purchases/{original_id}/triggers"
         return dict(self._call("POST", path, body).json())

@@ -67,21 +67,22 @@ def test_malformed_json_is_4000000(
     [{"realtimeURL": 5}, {"realtimeURL": None}, {"realtimeURL": ["https://example.com/r"]}],
     ids=["int", "null", "list"],
 )
-def test_wrong_type_is_4000000(
+def test_wrong_type_is_the_endpoints_own_error(
     sandbox: SandboxProcess, app: AppCredentials, body: dict[str, Any]
 ) -> None:
     response = httpx.put(sandbox.url("/sandbox" + PATH), json=body, headers=_bearer(sandbox, app))
-    _assert_apple_error(response, 400, 4000000)
+    _assert_apple_error(response, 400, 4000215)
 
 
 @pytest.mark.parametrize(
     "body", [{}, {"realtimeUrl": "https://example.com/r"}], ids=["empty", "misspelled"]
 )
-def test_missing_field_is_4000000(
+def test_missing_field_is_the_endpoints_own_error(
     sandbox: SandboxProcess, app: AppCredentials, body: dict[str, Any]
 ) -> None:
+    # JSON that parses but isn't Configure Realtime URL's body: its own error, 4000215.
     response = httpx.put(sandbox.url("/sandbox" + PATH), json=body, headers=_bearer(sandbox, app))
-    _assert_apple_error(response, 400, 4000000)
+    _assert_apple_error(response, 400, 4000215)
 
 
 def test_rejected_body_changes_nothing(sandbox: SandboxProcess, app: AppCredentials) -> None:
@@ -90,7 +91,7 @@ def test_rejected_body_changes_nothing(sandbox: SandboxProcess, app: AppCredenti
     response = httpx.put(
         sandbox.url("/sandbox" + PATH), json={"realtimeURL": 5}, headers=_bearer(sandbox, app)
     )
-    _assert_apple_error(response, 400, 4000000)
+    _assert_apple_error(response, 400, 4000215)
     assert client.get_realtime_url().realtimeURL == "https://example.com/kept"
 
 

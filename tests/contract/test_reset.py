@@ -56,7 +56,7 @@ def _fill(sandbox: SandboxProcess) -> str:
     with sandbox.control() as control:
         bundle = sandbox.default_app.bundle_id
         control.post(f"/apps/{bundle}/purchases", json={}).raise_for_status()
-        settings = {"renewalDurations": "real"}
+        settings = {"renewalDurations": "real", "bundleVersion": "7.1"}
         control.put(f"/apps/{bundle}/subscription-settings", json=settings).raise_for_status()
         control.post("/clock/advance", json={"seconds": DAY_S}).raise_for_status()
     return subject.app.bundle_id
@@ -90,7 +90,7 @@ def test_every_kind_of_state_goes_and_the_defaults_come_back(sandbox: SandboxPro
     assert len(_get(sandbox, f"/apps/{default.bundle_id}/purchases")["purchases"]) == 1
     assert _get(sandbox, "/clock")["offsetMs"] == 0
     settings = _get(sandbox, f"/apps/{bundle}/subscription-settings")
-    assert settings == {"renewalDurations": "sandbox"}
+    assert settings == {"renewalDurations": "sandbox", "bundleVersion": "1.0"}
     for transaction_id in bought:  # the subscriptions and every transaction of theirs
         with raises(APIError.TRANSACTION_ID_NOT_FOUND, 404):
             before.get_transaction_info(transaction_id)

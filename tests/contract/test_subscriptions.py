@@ -207,7 +207,7 @@ def test_history_pages_sorts_and_filters_with_real_durations(customer: Customer)
         original_id, None, TransactionHistoryRequest(revoked=True)
     )
 
-    assert settings == {"renewalDurations": "real"}
+    assert settings == {"renewalDurations": "real", "bundleVersion": "1.0"}
     assert len(first_page.signedTransactions or []) == 20 and first_page.hasMore is True
     assert len(second_page.signedTransactions or []) == 4 and second_page.hasMore is False
     decoded = [
@@ -269,7 +269,8 @@ def test_refund_revokes_the_latest_transaction(customer: Customer) -> None:
 
 def test_billing_failure_with_grace_period_then_recovery(customer: Customer) -> None:
     customer.buy()
-    failed = customer.trigger("billing-failure", gracePeriod=True)
+    armed = customer.trigger("billing-failure", gracePeriod=True)
+    advance(customer.sandbox, PERIOD_S + 1)  # the renewal fails when the period ends
     advance(customer.sandbox, 5 * MINUTE_S + 1)  # the sandbox's grace period for a month
     recovered = customer.trigger("billing-recovery")
 
@@ -280,8 +281,15 @@ def test_billing_failure_with_grace_period_then_recovery(customer: Customer) -> 
         ("GRACE_PERIOD_EXPIRED", None),
         ("DID_RENEW", "BILLING_RECOVERY"),
     ]
-    assert failed["status"] == "BILLING_GRACE_PERIOD" and failed["inBillingRetry"] is True
+    assert armed["status"] == "ACTIVE" and armed["inBillingRetry"] is False
     assert [n.data.rawStatus for n in notifications] == [1, 4, 3, 1]
+    bought, failed = (
+        customer.verifier.verify_and_decode_signed_transaction(n.data.signedTransactionInfo)
+        for n in notifications[:2]
+    )
+    # The failure happens at the period's end: the delivered transaction keeps its expiry.
+    assert failed.transactionId == bought.transactionId
+    assert failed.expiresDate == bought.expiresDate
     in_grace = customer.verifier.verify_and_decode_renewal_info(
         notifications[1].data.signedRenewalInfo
     )
@@ -292,6 +300,7 @@ def test_billing_failure_with_grace_period_then_recovery(customer: Customer) -> 
 def test_billing_failure_without_grace_expires_after_billing_retry(customer: Customer) -> None:
     customer.buy()
     customer.trigger("billing-failure")
+    advance(customer.sandbox, PERIOD_S + 1)  # the renewal fails when the period ends
     advance(customer.sandbox, 10 * MINUTE_S + 1)  # the sandbox's billing retry
     assert customer.kinds(3)[1:] == [("DID_FAIL_TO_RENEW", None), ("EXPIRED", "BILLING_RETRY")]
 

@@ -95,7 +95,9 @@ def test_a_trigger_comes_after_what_the_clock_made_due(sandbox: Sandbox) -> None
     sandbox.notifications.set_url(app, Environment.SANDBOX, "http://127.0.0.1:9/notifications")
     otid = sandbox.subscriptions.buy(app).original_transaction_id
     sandbox.subscriptions.trigger(app, otid, Trigger("billing-failure", grace_period=True))
-    sandbox.clock.advance(timedelta(minutes=5, seconds=1))
+    sandbox.clock.advance(timedelta(minutes=5, seconds=1))  # the renewal fails
+    sandbox.subscriptions.current(sandbox.subscriptions.subscription(app, otid))
+    sandbox.clock.advance(timedelta(minutes=5, seconds=1))  # the grace period ends
     sandbox.subscriptions.trigger(app, otid, Trigger("billing-recovery"))
     sent = sandbox.notifications.sent(app, Environment.SANDBOX, only_failures=False, limit=10)
     assert [(s.notification.notification_type, s.notification.subtype) for s in sent] == [

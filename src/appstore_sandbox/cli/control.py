@@ -126,6 +126,20 @@ def apps_set_renewal_durations(
     out.emit(body, [f"{bundle_id}  renewal durations {body['renewalDurations']}"])
 
 
+@apps.command("set-bundle-version")
+@bundle_id_option
+@click.option("--version", "version", required=True, help="CFBundleVersion, e.g. 1.0 or 42.")
+@control_command
+def apps_set_bundle_version(
+    client: SandboxClient, out: Output, bundle_id: str, version: str
+) -> None:
+    """The app's bundle version, sent as data.bundleVersion in every notification."""
+    body = client.json(
+        "PUT", _app_path(bundle_id, "/subscription-settings"), {"bundleVersion": version}
+    )
+    out.emit(body, [f"{bundle_id}  bundle version {body['bundleVersion']}"])
+
+
 @apps.command("set-response-checks")
 @bundle_id_option
 @click.option(

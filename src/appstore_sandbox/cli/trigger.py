@@ -20,10 +20,13 @@ ACTIONS = {
     "EXPIRED (VOLUNTARY) when the period ends",
     "resubscribe": "auto-renew back on (AUTO_RENEW_ENABLED), or, once expired, a new purchase: "
     "SUBSCRIBED (RESUBSCRIBE)",
-    "refund": "the latest transaction refunded and revoked: REFUND",
-    "billing-failure": "the renewal is due now and payment fails: DID_FAIL_TO_RENEW "
-    "(GRACE_PERIOD with --grace-period); GRACE_PERIOD_EXPIRED, EXPIRED (BILLING_RETRY) later",
-    "billing-recovery": "payment works again: DID_RENEW (BILLING_RECOVERY)",
+    "refund": "the latest transaction refunded and revoked: REFUND (REVOKE with "
+    "--revocation-type FAMILY_REVOKE)",
+    "billing-failure": "payment fails from the next renewal: when the period ends, "
+    "DID_FAIL_TO_RENEW (GRACE_PERIOD with --grace-period); GRACE_PERIOD_EXPIRED, "
+    "EXPIRED (BILLING_RETRY) later",
+    "billing-recovery": "payment works again: DID_RENEW (BILLING_RECOVERY), or nothing if the "
+    "renewal had not failed yet",
     "upgrade": "to --product-id at once: DID_CHANGE_RENEWAL_PREF (UPGRADE)",
     "downgrade": "to --product-id from the next renewal: DID_CHANGE_RENEWAL_PREF (DOWNGRADE)",
     "offer-redeemed": "promotional offer --offer-id from the next renewal: OFFER_REDEEMED",
@@ -44,6 +47,26 @@ ACTIONS = {
 @click.option("--product-id", default=None, help="upgrade, downgrade: the product to switch to.")
 @click.option("--offer-id", default=None, help="offer-redeemed: the promotional offer.")
 @click.option("--grace-period", is_flag=True, help="billing-failure: with a grace period.")
+@click.option(
+    "--revocation-reason",
+    type=click.IntRange(0, 1),
+    default=0,
+    show_default=True,
+    help="refund: Apple's revocationReason, 0 (other) or 1 (an issue with the app).",
+)
+@click.option(
+    "--revocation-type",
+    type=click.Choice(["REFUND_FULL", "REFUND_PRORATED", "FAMILY_REVOKE"]),
+    default="REFUND_FULL",
+    show_default=True,
+    help="refund: how; FAMILY_REVOKE takes back a family-shared purchase (REVOKE).",
+)
+@click.option(
+    "--revocation-percentage",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    help="refund: REFUND_PRORATED's share in milliunits (50000 is 50 %).",
+)
 @control_command
 def trigger(
     client: SandboxClient,
@@ -54,6 +77,9 @@ def trigger(
     product_id: str | None,
     offer_id: str | None,
     grace_period: bool,
+    revocation_reason: int,
+    revocation_type: str,
+    revocation_percentage: int | None,
 ) -> None:
     """Do to a subscription what its customer or Apple would; Apple's notifications follow.
 
@@ -67,6 +93,9 @@ def trigger(
         "productId": product_id,
         "offerId": offer_id,
         "gracePeriod": grace_period,
+        "revocationReason": revocation_reason,
+        "revocationType": revocation_type,
+        "revocationPercentage": revocation_percentage,
     }
     path = _app_path(bundle_id, f"/purchases/{quote(original_transaction_id, safe='')}/triggers")
     purchase = client.json("POST", path, body)

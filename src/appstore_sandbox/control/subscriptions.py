@@ -11,7 +11,9 @@ from pydantic import Field
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import CamelModel, PurchaseOut
 from appstore_sandbox.control.routes import require_admin_token
-from appstore_sandbox.subscriptions.service import ACTIONS, Trigger
+from appstore_sandbox.store import App
+from appstore_sandbox.subscriptions.lifecycle import Revocation
+from appstore_sandbox.subscriptions.service import ACTIONS, SubscriptionService, Trigger
 
 router = APIRouter(
     prefix="/_sandbox/v1/apps/{bundle_id}",
@@ -25,12 +27,37 @@ class TriggerRequest(CamelModel):
     product_id: str | None = Field(None, description="upgrade and downgrade: the new product.")
     offer_id: str | None = Field(None, description="offer-redeemed: the promotional offer.")
     grace_period: bool = Field(False, description="billing-failure: with a grace period.")
+    revocation_reason: int = Field(
+        0, description="refund: Apple's revocationReason, 0 (other) or 1 (an issue with the app)."
+    )
+    revocation_type: str = Field(
+        "REFUND_FULL",
+        description="refund: REFUND_FULL, REFUND_PRORATED (with revocationPercentage) or "
+        "FAMILY_REVOKE (a family-shared purchase; sends REVOKE).",
+    )
+    revocation_percentage: int | None = Field(
+        None, description="refund: REFUND_PRORATED's share, in milliunits (50000 is 50 %)."
+    )
 
 
 class SubscriptionSettings(CamelModel):
     renewal_durations: Literal["sandbox", "real"] = Field(
         description="sandbox: Apple's sandbox periods (1 month = 5 minutes, 12 renewals); "
         "real: calendar periods, no renewal limit."
+    )
+    bundle_version: str = Field(
+        description="The app's CFBundleVersion, sent as data.bundleVersion in notifications."
+    )
+
+
+class SubscriptionSettingsChange(CamelModel):
+    """Only what is given changes."""
+
+    renewal_durations: Literal["sandbox", "real"] | None = Field(
+        None, description=SubscriptionSettings.model_fields["renewal_durations"].description
+    )
+    bundle_version: str | None = Field(
+        None, description=SubscriptionSettings.model_fields["bundle_version"].description
     )
 
 
@@ -40,7 +67,13 @@ def trigger(
 ) -> PurchaseOut:
     """Change the subscription as its customer or Apple would; Apple's notifications follow."""
     app = sandbox.control.app(bundle_id)
-    change = Trigger(body.action, body.product_id, body.offer_id, body.grace_period)
+    change = Trigger(
+        body.action,
+        body.product_id,
+        body.offer_id,
+        body.grace_period,
+        Revocation(body.revocation_reason, body.revocation_type, body.revocation_percentage),
+    )
     return PurchaseOut.of(
         sandbox.subscriptions.trigger(app, original_transaction_id, change), bundle_id
     )
@@ -49,14 +82,24 @@ def trigger(
 @router.get("/subscription-settings")
 def get_settings(bundle_id: str, sandbox: SandboxDep) -> SubscriptionSettings:
     app = sandbox.control.app(bundle_id)
-    return SubscriptionSettings(renewal_durations=sandbox.subscriptions.durations(app))
+    return _settings(sandbox.subscriptions, app)
 
 
 @router.put("/subscription-settings")
 def set_settings(
-    bundle_id: str, body: SubscriptionSettings, sandbox: SandboxDep
+    bundle_id: str, body: SubscriptionSettingsChange, sandbox: SandboxDep
 ) -> SubscriptionSettings:
-    """Applies from each subscription's next period on."""
+    """Renewal durations apply from each subscription's next period on."""
     app = sandbox.control.app(bundle_id)
-    durations = sandbox.subscriptions.set_durations(app, body.renewal_durations)
-    return SubscriptionSettings(renewal_durations=durations)
+    if body.bundle_version is not None:
+        sandbox.subscriptions.set_bundle_version(app, body.bundle_version)
+    if body.renewal_durations is not None:
+        sandbox.subscriptions.set_durations(app, body.renewal_durations)
+    return _settings(sandbox.subscriptions, app)
+
+
+def _settings(subscriptions: SubscriptionService, app: App) -> SubscriptionSettings:
+    return SubscriptionSettings(
+        renewal_durations=subscriptions.durations(app),
+        bundle_version=subscriptions.bundle_version(app),
+    )

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request, body_error
+from appstore_sandbox.errors import InvalidPerformanceTestRequest
 from appstore_sandbox.perftest.models import (
     PerformanceTestRequest,
     PerformanceTestResponse,
@@ -17,6 +18,7 @@ router = APIRouter(prefix="/inApps/v1/messaging", tags=["Retention Messaging API
 
 
 @router.post("/performanceTest", summary="Initiate Performance Test")
+@body_error(InvalidPerformanceTestRequest)
 def initiate_performance_test(
     body: PerformanceTestRequest,
     call: Annotated[AppleRequest, Depends(apple_request("initiate_performance_test"))],

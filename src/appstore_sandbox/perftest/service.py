@@ -23,6 +23,7 @@ from appstore_sandbox.catalog.products import AUTO_RENEWABLE
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
+    AppTransactionIdNotSupported,
     BadInput,
     ExistingPerformanceTestRun,
     FamilySharingNotSupported,
@@ -249,15 +250,19 @@ class PerformanceTestService:
             raise InvalidTransactionId(
                 f"originalTransactionId {transaction_id!r} is not a transaction id (digits)."
             )
-        purchase = next(
-            (
-                p
-                for p in self._store.purchases(app.id)
-                if transaction_id in (p.original_transaction_id, p.transaction_id)
-            ),
-            None,
+        transaction = self._store.subscriptions.transaction(transaction_id)
+        purchase = (
+            self._store.subscriptions.subscription(transaction.original_transaction_id)
+            if transaction is not None
+            else None
         )
-        if purchase is None:
+        if transaction is None and self._store.subscriptions.by_app_transaction_id(
+            app.id, transaction_id
+        ):
+            # BadRequestAppTransactionIdForUnsupportedEndpointError: its code is unpublished;
+            # 4000048 is Apple's AppTransactionIdNotSupportedError.
+            raise AppTransactionIdNotSupported()
+        if purchase is None or purchase.app_id != app.id:
             raise InvalidTransactionId(
                 f"{transaction_id} is not a sandbox purchase of {app.bundle_id} "
                 "(see: appstore-sandbox purchases list)."
@@ -270,12 +275,17 @@ class PerformanceTestService:
         if purchase.family_shared:
             raise FamilySharingNotSupported()
         product = self._store.product(app.id, purchase.product_id)
-        # Apple asks for the original transaction of an auto-renewable subscription; that it
-        # be active is not documented, and sandbox subscriptions expire within the hour, so an
-        # expired one is accepted (a refunded one is not).
-        if purchase.status == "REVOKED" or product is None or product.type != AUTO_RENEWABLE:
+        if product is None or product.type != AUTO_RENEWABLE:
             raise InvalidPerformanceTestRequest(
-                f"{transaction_id} is not an auto-renewable subscription, or was refunded."
+                f"{transaction_id} is not an auto-renewable subscription."
+            )
+        # Apple asks for an active auto-renewable subscription (InvalidPerformanceTestRequestError
+        # is its error for any other invalid request; the code for this case is unpublished).
+        ended = {"EXPIRED": "expired", "REVOKED": "refunded"}.get(purchase.status)
+        if ended is not None:
+            raise InvalidPerformanceTestRequest(
+                f"{transaction_id} has {ended}; the performance test needs an active "
+                "subscription (buy one: appstore-sandbox purchases create)."
             )
         return purchase
 

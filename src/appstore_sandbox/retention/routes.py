@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request, body_error
+from appstore_sandbox.errors import InvalidRealtimeUrl
 from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.retention import content_routes
 from appstore_sandbox.retention.models import RealtimeUrlRequest, RealtimeUrlResponse
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/inApps/v1/messaging", tags=["Retention Messaging API
     response_class=Response,
     responses=declared(403),
 )
+@body_error(InvalidRealtimeUrl)
 def configure_realtime_url(
     body: RealtimeUrlRequest,
     call: Annotated[AppleRequest, Depends(apple_request("configure_realtime_url"))],

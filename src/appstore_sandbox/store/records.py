@@ -59,6 +59,13 @@ class Purchase:
     offer_identifier: str | None = None
     recent_start_ms: int | None = None
     next_event_ms: int | None = None
+    # How the next renewal's payment ends when it fails ("BILLING_RETRY" or
+    # "BILLING_GRACE_PERIOD"), set by a billing-failure trigger; None: it succeeds.
+    renewal_fails: str | None = None
+    # The last change_seq given to one of the subscription's transactions.
+    changes: int = 0
+    # The customer's app transaction (the app's download), sent as appTransactionId.
+    app_transaction_id: str | None = None
 
     @property
     def renews_to(self) -> str:
@@ -85,6 +92,12 @@ class Transaction:
     is_upgraded: bool = False
     revocation_ms: int | None = None
     revocation_reason: int | None = None
+    revocation_type: str | None = None
+    revocation_percentage: int | None = None
+    # Where the transaction's last change stands in its subscription's changes: Transaction
+    # History's revision is a point in this sequence.
+    change_seq: int = 0
+    app_transaction_id: str | None = None
 
 
 @dataclass(frozen=True)

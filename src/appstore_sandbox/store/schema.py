@@ -98,6 +98,9 @@ purchases = Table(
     Column("offer_identifier", String(255), nullable=True),
     Column("recent_start_ms", BigInteger, nullable=True),
     Column("next_event_ms", BigInteger, nullable=True, index=True),
+    Column("renewal_fails", String(32), nullable=True),
+    Column("changes", Integer, nullable=False, server_default=text("0")),
+    Column("app_transaction_id", String(32), nullable=True, index=True),
 )
 
 transactions = Table(
@@ -119,6 +122,10 @@ transactions = Table(
     Column("is_upgraded", Boolean, nullable=False, server_default=false()),
     Column("revocation_ms", BigInteger, nullable=True),
     Column("revocation_reason", Integer, nullable=True),
+    Column("revocation_type", String(32), nullable=True),
+    Column("revocation_percentage", Integer, nullable=True),
+    Column("change_seq", Integer, nullable=False, server_default=text("0")),
+    Column("app_transaction_id", String(32), nullable=True),
 )
 
 realtime_urls = Table(

@@ -92,6 +92,15 @@ class SubscriptionStore:
         )
         return purchase_of(row) if row else None
 
+    def by_app_transaction_id(self, app_id: int, app_transaction_id: str) -> Purchase | None:
+        row = self._one(
+            select(_purchases).where(
+                _purchases.c.app_id == app_id,
+                _purchases.c.app_transaction_id == app_transaction_id,
+            )
+        )
+        return purchase_of(row) if row else None
+
     def transaction(self, transaction_id: str) -> Transaction | None:
         row = self._one(
             select(_transactions).where(_transactions.c.transaction_id == transaction_id)

@@ -1,9 +1,12 @@
 """Get Transaction History: its query's rules, its filters, and the revision token.
 
-A revision carries how many records earlier pages returned and a digest of the query, sealed
-(:class:`~appstore_sandbox.sealing.TokenSeal`); Apple asks for the same query parameters with
-every revision. Records are sorted by their last change (a refund changes a transaction), oldest
-first unless ``sort=DESCENDING``; the revision of the last page asks for what is new since.
+Every change to a transaction (its purchase, a refund, an upgrade) gives it the next number in
+its subscription's sequence of changes (``change_seq``). Records are sorted by that number,
+oldest change first unless ``sort=DESCENDING``, and a revision is a point in the sequence plus
+a digest of the query, sealed (:class:`~appstore_sandbox.sealing.TokenSeal`): Apple asks for the
+same query parameters with every revision. Asked again with the last page's revision, an
+ascending history answers exactly what changed since, a refunded transaction included, however
+the records moved meanwhile. A descending history's revision pages on toward older changes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from appstore_sandbox.errors import (
     AppleError,
     InvalidEndDate,
+    InvalidExcludeRevoked,
     InvalidInAppOwnershipType,
     InvalidProductId,
     InvalidProductType,
@@ -25,7 +29,6 @@ from appstore_sandbox.errors import (
     InvalidSort,
     InvalidStartDate,
     InvalidSubscriptionGroupIdentifier,
-    StartDateAfterEndDate,
 )
 from appstore_sandbox.store import Transaction
 
@@ -33,6 +36,8 @@ PAGE_SIZE = 20
 PRODUCT_TYPES = ("AUTO_RENEWABLE", "NON_RENEWABLE", "CONSUMABLE", "NON_CONSUMABLE")
 OWNERSHIP_TYPES = ("PURCHASED", "FAMILY_SHARED")
 _MAX_DATE_MS = 253_402_300_799_999
+# Past every change_seq (an Integer column): where a descending history starts.
+_END = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,10 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> HistoryQuery:
     """Check the query parameters; raise Apple's error for the first problem."""
     start = _date(params, "startDate", InvalidStartDate)
     end = _date(params, "endDate", InvalidEndDate)
-    if start is not None and end is not None and start > end:
-        raise StartDateAfterEndDate()
+    if start is not None and end is not None and start >= end:
+        # Apple lists StartDateAfterEndDateError (4000013) for Notification History only; for
+        # Transaction History its docs ask for "an endDate that's later than the startDate".
+        raise InvalidEndDate("endDate must be later than startDate.")
     product_ids = _all(params, "productId")
     if any(not value or len(value) > 255 for value in product_ids):
         raise InvalidProductId()
@@ -84,11 +91,10 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> HistoryQuery:
         raise InvalidInAppOwnershipType(
             f"inAppOwnershipType must be one of {', '.join(OWNERSHIP_TYPES)}."
         )
-    # Apple's Python library sends True/False, its Node library true/false.
-    revoked = _one(params, "revoked", InvalidRevoked)
-    revoked = revoked.lower() if revoked is not None else None
-    if revoked not in (None, "true", "false"):
-        raise InvalidRevoked("revoked must be true or false.")
+    revoked = _boolean(params, "revoked", InvalidRevoked)
+    # excludeRevoked: the deprecated parameter revoked replaced (true: no revoked records).
+    if _boolean(params, "excludeRevoked", InvalidExcludeRevoked) == "true":
+        revoked = "false" if revoked is None else revoked
     return HistoryQuery(
         start_ms=start,
         end_ms=end,
@@ -102,37 +108,56 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> HistoryQuery:
     )
 
 
-def ordered(
-    records: Sequence[tuple[Transaction, str]], query: HistoryQuery
-) -> list[tuple[Transaction, str]]:
-    """The records the query selects, in its order."""
-    selected = [(t, group) for t, group in records if query.matches(t, group)]
-    selected.sort(key=lambda record: (_changed_ms(record[0]), record[0].transaction_id))
-    return selected[::-1] if query.descending else selected
+@dataclass(frozen=True)
+class Page:
+    records: list[tuple[Transaction, str]]
+    cursor: int
+    has_more: bool
 
 
-def encode_revision(query: HistoryQuery, offset: int) -> str:
-    raw = json.dumps({"d": query.digest, "o": offset}).encode()
+def first_cursor(query: HistoryQuery) -> int:
+    """The point in the sequence of changes before the first page."""
+    return _END if query.descending else 0
+
+
+def page(records: Sequence[tuple[Transaction, str]], query: HistoryQuery, cursor: int) -> Page:
+    """The page after ``cursor``: up to PAGE_SIZE records the query selects, in its order."""
+    if query.descending:
+        after = [r for r in records if r[0].change_seq < cursor and query.matches(*r)]
+        after.sort(key=_change_seq, reverse=True)
+    else:
+        after = [r for r in records if r[0].change_seq > cursor and query.matches(*r)]
+        after.sort(key=_change_seq)
+    shown = after[:PAGE_SIZE]
+    return Page(
+        records=shown,
+        cursor=_change_seq(shown[-1]) if shown else cursor,
+        has_more=len(after) > PAGE_SIZE,
+    )
+
+
+def encode_revision(query: HistoryQuery, cursor: int) -> str:
+    raw = json.dumps({"d": query.digest, "c": cursor}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_revision(revision: str, query: HistoryQuery) -> int:
-    """How many records the earlier pages returned."""
+    """The point in the sequence of changes where the earlier pages ended."""
     try:
         padded = revision + "=" * (-len(revision) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded))
-        digest, offset = data["d"], int(data["o"])
+        digest, cursor = data["d"], int(data["c"])
     except (ValueError, KeyError, TypeError) as error:
         raise InvalidRequestRevision() from error
-    if digest != query.digest or not 0 <= offset < 2**31:
+    if digest != query.digest or not 0 <= cursor <= _END:
         raise InvalidRequestRevision(
             "This revision belongs to other query parameters; send the same ones again."
         )
-    return offset
+    return cursor
 
 
-def _changed_ms(transaction: Transaction) -> int:
-    return max(transaction.purchase_ms, transaction.revocation_ms or 0)
+def _change_seq(record: tuple[Transaction, str]) -> int:
+    return record[0].change_seq
 
 
 def _all(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
@@ -144,6 +169,15 @@ def _one(params: Mapping[str, Sequence[str]], name: str, error: type[AppleError]
     if len(values) > 1:
         raise error(f"{name} may be given once.")
     return values[0] if values else None
+
+
+def _boolean(params: Mapping[str, Sequence[str]], name: str, error: type[AppleError]) -> str | None:
+    # Apple's Python library sends True/False, its Node library true/false.
+    value = _one(params, name, error)
+    value = value.lower() if value is not None else None
+    if value not in (None, "true", "false"):
+        raise error(f"{name} must be true or false.")
+    return value
 
 
 def _date(

@@ -38,14 +38,44 @@ PURCHASE, RENEWAL = "PURCHASE", "RENEWAL"
 # expirationIntent
 CUSTOMER_CANCELLED, BILLING_ERROR = 1, 2
 PROMOTIONAL_OFFER = 2
-REFUNDED_FOR_OTHER_REASON = 0
+# revocationReason: 0 refunded for another reason, 1 for an issue with the app.
+REVOCATION_REASONS = (0, 1)
+REVOCATION_TYPES = ("REFUND_FULL", "REFUND_PRORATED", "FAMILY_REVOKE")
 _replace = dataclasses.replace
 # A subscription that renewed or expired is out of billing retry and grace period.
 _OUT_OF_BILLING_RETRY: dict[str, Any] = {
+    "renewal_fails": None,
     "billing_issue": False,
     "grace_period_expires_ms": None,
     "retry_ends_ms": None,
 }
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """How Apple takes a transaction back: Apple's revocationReason, revocationType and, for a
+    prorated refund, revocationPercentage in milliunits (50000 is 50 %)."""
+
+    reason: int = 0
+    type: str = "REFUND_FULL"
+    percentage: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.reason not in REVOCATION_REASONS:
+            raise BadInput("revocationReason must be 0 (other reason) or 1 (an app issue).")
+        if self.type not in REVOCATION_TYPES:
+            raise BadInput(f"revocationType must be one of {', '.join(REVOCATION_TYPES)}.")
+        prorated = self.type == "REFUND_PRORATED"
+        if prorated != (self.percentage is not None):
+            raise BadInput(
+                "revocationPercentage (milliunits, 1-100000) goes with REFUND_PRORATED, "
+                "and only with it."
+            )
+        if self.percentage is not None and not 0 < self.percentage <= 100_000:
+            raise BadInput("revocationPercentage is in milliunits: 1 to 100000 (100 %).")
+
+
+FULL_REFUND = Revocation()
 
 
 @dataclass(frozen=True)
@@ -93,12 +123,34 @@ class Subscription:
             environment=purchase.environment,
             offer_type=purchase.offer_type if with_offer else None,
             offer_identifier=purchase.offer_identifier if with_offer else None,
+            app_transaction_id=purchase.app_transaction_id,
         )
+
+
+def numbered(before: Purchase, step: Step) -> Step:
+    """``step`` with each transaction it adds or amends numbered next in the subscription's
+    sequence of changes (Transaction History's revisions point into it)."""
+    seq = before.changes
+    added, amended = [], []
+    # What a change amends (an upgraded transaction) changed before what it adds.
+    for transaction in step.amended:
+        seq += 1
+        amended.append(_replace(transaction, change_seq=seq))
+    for transaction in step.added:
+        seq += 1
+        added.append(_replace(transaction, change_seq=seq))
+    return Step(_replace(step.after, changes=seq), tuple(added), tuple(amended), step.notices)
 
 
 def transaction_id() -> str:
     # Sandbox transaction ids look like Apple's: 16 digits starting with 2000000.
     return "2000000" + "".join(secrets.choice(string.digits) for _ in range(9))
+
+
+def app_transaction_id() -> str:
+    # Apple's app transaction ids are digit strings too; 18 digits starting with 70 tells them
+    # apart from transaction ids at a glance.
+    return "70" + "".join(secrets.choice(string.digits) for _ in range(16))
 
 
 def status_code(purchase: Purchase) -> int:
@@ -142,8 +194,10 @@ def _period_ends(subscription: Subscription, at: int) -> Step:
             Notice("EXPIRED", "VOLUNTARY", at, latest),
         )
         return Step(after, notices=notices)
-    if purchase.billing_issue:
-        return _fails_to_renew(subscription, at, grace_period=False)
+    if purchase.renewal_fails is not None:
+        return _fails_to_renew(
+            subscription, at, grace_period=purchase.renewal_fails == GRACE_PERIOD
+        )
     renewal = subscription.new_transaction(purchase.renews_to, at, RENEWAL, with_offer=True)
     after = _renewed(purchase, renewal, renewals=purchase.renewals + 1)
     return Step(after, added=(renewal,), notices=(Notice("DID_RENEW", None, at, renewal),))
@@ -157,6 +211,7 @@ def _fails_to_renew(subscription: Subscription, at: int, grace_period: bool) -> 
     after = _replace(
         purchase,
         status=GRACE_PERIOD if grace_period else BILLING_RETRY,
+        renewal_fails=None,
         billing_issue=True,
         expiration_intent=BILLING_ERROR,
         grace_period_expires_ms=grace_ends,
@@ -197,38 +252,51 @@ def resubscribe(subscription: Subscription, now_ms: int) -> Step:
     )
 
 
-def refund(subscription: Subscription, now_ms: int) -> Step:
-    """Apple refunds the latest transaction: it is revoked, and so is the subscription."""
+def refund(subscription: Subscription, now_ms: int, how: Revocation = FULL_REFUND) -> Step:
+    """Apple refunds the latest transaction (or, for ``FAMILY_REVOKE``, takes a family-shared
+    one back): it is revoked, and so is the subscription. REFUND, or REVOKE for family sharing."""
     purchase, latest = subscription.purchase, subscription.latest
     if latest.revocation_ms is not None:
         raise BadInput(f"{latest.transaction_id} was refunded already.")
-    revoked = _replace(latest, revocation_ms=now_ms, revocation_reason=REFUNDED_FOR_OTHER_REASON)
+    family = how.type == "FAMILY_REVOKE"
+    if family != (latest.ownership == "FAMILY_SHARED"):
+        raise BadInput(
+            "FAMILY_REVOKE is for a family-shared purchase, and a family-shared purchase is "
+            "taken back with FAMILY_REVOKE."
+        )
+    revoked = _replace(
+        latest,
+        revocation_ms=now_ms,
+        revocation_reason=how.reason,
+        revocation_type=how.type,
+        revocation_percentage=how.percentage,
+    )
     after = _replace(
         purchase, status=REVOKED, auto_renew=False, next_event_ms=None, billing_issue=False
     )
-    return Step(after, amended=(revoked,), notices=(Notice("REFUND", None, now_ms, revoked),))
+    notice = Notice("REVOKE" if family else "REFUND", None, now_ms, revoked)
+    return Step(after, amended=(revoked,), notices=(notice,))
 
 
 def billing_failure(subscription: Subscription, now_ms: int, grace_period: bool) -> Step:
-    """The renewal is due now and the customer's payment fails (with a grace period or not)."""
+    """The customer's payment method stops working: the next renewal, when the period ends,
+    fails (into a grace period or not). The transaction already delivered keeps its
+    ``expiresDate``: Apple's is a static value for each transaction."""
     purchase = subscription.purchase
     if purchase.status != ACTIVE or not purchase.auto_renew:
         raise BadInput(
             f"{purchase.original_transaction_id} is not renewing ({purchase.status}, auto-renew "
             f"{'on' if purchase.auto_renew else 'off'}); a billing failure needs a renewal."
         )
-    # The period ends now, so that the failed renewal is now.
-    ended = _replace(subscription.latest, expires_ms=now_ms)
-    moved = _replace(subscription, latest=ended)
-    step = _fails_to_renew(moved, now_ms, grace_period)
-    return dataclasses.replace(
-        step, after=_replace(step.after, expires_ms=now_ms), amended=(ended,)
-    )
+    return Step(_replace(purchase, renewal_fails=GRACE_PERIOD if grace_period else BILLING_RETRY))
 
 
 def billing_recovery(subscription: Subscription, now_ms: int) -> Step:
     """Billing succeeds again during grace period or billing retry: the subscription renews."""
     purchase = subscription.purchase
+    if purchase.status == ACTIVE and purchase.renewal_fails is not None:
+        # Fixed before the renewal: it will succeed, and nothing is sent.
+        return Step(_replace(purchase, renewal_fails=None))
     if purchase.status not in (GRACE_PERIOD, BILLING_RETRY):
         raise BadInput(
             f"{purchase.original_transaction_id} is not in billing retry ({purchase.status})."

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from appstore_sandbox.store import App, Purchase, Transaction
-from appstore_sandbox.subscriptions.lifecycle import ACTIVE, status_code
+from appstore_sandbox.subscriptions.lifecycle import status_code
 
 AUTO_RENEWABLE_TYPE = "Auto-Renewable Subscription"
 # The sandbox's products have no price or storefront of their own: every subscription is sold in
@@ -43,6 +43,8 @@ def transaction_payload(
         "price": PRICE_MILLIUNITS,
         "currency": CURRENCY,
     }
+    if transaction.app_transaction_id is not None:
+        payload["appTransactionId"] = transaction.app_transaction_id
     if transaction.offer_type is not None:
         payload["offerType"] = transaction.offer_type
         payload["offerIdentifier"] = transaction.offer_identifier
@@ -52,6 +54,9 @@ def transaction_payload(
     if transaction.revocation_ms is not None:
         payload["revocationDate"] = transaction.revocation_ms
         payload["revocationReason"] = transaction.revocation_reason
+        payload["revocationType"] = transaction.revocation_type
+        if transaction.revocation_percentage is not None:
+            payload["revocationPercentage"] = transaction.revocation_percentage
     return payload
 
 
@@ -66,13 +71,15 @@ def renewal_payload(purchase: Purchase, signed_ms: int) -> dict[str, Any]:
         "recentSubscriptionStartDate": purchase.recent_start_ms or purchase.purchase_ms,
         "currency": CURRENCY,
         "renewalPrice": PRICE_MILLIUNITS,
+        # Apple: present for every auto-renewable subscription, expired or refunded ones too,
+        # and then in the past (the latest transaction's expiry).
+        "renewalDate": purchase.expires_ms,
+        "isInBillingRetryPeriod": purchase.billing_issue,
     }
-    if purchase.status == ACTIVE and purchase.auto_renew:
-        payload["renewalDate"] = purchase.expires_ms
+    if purchase.app_transaction_id is not None:
+        payload["appTransactionId"] = purchase.app_transaction_id
     if purchase.expiration_intent is not None:
         payload["expirationIntent"] = purchase.expiration_intent
-    if purchase.billing_issue:
-        payload["isInBillingRetryPeriod"] = True
     if purchase.grace_period_expires_ms is not None:
         payload["gracePeriodExpiresDate"] = purchase.grace_period_expires_ms
     if purchase.offer_type is not None:
@@ -83,6 +90,7 @@ def renewal_payload(purchase: Purchase, signed_ms: int) -> dict[str, Any]:
 
 def notification_payload(
     app: App,
+    bundle_version: str,
     purchase: Purchase,
     notification_type: str,
     subtype: str | None,
@@ -92,6 +100,7 @@ def notification_payload(
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "bundleId": app.bundle_id,
+        "bundleVersion": bundle_version,
         "environment": purchase.environment,
         "signedTransactionInfo": signed_transaction,
         "signedRenewalInfo": signed_renewal,

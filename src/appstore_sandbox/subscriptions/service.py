@@ -12,6 +12,7 @@ from appstore_sandbox.catalog.products import AUTO_RENEWABLE
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
+    AppTransactionIdNotSupported,
     BadInput,
     Conflict,
     InvalidRequestRevision,
@@ -35,6 +36,9 @@ from appstore_sandbox.subscriptions.periods import (
 
 Params = Mapping[str, Sequence[str]]
 _TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
+_BUNDLE_VERSION = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,9}){0,2}$")
+BUNDLE_VERSION_SETTING = "bundle_version"
+DEFAULT_BUNDLE_VERSION = "1.0"
 # Changes applied per subscription and poll: enough for years of real-duration renewals, and a
 # bound should a subscription's state ever fail to move forward.
 _MAX_STEPS = 1000
@@ -61,6 +65,7 @@ class Trigger:
     product_id: str | None = None
     offer_id: str | None = None
     grace_period: bool = False
+    refund: lifecycle.Revocation = lifecycle.FULL_REFUND
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,19 @@ class SubscriptionService:
         self._store.catalog.set_setting(app.id, DURATIONS_SETTING, durations)
         return self.durations(app)
 
+    def bundle_version(self, app: App) -> str:
+        """The app's CFBundleVersion, as notifications' ``data.bundleVersion`` carries it."""
+        return self._store.catalog.setting(app.id, BUNDLE_VERSION_SETTING) or DEFAULT_BUNDLE_VERSION
+
+    def set_bundle_version(self, app: App, version: str) -> str:
+        if not _BUNDLE_VERSION.match(version):
+            raise BadInput(
+                "bundleVersion is a CFBundleVersion: one to three integers separated by "
+                "periods, e.g. 1.0 or 42 or 2.3.1."
+            )
+        self._store.catalog.set_setting(app.id, BUNDLE_VERSION_SETTING, version)
+        return version
+
     # buying
 
     def buy(self, app: App, product_id: str | None = None, family_shared: bool = False) -> Purchase:
@@ -120,6 +138,8 @@ class SubscriptionService:
             reason=lifecycle.PURCHASE,
             ownership="FAMILY_SHARED" if family_shared else "PURCHASED",
             environment=Environment.SANDBOX.payload_value,
+            change_seq=1,
+            app_transaction_id=lifecycle.app_transaction_id(),
         )
         purchase = Purchase(
             app_id=app.id,
@@ -133,6 +153,8 @@ class SubscriptionService:
             expires_ms=first.expires_ms,
             recent_start_ms=now,
             next_event_ms=first.expires_ms,
+            changes=first.change_seq,
+            app_transaction_id=first.app_transaction_id,
         )
         notice = lifecycle.Notice("SUBSCRIBED", "INITIAL_BUY", now, first)
         self._subscriptions.begin(purchase, first, self._notifications(app, purchase, [notice]))
@@ -180,7 +202,7 @@ class SubscriptionService:
             step = lifecycle.scheduled(self._subscription(app, purchase), self._clock.now_ms())
             if step is None:
                 break
-            if self._apply(app, purchase, step):
+            if self._apply(app, purchase, step) is not None:
                 applied += 1
             current = self._subscriptions.subscription(purchase.original_transaction_id)
             if current is None:
@@ -207,8 +229,9 @@ class SubscriptionService:
             purchase = self.current(self.subscription(app, original_transaction_id))
             now = self._clock.now_ms()
             step = self._step(app, self._subscription(app, purchase), trigger, now)
-            if self._apply(app, purchase, step):
-                return step.after
+            applied = self._apply(app, purchase, step)
+            if applied is not None:
+                return applied
         raise Conflict(f"{original_transaction_id} kept changing; try again.")
 
     def _step(self, app: App, subscription: Subscription, trigger: Trigger, now: int) -> Step:
@@ -223,10 +246,11 @@ class SubscriptionService:
             )
         if action == "billing-failure":
             return lifecycle.billing_failure(subscription, now, trigger.grace_period)
+        if action == "refund":
+            return lifecycle.refund(subscription, now, trigger.refund)
         simple: dict[str, Callable[[Subscription, int], Step]] = {
             "cancel": lifecycle.cancel,
             "resubscribe": lifecycle.resubscribe,
-            "refund": lifecycle.refund,
             "billing-recovery": lifecycle.billing_recovery,
             "renew": lifecycle.renew_now,
         }
@@ -284,6 +308,8 @@ class SubscriptionService:
 
     def transaction(self, app: App, environment: Environment, transaction_id: str) -> str:
         """Get Transaction Info: the transaction, signed now."""
+        if self._subscriptions.by_app_transaction_id(app.id, transaction_id) is not None:
+            raise AppTransactionIdNotSupported()
         self.customer(app, environment, transaction_id)
         transaction = self._subscriptions.transaction(transaction_id)
         assert transaction is not None, "customer() found it"
@@ -321,18 +347,17 @@ class SubscriptionService:
         """Get Transaction History's page for these query parameters (and revision)."""
         query = history.parse_query(params)
         revision = params.get("revision")
-        offset = 0
+        cursor = history.first_cursor(query)
         if revision:
-            offset = history.decode_revision(self._revisions.open(revision[-1]), query)
-        records = history.ordered(self.transactions(app, purchase), query)
-        page = records[offset : offset + history.PAGE_SIZE]
-        end = offset + len(page)
+            cursor = history.decode_revision(self._revisions.open(revision[-1]), query)
+        page = history.page(self.transactions(app, purchase), query, cursor)
         return HistoryPage(
             signed_transactions=[
-                self.sign_transaction(app, transaction, group) for transaction, group in page
+                self.sign_transaction(app, transaction, group)
+                for transaction, group in page.records
             ],
-            revision=self._revisions.seal(history.encode_revision(query, end)),
-            has_more=end < len(records),
+            revision=self._revisions.seal(history.encode_revision(query, page.cursor)),
+            has_more=page.has_more,
         )
 
     # internals
@@ -355,7 +380,9 @@ class SubscriptionService:
         product = self._store.product(app.id, product_id)
         return product.subscription_group if product else ""
 
-    def _apply(self, app: App, before: Purchase, step: Step) -> bool:
+    def _apply(self, app: App, before: Purchase, step: Step) -> Purchase | None:
+        """The subscription after ``step``, or None when it moved meanwhile (nothing written)."""
+        step = lifecycle.numbered(before, step)
         change = SubscriptionChange(
             before=before,
             after=step.after,
@@ -363,7 +390,7 @@ class SubscriptionService:
             amended=step.amended,
             notifications=self._notifications(app, step.after, list(step.notices)),
         )
-        return self._subscriptions.apply(change)
+        return step.after if self._subscriptions.apply(change) else None
 
     def _notifications(
         self, app: App, purchase: Purchase, notices: list[lifecycle.Notice]
@@ -379,6 +406,7 @@ class SubscriptionService:
             signed_renewal = self._signer.sign(payloads.renewal_payload(purchase, notice.at_ms))
             payload = payloads.notification_payload(
                 app,
+                self.bundle_version(app),
                 purchase,
                 notice.notification_type,
                 notice.subtype,

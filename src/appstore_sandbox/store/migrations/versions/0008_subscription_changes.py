@@ -1,0 +1,52 @@
+"""A subscription's changes in sequence (Transaction History's revisions), a billing failure
+armed for the next renewal, how a transaction was revoked, and the customer's app transaction.
+
+Transactions made before this revision are numbered in the order they were bought, and each
+purchase's ``changes`` is the last number given. Purchases made before it have no app
+transaction id (Apple's field is optional).
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("purchases") as batch:
+        batch.add_column(sa.Column("renewal_fails", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("changes", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("app_transaction_id", sa.String(32), nullable=True))
+        batch.create_index("ix_purchases_app_transaction_id", ["app_transaction_id"])
+    with op.batch_alter_table("transactions") as batch:
+        batch.add_column(sa.Column("revocation_type", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("revocation_percentage", sa.Integer, nullable=True))
+        batch.add_column(sa.Column("change_seq", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("app_transaction_id", sa.String(32), nullable=True))
+    _number_existing_transactions()
+
+
+def _number_existing_transactions() -> None:
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.text(
+            "SELECT transaction_id, original_transaction_id FROM transactions "
+            "ORDER BY original_transaction_id, purchase_ms, transaction_id"
+        )
+    ).all()
+    last: dict[str, int] = {}
+    for transaction_id, original_id in rows:
+        last[original_id] = last.get(original_id, 0) + 1
+        connection.execute(
+            sa.text("UPDATE transactions SET change_seq = :seq WHERE transaction_id = :id"),
+            {"seq": last[original_id], "id": transaction_id},
+        )
+    for original_id, changes in last.items():
+        connection.execute(
+            sa.text("UPDATE purchases SET changes = :n WHERE original_transaction_id = :id"),
+            {"n": changes, "id": original_id},
+        )
