@@ -34,7 +34,12 @@ def test_products_in_groups_and_their_offers(sandbox: SandboxProcess) -> None:
     assert [p["productId"] for p in listed["products"]] == [f"{bundle_id}.monthly", yearly, "coins"]
 
     offer = cli("offers", "create", *app, "--product-id", yearly, "--offer-id", "winback")
-    assert offer.stdout.strip() == f"winback  of {yearly}"
+    assert offer.stdout.strip() == f"winback  of {yearly}  PAY_AS_YOU_GO P1M at 4.99"
+    trial = cli(
+        "offers", "set-introductory", *app, "--product-id", yearly,
+        "--discount-type", "FREE_TRIAL", "--period", "P1W",
+    )  # fmt: skip
+    assert trial.stdout.strip() == f"introductory offer of {yearly}  FREE_TRIAL P1W at 0.00"
     assert_one_line_error(
         cli("offers", "create", *app, "--product-id", "coins", "--offer-id", "x"),
         contains="not an auto-renewable subscription",

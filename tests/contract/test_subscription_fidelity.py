@@ -281,3 +281,58 @@ def test_a_bundle_version_that_is_not_one_is_refused(customer: Customer) -> None
             f"/apps/{customer.app.bundle_id}/subscription-settings", json={"bundleVersion": "v1"}
         )
     assert refused.status_code == 400 and "CFBundleVersion" in refused.json()["error"]
+
+
+def test_a_free_trial_is_the_first_period_and_its_transaction_says_so(customer: Customer) -> None:
+    product_id = f"{customer.app.bundle_id}.monthly"
+    customer.control(
+        "PUT",
+        f"/products/{product_id}/introductory-offer",
+        {"discountType": "FREE_TRIAL", "period": "P1W"},
+    )
+    customer.buy()
+    advance(customer.sandbox, 3 * MINUTE_S + 1)  # a week in the sandbox: the trial ends
+    bought, renewed = customer.notifications(2)
+    assert bought.data is not None and bought.data.signedTransactionInfo is not None
+    assert renewed.data is not None and renewed.data.signedTransactionInfo is not None
+    trial = _fields(bought.data.signedTransactionInfo)
+    paid = _fields(renewed.data.signedTransactionInfo)
+
+    offer_fields = {"offerType", "offerDiscountType", "offerPeriod"}
+    assert set(trial) == TRANSACTION_ALWAYS | offer_fields
+    assert (trial["offerType"], trial["offerDiscountType"], trial["offerPeriod"]) == (
+        1,
+        "FREE_TRIAL",
+        "P1W",
+    )
+    assert trial["price"] == 0 and trial["expiresDate"] - trial["purchaseDate"] == 180_000
+    assert set(paid) == TRANSACTION_ALWAYS and paid["price"] == 9990
+
+
+def test_a_promotional_offers_terms_reach_renewal_info_and_the_renewal(
+    customer: Customer,
+) -> None:
+    product_id = f"{customer.app.bundle_id}.monthly"
+    customer.control(
+        "POST",
+        f"/products/{product_id}/offers",
+        {"offerId": "half", "discountType": "PAY_UP_FRONT", "period": "P3M", "price": 12000},
+    )
+    customer.buy()
+    customer.trigger("offer-redeemed", offerId="half")
+    pending = _renewal(customer)
+    advance(customer.sandbox, PERIOD_S + 1)
+    renewed = customer.notifications(3)[2]
+    assert renewed.data is not None and renewed.data.signedTransactionInfo is not None
+    transaction = _fields(renewed.data.signedTransactionInfo)
+
+    offer = {
+        "offerType": 2,
+        "offerIdentifier": "half",
+        "offerDiscountType": "PAY_UP_FRONT",
+        "offerPeriod": "P3M",
+    }
+    assert {name: pending[name] for name in offer} == offer and pending["renewalPrice"] == 12000
+    assert {name: transaction[name] for name in offer} == offer and transaction["price"] == 12000
+    # Paid up front for three months: the renewal lasts them (15 sandbox minutes).
+    assert transaction["expiresDate"] - transaction["purchaseDate"] == 15 * 60_000

@@ -18,6 +18,8 @@ DEFAULT_RESPONSE_CHECK_MODE: ResponseCheckMode = "warn"
 RESPONSE_CHECKS_SETTING = "response_checks"
 # An auto-renewable subscription's period, as ISO 8601 durations (App Store Connect's choices).
 SUBSCRIPTION_PERIODS = ("P1W", "P1M", "P2M", "P3M", "P6M", "P1Y")
+# Apple's offerDiscountType values for subscription offers (ONE_TIME is for other products).
+OFFER_DISCOUNT_TYPES = ("FREE_TRIAL", "PAY_AS_YOU_GO", "PAY_UP_FRONT")
 DEFAULT_PERIOD = "P1M"
 
 

@@ -94,7 +94,35 @@ def offers() -> None:
 
 
 def _offer_line(offer: dict[str, Any]) -> str:
-    return f"{offer['offerId']}  of {offer['productId']}"
+    return f"{offer['offerId']}  of {offer['productId']}  {_terms(offer)}"
+
+
+def _terms(offer: dict[str, Any]) -> str:
+    return f"{offer['discountType']} {offer['period']} at {offer['price'] / 1000:.2f}"
+
+
+def offer_terms_options(func: Any) -> Any:
+    """--discount-type, --period and --price, the terms of an offer."""
+    func = click.option(
+        "--price",
+        type=click.IntRange(0),
+        default=None,
+        help="Price for the offer's period in milliunits (4990 is 4.99; FREE_TRIAL: 0).",
+    )(func)
+    func = click.option(
+        "--period",
+        type=click.Choice(SUBSCRIPTION_PERIODS),
+        default="P1M",
+        show_default=True,
+        help="The offer's period (Apple's offerPeriod).",
+    )(func)
+    return click.option(
+        "--discount-type",
+        type=click.Choice(["FREE_TRIAL", "PAY_AS_YOU_GO", "PAY_UP_FRONT"]),
+        default="PAY_AS_YOU_GO",
+        show_default=True,
+        help="Apple's offerDiscountType.",
+    )(func)
 
 
 def _offers_path(bundle_id: str, product_id: str) -> str:
@@ -105,13 +133,43 @@ def _offers_path(bundle_id: str, product_id: str) -> str:
 @bundle_id_option
 @click.option("--product-id", required=True, help="The auto-renewable subscription.")
 @click.option("--offer-id", required=True, help="The promotional offer identifier.")
+@offer_terms_options
 @control_command
 def offers_create(
-    client: SandboxClient, out: Output, bundle_id: str, product_id: str, offer_id: str
+    client: SandboxClient,
+    out: Output,
+    bundle_id: str,
+    product_id: str,
+    offer_id: str,
+    discount_type: str,
+    period: str,
+    price: int | None,
 ) -> None:
     """Add a promotional offer to a subscription."""
-    offer = client.json("POST", _offers_path(bundle_id, product_id), {"offerId": offer_id})
+    body = {"offerId": offer_id, "discountType": discount_type, "period": period, "price": price}
+    offer = client.json("POST", _offers_path(bundle_id, product_id), body)
     out.emit(offer, [_offer_line(offer)])
+
+
+@offers.command("set-introductory")
+@bundle_id_option
+@click.option("--product-id", required=True, help="The auto-renewable subscription.")
+@offer_terms_options
+@control_command
+def offers_set_introductory(
+    client: SandboxClient,
+    out: Output,
+    bundle_id: str,
+    product_id: str,
+    discount_type: str,
+    period: str,
+    price: int | None,
+) -> None:
+    """The introductory offer new subscribers get on their first period (a free trial...)."""
+    path = _app_path(bundle_id, f"/products/{quote(product_id, safe='')}/introductory-offer")
+    body = {"discountType": discount_type, "period": period, "price": price}
+    offer = client.json("PUT", path, body)
+    out.emit(offer, [f"introductory offer of {product_id}  {_terms(offer)}"])
 
 
 @offers.command("list")

@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import Field, StrictStr
+from pydantic import Field, StrictInt, StrictStr
 
 from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.catalog.service import OfferTerms
 from appstore_sandbox.control.models import CamelModel, ProductOut
 from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.errors import NotFound
 from appstore_sandbox.openapi_errors import declared
-from appstore_sandbox.store.catalog import PromotionalOffer
+from appstore_sandbox.store.catalog import IntroductoryOffer, PromotionalOffer
 
 router = APIRouter(
     prefix="/_sandbox/v1/apps/{bundle_id}",
@@ -40,7 +42,24 @@ class ProductList(CamelModel):
     products: list[ProductOut]
 
 
-class CreateOfferRequest(CamelModel):
+class OfferTermsIn(CamelModel):
+    discount_type: Literal["FREE_TRIAL", "PAY_AS_YOU_GO", "PAY_UP_FRONT"] = Field(
+        "PAY_AS_YOU_GO", description="Apple's offerDiscountType."
+    )
+    period: StrictStr = Field(
+        "P1M", description="Apple's offerPeriod: P1W, P1M, P2M, P3M, P6M or P1Y."
+    )
+    price: StrictInt | None = Field(
+        None,
+        description="The price for the offer's period in milliunits (4990 is 4.99); "
+        "default 0 for FREE_TRIAL, 4990 otherwise.",
+    )
+
+    def terms(self) -> OfferTerms:
+        return OfferTerms(self.discount_type, self.period, self.price)
+
+
+class CreateOfferRequest(OfferTermsIn):
     offer_id: StrictStr = Field(description="The promotional offer identifier.")
 
 
@@ -49,6 +68,9 @@ class OfferOut(CamelModel):
     product_id: str
     offer_id: str
     created_date: int
+    discount_type: str
+    period: str
+    price: int
 
     @classmethod
     def of(cls, offer: PromotionalOffer, bundle_id: str) -> OfferOut:
@@ -57,6 +79,27 @@ class OfferOut(CamelModel):
             product_id=offer.product_id,
             offer_id=offer.offer_id,
             created_date=offer.created_ms,
+            discount_type=offer.discount_type,
+            period=offer.period,
+            price=offer.price,
+        )
+
+
+class IntroductoryOfferOut(CamelModel):
+    bundle_id: str
+    product_id: str
+    discount_type: str
+    period: str
+    price: int
+
+    @classmethod
+    def of(cls, offer: IntroductoryOffer, bundle_id: str) -> IntroductoryOfferOut:
+        return cls(
+            bundle_id=bundle_id,
+            product_id=offer.product_id,
+            discount_type=offer.discount_type,
+            period=offer.period,
+            price=offer.price,
         )
 
 
@@ -117,7 +160,36 @@ def create_offer(
 ) -> OfferOut:
     """Add a promotional offer to an auto-renewable subscription."""
     app = sandbox.control.app(bundle_id)
-    return OfferOut.of(sandbox.catalog.create_offer(app, product_id, body.offer_id), bundle_id)
+    offer = sandbox.catalog.create_offer(app, product_id, body.offer_id, body.terms())
+    return OfferOut.of(offer, bundle_id)
+
+
+@router.get("/products/{product_id}/introductory-offer", responses=declared(404))
+def get_introductory_offer(
+    bundle_id: str, product_id: str, sandbox: SandboxDep
+) -> IntroductoryOfferOut:
+    app = sandbox.control.app(bundle_id)
+    offer = sandbox.catalog.introductory_offer(app, product_id)
+    if offer is None:
+        raise NotFound(f"{product_id} has no introductory offer.")
+    return IntroductoryOfferOut.of(offer, bundle_id)
+
+
+@router.put("/products/{product_id}/introductory-offer")
+def set_introductory_offer(
+    bundle_id: str, product_id: str, body: OfferTermsIn, sandbox: SandboxDep
+) -> IntroductoryOfferOut:
+    """The offer new subscribers get on their first period (offerType 1), replacing any."""
+    app = sandbox.control.app(bundle_id)
+    offer = sandbox.catalog.set_introductory_offer(app, product_id, body.terms())
+    return IntroductoryOfferOut.of(offer, bundle_id)
+
+
+@router.delete(
+    "/products/{product_id}/introductory-offer", status_code=204, responses=declared(404)
+)
+def delete_introductory_offer(bundle_id: str, product_id: str, sandbox: SandboxDep) -> None:
+    sandbox.catalog.delete_introductory_offer(sandbox.control.app(bundle_id), product_id)
 
 
 @router.get("/response-checks")

@@ -1,6 +1,7 @@
 """Tables of the app's catalog beyond products (promotional offers) and of per-app settings.
 
-They share ``schema.metadata``; migration 0005 creates them.
+They share ``schema.metadata``; migration 0005 creates them, 0008 adds offers' terms and
+introductory offers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from appstore_sandbox.store.schema import metadata
@@ -25,10 +27,29 @@ promotional_offers = Table(
     Column("product_id", String(255), primary_key=True),
     Column("offer_id", String(255), primary_key=True),
     Column("created_ms", BigInteger, nullable=False),
+    Column("discount_type", String(16), nullable=False, server_default="PAY_AS_YOU_GO"),
+    Column("period", String(8), nullable=False, server_default="P1M"),
+    Column("price", BigInteger, nullable=False, server_default=text("4990")),
     ForeignKeyConstraint(
         ["app_id", "product_id"],
         ["products.app_id", "products.product_id"],
         name="promotional_offer_product",
+        ondelete="CASCADE",
+    ),
+)
+
+introductory_offers = Table(
+    "introductory_offers",
+    metadata,
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", String(255), primary_key=True),
+    Column("discount_type", String(16), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("price", BigInteger, nullable=False),
+    ForeignKeyConstraint(
+        ["app_id", "product_id"],
+        ["products.app_id", "products.product_id"],
+        name="introductory_offer_product",
         ondelete="CASCADE",
     ),
 )

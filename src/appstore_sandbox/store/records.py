@@ -66,6 +66,10 @@ class Purchase:
     changes: int = 0
     # The customer's app transaction (the app's download), sent as appTransactionId.
     app_transaction_id: str | None = None
+    # The pending offer's terms (with offer_type and offer_identifier): applied at the next renewal.
+    offer_discount_type: str | None = None
+    offer_period: str | None = None
+    offer_price: int | None = None
 
     @property
     def renews_to(self) -> str:
@@ -98,6 +102,10 @@ class Transaction:
     # History's revision is a point in this sequence.
     change_seq: int = 0
     app_transaction_id: str | None = None
+    offer_discount_type: str | None = None
+    offer_period: str | None = None
+    # What the customer paid, in milliunits; None: the product's list price.
+    price: int | None = None
 
 
 @dataclass(frozen=True)

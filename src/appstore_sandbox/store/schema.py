@@ -101,6 +101,9 @@ purchases = Table(
     Column("renewal_fails", String(32), nullable=True),
     Column("changes", Integer, nullable=False, server_default=text("0")),
     Column("app_transaction_id", String(32), nullable=True, index=True),
+    Column("offer_discount_type", String(16), nullable=True),
+    Column("offer_period", String(8), nullable=True),
+    Column("offer_price", BigInteger, nullable=True),
 )
 
 transactions = Table(
@@ -126,6 +129,9 @@ transactions = Table(
     Column("revocation_percentage", Integer, nullable=True),
     Column("change_seq", Integer, nullable=False, server_default=text("0")),
     Column("app_transaction_id", String(32), nullable=True),
+    Column("offer_discount_type", String(16), nullable=True),
+    Column("offer_period", String(8), nullable=True),
+    Column("price", BigInteger, nullable=True),
 )
 
 realtime_urls = Table(

@@ -17,6 +17,7 @@ from typing import Any
 
 from appstore_sandbox.errors import BadInput
 from appstore_sandbox.store import Purchase, Transaction
+from appstore_sandbox.store.catalog import PromotionalOffer
 from appstore_sandbox.subscriptions.periods import (
     Durations,
     billing_retry_ms,
@@ -37,11 +38,15 @@ STATUS_CODES = {ACTIVE: 1, EXPIRED: 2, BILLING_RETRY: 3, GRACE_PERIOD: 4, REVOKE
 PURCHASE, RENEWAL = "PURCHASE", "RENEWAL"
 # expirationIntent
 CUSTOMER_CANCELLED, BILLING_ERROR = 1, 2
-PROMOTIONAL_OFFER = 2
+INTRODUCTORY_OFFER, PROMOTIONAL_OFFER = 1, 2
 # revocationReason: 0 refunded for another reason, 1 for an issue with the app.
 REVOCATION_REASONS = (0, 1)
 REVOCATION_TYPES = ("REFUND_FULL", "REFUND_PRORATED", "FAMILY_REVOKE")
 _replace = dataclasses.replace
+_WHOLE_OFFER_PERIOD = ("FREE_TRIAL", "PAY_UP_FRONT")
+_NO_PENDING_OFFER: dict[str, Any] = dict.fromkeys(
+    ("offer_type", "offer_identifier", "offer_discount_type", "offer_period", "offer_price")
+)
 # A subscription that renewed or expired is out of billing retry and grace period.
 _OUT_OF_BILLING_RETRY: dict[str, Any] = {
     "renewal_fails": None,
@@ -109,6 +114,11 @@ class Subscription:
         self, product_id: str, start_ms: int, reason: str, with_offer: bool = False
     ) -> Transaction:
         purchase = self.purchase
+        offer = _offer_terms(purchase) if with_offer else {}
+        period = self.period_of(product_id)
+        if offer.get("offer_discount_type") in _WHOLE_OFFER_PERIOD and purchase.offer_period:
+            # A free trial or a pay-up-front offer lasts its own period.
+            period = purchase.offer_period
         return Transaction(
             transaction_id=transaction_id(),
             app_id=purchase.app_id,
@@ -117,14 +127,26 @@ class Subscription:
             product_id=product_id,
             purchase_ms=start_ms,
             original_purchase_ms=purchase.purchase_ms,
-            expires_ms=period_end(start_ms, self.period_of(product_id), self.durations),
+            expires_ms=period_end(start_ms, period, self.durations),
             reason=reason,
             ownership=self.latest.ownership,
             environment=purchase.environment,
-            offer_type=purchase.offer_type if with_offer else None,
-            offer_identifier=purchase.offer_identifier if with_offer else None,
             app_transaction_id=purchase.app_transaction_id,
+            **offer,
         )
+
+
+def _offer_terms(purchase: Purchase) -> dict[str, Any]:
+    """The pending offer of ``purchase``, as the transaction it applies to carries it."""
+    if purchase.offer_type is None:
+        return {}
+    return {
+        "offer_type": purchase.offer_type,
+        "offer_identifier": purchase.offer_identifier,
+        "offer_discount_type": purchase.offer_discount_type,
+        "offer_period": purchase.offer_period,
+        "price": purchase.offer_price,
+    }
 
 
 def numbered(before: Purchase, step: Step) -> Step:
@@ -325,10 +347,17 @@ def downgrade(subscription: Subscription, product_id: str, now_ms: int) -> Step:
     return Step(after, notices=(notice,))
 
 
-def redeem_offer(subscription: Subscription, offer_id: str, now_ms: int) -> Step:
+def redeem_offer(subscription: Subscription, offer: PromotionalOffer, now_ms: int) -> Step:
     """The customer redeems a promotional offer; it applies from the next renewal."""
     purchase = _renewing(subscription, "redeem an offer for")
-    after = _replace(purchase, offer_type=PROMOTIONAL_OFFER, offer_identifier=offer_id)
+    after = _replace(
+        purchase,
+        offer_type=PROMOTIONAL_OFFER,
+        offer_identifier=offer.offer_id,
+        offer_discount_type=offer.discount_type,
+        offer_period=offer.period,
+        offer_price=offer.price,
+    )
     # No subtype: an offer redeemed for an active subscription (Apple's OFFER_REDEEMED).
     return Step(after, notices=(Notice("OFFER_REDEEMED", None, now_ms, subscription.latest),))
 
@@ -377,8 +406,7 @@ def _renewed(purchase: Purchase, latest: Transaction, renewals: int) -> Purchase
         renewals=renewals,
         expiration_intent=None,
         **_OUT_OF_BILLING_RETRY,
-        offer_type=None,
-        offer_identifier=None,
+        **_NO_PENDING_OFFER,
         next_event_ms=latest.expires_ms,
     )
 

@@ -16,7 +16,6 @@ AUTO_RENEWABLE_TYPE = "Auto-Renewable Subscription"
 # The sandbox's products have no price or storefront of their own: every subscription is sold in
 # the United States for 9.99 USD (price in milliunits, as Apple gives it).
 STOREFRONT, STOREFRONT_ID, CURRENCY, PRICE_MILLIUNITS = "USA", "143441", "USD", 9990
-_DISCOUNT_TYPES = {2: "PAY_AS_YOU_GO"}
 
 
 def transaction_payload(
@@ -40,15 +39,20 @@ def transaction_payload(
         "transactionReason": transaction.reason,
         "storefront": STOREFRONT,
         "storefrontId": STOREFRONT_ID,
-        "price": PRICE_MILLIUNITS,
+        "price": PRICE_MILLIUNITS if transaction.price is None else transaction.price,
         "currency": CURRENCY,
     }
     if transaction.app_transaction_id is not None:
         payload["appTransactionId"] = transaction.app_transaction_id
     if transaction.offer_type is not None:
-        payload["offerType"] = transaction.offer_type
-        payload["offerIdentifier"] = transaction.offer_identifier
-        payload["offerDiscountType"] = _DISCOUNT_TYPES.get(transaction.offer_type, "PAY_AS_YOU_GO")
+        payload.update(
+            _offer(
+                transaction.offer_type,
+                transaction.offer_identifier,
+                transaction.offer_discount_type,
+                transaction.offer_period,
+            )
+        )
     if transaction.is_upgraded:
         payload["isUpgraded"] = True
     if transaction.revocation_ms is not None:
@@ -70,7 +74,7 @@ def renewal_payload(purchase: Purchase, signed_ms: int) -> dict[str, Any]:
         "environment": purchase.environment,
         "recentSubscriptionStartDate": purchase.recent_start_ms or purchase.purchase_ms,
         "currency": CURRENCY,
-        "renewalPrice": PRICE_MILLIUNITS,
+        "renewalPrice": PRICE_MILLIUNITS if purchase.offer_price is None else purchase.offer_price,
         # Apple: present for every auto-renewable subscription, expired or refunded ones too,
         # and then in the past (the latest transaction's expiry).
         "renewalDate": purchase.expires_ms,
@@ -83,9 +87,29 @@ def renewal_payload(purchase: Purchase, signed_ms: int) -> dict[str, Any]:
     if purchase.grace_period_expires_ms is not None:
         payload["gracePeriodExpiresDate"] = purchase.grace_period_expires_ms
     if purchase.offer_type is not None:
-        payload["offerType"] = purchase.offer_type
-        payload["offerIdentifier"] = purchase.offer_identifier
+        payload.update(
+            _offer(
+                purchase.offer_type,
+                purchase.offer_identifier,
+                purchase.offer_discount_type,
+                purchase.offer_period,
+            )
+        )
     return payload
+
+
+def _offer(
+    offer_type: int, identifier: str | None, discount_type: str | None, period: str | None
+) -> dict[str, Any]:
+    """An offer's fields; an introductory offer has no identifier (Apple's offerIdentifier)."""
+    fields: dict[str, Any] = {"offerType": offer_type}
+    optional = {
+        "offerIdentifier": identifier,
+        "offerDiscountType": discount_type,
+        "offerPeriod": period,
+    }
+    fields.update({name: value for name, value in optional.items() if value is not None})
+    return fields
 
 
 def notification_payload(

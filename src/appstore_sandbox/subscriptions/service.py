@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from appstore_sandbox.catalog.products import AUTO_RENEWABLE
 from appstore_sandbox.clock import Clock
@@ -23,6 +24,7 @@ from appstore_sandbox.errors import (
 from appstore_sandbox.sealing import KEY_META, TokenSeal
 from appstore_sandbox.signing import JwsSigner
 from appstore_sandbox.store import App, Product, Purchase, Store, Transaction
+from appstore_sandbox.store.catalog import IntroductoryOffer, PromotionalOffer
 from appstore_sandbox.store.notifications import NewNotification
 from appstore_sandbox.store.subscriptions import SubscriptionChange
 from appstore_sandbox.subscriptions import history, lifecycle, payloads
@@ -126,6 +128,9 @@ class SubscriptionService:
         product = self._product_to_buy(app, product_id)
         now = self._clock.now_ms()
         original_id = lifecycle.transaction_id()
+        # Every sandbox purchase is a new customer, so eligible for the introductory offer.
+        intro = self._store.catalog.introductory_offer(app.id, product.product_id)
+        period = intro.period if intro else product.subscription_period
         first = Transaction(
             transaction_id=original_id,
             app_id=app.id,
@@ -134,12 +139,13 @@ class SubscriptionService:
             product_id=product.product_id,
             purchase_ms=now,
             original_purchase_ms=now,
-            expires_ms=period_end(now, product.subscription_period, self.durations(app)),
+            expires_ms=period_end(now, period, self.durations(app)),
             reason=lifecycle.PURCHASE,
             ownership="FAMILY_SHARED" if family_shared else "PURCHASED",
             environment=Environment.SANDBOX.payload_value,
             change_seq=1,
             app_transaction_id=lifecycle.app_transaction_id(),
+            **(_introductory_terms(intro) if intro else {}),
         )
         purchase = Purchase(
             app_id=app.id,
@@ -270,18 +276,18 @@ class SubscriptionService:
             )
         return product_id
 
-    def _offer(self, app: App, subscription: Subscription, trigger: Trigger) -> str:
+    def _offer(self, app: App, subscription: Subscription, trigger: Trigger) -> PromotionalOffer:
         if trigger.offer_id is None:
             raise BadInput("offer-redeemed needs the offerId the customer redeems.")
         product_id = subscription.purchase.renews_to
-        offers = self._store.catalog.offers(app.id, product_id)
-        if trigger.offer_id not in {offer.offer_id for offer in offers}:
+        offers = {o.offer_id: o for o in self._store.catalog.offers(app.id, product_id)}
+        if trigger.offer_id not in offers:
             raise NotFound(
                 f"{product_id} has no promotional offer {trigger.offer_id}; create it with: "
                 f"appstore-sandbox offers create --product-id {product_id} "
                 f"--offer-id {trigger.offer_id}"
             )
-        return trigger.offer_id
+        return offers[trigger.offer_id]
 
     # reads
 
@@ -429,3 +435,12 @@ class SubscriptionService:
                 )
             )
         return made
+
+
+def _introductory_terms(offer: IntroductoryOffer) -> dict[str, Any]:
+    return {
+        "offer_type": lifecycle.INTRODUCTORY_OFFER,
+        "offer_discount_type": offer.discount_type,
+        "offer_period": offer.period,
+        "price": offer.price,
+    }

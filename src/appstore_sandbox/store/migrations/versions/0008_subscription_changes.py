@@ -1,5 +1,6 @@
 """A subscription's changes in sequence (Transaction History's revisions), a billing failure
-armed for the next renewal, how a transaction was revoked, and the customer's app transaction.
+armed for the next renewal, how a transaction was revoked, the customer's app transaction, and
+offers' terms (discount type, period, price) with products' introductory offers.
 
 Transactions made before this revision are numbered in the order they were bought, and each
 purchase's ``changes`` is the last number given. Purchases made before it have no app
@@ -22,11 +23,41 @@ def upgrade() -> None:
         batch.add_column(sa.Column("changes", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("app_transaction_id", sa.String(32), nullable=True))
         batch.create_index("ix_purchases_app_transaction_id", ["app_transaction_id"])
+        batch.add_column(sa.Column("offer_discount_type", sa.String(16), nullable=True))
+        batch.add_column(sa.Column("offer_period", sa.String(8), nullable=True))
+        batch.add_column(sa.Column("offer_price", sa.BigInteger, nullable=True))
     with op.batch_alter_table("transactions") as batch:
         batch.add_column(sa.Column("revocation_type", sa.String(32), nullable=True))
         batch.add_column(sa.Column("revocation_percentage", sa.Integer, nullable=True))
         batch.add_column(sa.Column("change_seq", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("app_transaction_id", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("offer_discount_type", sa.String(16), nullable=True))
+        batch.add_column(sa.Column("offer_period", sa.String(8), nullable=True))
+        batch.add_column(sa.Column("price", sa.BigInteger, nullable=True))
+    with op.batch_alter_table("promotional_offers") as batch:
+        batch.add_column(
+            sa.Column(
+                "discount_type", sa.String(16), nullable=False, server_default="PAY_AS_YOU_GO"
+            )
+        )
+        batch.add_column(sa.Column("period", sa.String(8), nullable=False, server_default="P1M"))
+        batch.add_column(sa.Column("price", sa.BigInteger, nullable=False, server_default="4990"))
+    op.create_table(
+        "introductory_offers",
+        sa.Column(
+            "app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("product_id", sa.String(255), primary_key=True),
+        sa.Column("discount_type", sa.String(16), nullable=False),
+        sa.Column("period", sa.String(8), nullable=False),
+        sa.Column("price", sa.BigInteger, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_id", "product_id"],
+            ["products.app_id", "products.product_id"],
+            name="introductory_offer_product",
+            ondelete="CASCADE",
+        ),
+    )
     _number_existing_transactions()
 
 
@@ -50,3 +81,32 @@ def _number_existing_transactions() -> None:
             sa.text("UPDATE purchases SET changes = :n WHERE original_transaction_id = :id"),
             {"n": changes, "id": original_id},
         )
+
+
+def downgrade() -> None:
+    op.drop_table("introductory_offers")
+    with op.batch_alter_table("promotional_offers") as batch:
+        for name in ("discount_type", "period", "price"):
+            batch.drop_column(name)
+    with op.batch_alter_table("transactions") as batch:
+        for name in (
+            "revocation_type",
+            "revocation_percentage",
+            "change_seq",
+            "app_transaction_id",
+            "offer_discount_type",
+            "offer_period",
+            "price",
+        ):
+            batch.drop_column(name)
+    with op.batch_alter_table("purchases") as batch:
+        batch.drop_index("ix_purchases_app_transaction_id")
+        for name in (
+            "renewal_fails",
+            "changes",
+            "app_transaction_id",
+            "offer_discount_type",
+            "offer_period",
+            "offer_price",
+        ):
+            batch.drop_column(name)
