@@ -94,6 +94,12 @@ class Settings:
         "Advanced (testing): how often the delivery worker looks for notifications that are "
         "due (retries made due by the sandbox clock go out within this interval).",
     )
+    notification_lease_ms: int = _setting(
+        60_000,
+        "Advanced (testing): how long a notification's delivery claim outlives its process's "
+        "last renewal before another sandbox process may make the attempt; renewed every "
+        "third of it while an attempt is in flight.",
+    )
     performance_test_max_running: int = _setting(
         4,
         "Performance tests that may run at once (all apps, all processes on the database); "
@@ -147,6 +153,8 @@ class Settings:
             )
         if self.notification_poll_ms <= 0:
             raise ValueError("notification_poll_ms must be positive")
+        if self.notification_lease_ms < 100:
+            raise ValueError("notification_lease_ms must be at least 100")
         for name in _POSITIVE:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")

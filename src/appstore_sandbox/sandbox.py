@@ -196,6 +196,7 @@ def _delivery_worker(
         before_poll=before_poll,
         faults=faults,
         bundle_id_of=lambda app_id: app.bundle_id if (app := store.app_by_id(app_id)) else None,
+        lease_ms=settings.notification_lease_ms,
     )
 
 

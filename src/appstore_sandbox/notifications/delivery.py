@@ -73,6 +73,7 @@ class DeliveryWorker:
         before_poll: Callable[[], None] = lambda: None,
         faults: Faults | None = None,
         bundle_id_of: Callable[[int], str | None] = lambda app_id: None,
+        lease_ms: int = CLAIM_LEASE_MS,
     ) -> None:
         self._faults = faults or Faults()
         self._bundle_id_of = bundle_id_of
@@ -83,8 +84,7 @@ class DeliveryWorker:
         self._timeout_s = timeout_s
         self._poll_s = poll_s
         self.owner = owner
-        # A claim must outlive the attempt it covers, or another process could make it too.
-        self.lease_ms = max(CLAIM_LEASE_MS, int(timeout_s * 1000) * 2)
+        self.lease_ms = lease_ms
         self._before_poll = before_poll
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
