@@ -132,3 +132,13 @@ def test_an_unknown_operation_is_named_with_the_known_ones() -> None:
 def test_a_path_with_the_environment_prefix_is_refused() -> None:
     problem = operation_problem("/sandbox/inApps/v1/messaging/image/list", APPLE_NAMES)
     assert problem is not None and "after the environment prefix" in problem
+
+
+def test_one_fault_more_than_max_faults_is_refused_naming_the_setting() -> None:
+    faults = Faults(max_faults=2)
+    first = faults.add(FaultSpec("500"))
+    faults.add(FaultSpec("429"))
+    with pytest.raises(BadInput, match=r"max_faults \(2\)"):
+        faults.add(FaultSpec("401"))
+    faults.remove(first.fault_id)
+    faults.add(FaultSpec("401"))

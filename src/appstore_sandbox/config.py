@@ -17,6 +17,7 @@ _POSITIVE = (
     "performance_test_max_concurrent_requests",
     "performance_test_records_max_rows",
     "performance_test_records_max_age_days",
+    "max_faults",
     "max_body_bytes",
     "max_image_bytes",
     "keep_alive_timeout_s",
@@ -118,6 +119,11 @@ class Settings:
     )
     performance_test_records_max_age_days: int = _setting(
         30, "Per-request records of runs that finished longer ago than this are pruned."
+    )
+    max_faults: int = _setting(
+        1000,
+        "Faults that may be set at once (appstore-sandbox faults add); one more is refused "
+        "with 400.",
     )
     max_body_bytes: int = _setting(
         1_048_576,

@@ -170,8 +170,9 @@ def _camel(name: str) -> str:
 class Faults:
     """The faults this process was told; safe to use from any thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_faults: int = 1000) -> None:
         self._faults: list[Fault] = []
+        self._max_faults = max_faults
         self._lock = threading.Lock()
 
     @property
@@ -184,6 +185,12 @@ class Faults:
         if spec.seed is not None:
             fault._random.seed(spec.seed)
         with self._lock:
+            if len(self._faults) >= self._max_faults:
+                raise BadInput(
+                    f"{len(self._faults)} faults are set, the most max_faults "
+                    f"({self._max_faults}) allows: remove some (appstore-sandbox faults clear) "
+                    "or start serve with a larger --max-faults."
+                )
             self._faults.append(fault)
         return fault
 

@@ -74,3 +74,16 @@ def test_an_invalid_spec_is_a_400_saying_why(
     sandbox: InProcess, spec: dict[str, Any], message: str
 ) -> None:
     assert message in _error(sandbox, spec)
+
+
+def test_one_fault_more_than_max_faults_is_a_400_naming_the_setting(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    with in_process(tmp_path_factory.mktemp("capped"), max_faults=2) as capped:
+        added = [capped.client.post(FAULTS, json={"kind": "500"}) for _ in range(2)]
+        assert [response.status_code for response in added] == [201, 201]
+        error = _error(capped, {"kind": "500"})
+        assert "max_faults (2)" in error
+        assert len(capped.client.get(FAULTS).json()["faults"]) == 2
+        capped.client.delete(f"{FAULTS}/{added[0].json()['faultId']}").raise_for_status()
+        assert capped.client.post(FAULTS, json={"kind": "500"}).status_code == 201
