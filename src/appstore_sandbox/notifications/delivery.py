@@ -203,7 +203,7 @@ class DeliveryWorker:
         attempt_ms = self._clock.now_ms()
         fault = self._fault_for(notification)
         if fault is not None and fault.spec.kind == "delay":
-            await asyncio.sleep(fault.spec.delay_ms / 1000)
+            await self._faults.hold(fault)
         if notification.id in self._lost:
             self._held.pop(notification.id, None)  # the process that took the claim sends it
             return
