@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 import pytest
 
 from appstore_sandbox.errors import BadInput
-from appstore_sandbox.faults import Call, Faults, FaultSpec, operation_problem
+from appstore_sandbox.faults import Call, Fault, Faults, FaultSpec, operation_problem
 
 TEST_NOTIFICATION = Call(
     "api",
@@ -132,3 +135,74 @@ def test_an_unknown_operation_is_named_with_the_known_ones() -> None:
 def test_a_path_with_the_environment_prefix_is_refused() -> None:
     problem = operation_problem("/sandbox/inApps/v1/messaging/image/list", APPLE_NAMES)
     assert problem is not None and "after the environment prefix" in problem
+
+
+def test_one_fault_more_than_max_faults_is_refused_naming_the_setting() -> None:
+    faults = Faults(max_faults=2)
+    first = faults.add(FaultSpec("500"))
+    faults.add(FaultSpec("429"))
+    with pytest.raises(BadInput, match=r"max_faults \(2\)"):
+        faults.add(FaultSpec("401"))
+    faults.remove(first.fault_id)
+    faults.add(FaultSpec("401"))
+
+
+DELAY_CALL = Call("notifications", "com.example.app", "sandbox")
+LONG_DELAY_MS = 600_000
+
+
+async def _held_then(let_go: Callable[[Faults, Fault], None]) -> None:
+    """Hold a call in a long delay, let it go from another thread, and see it end."""
+    faults = Faults()
+    faults.add(FaultSpec("delay", target="notifications", delay_ms=LONG_DELAY_MS))
+    fault = faults.take(DELAY_CALL)
+    assert fault is not None
+    held = asyncio.create_task(faults.hold(fault))
+    await asyncio.sleep(0.05)
+    assert not held.done(), "the call is held"
+    await asyncio.to_thread(let_go, faults, fault)
+    await asyncio.wait_for(held, 20)  # well under the delay: a call still held fails here
+
+
+@pytest.mark.parametrize(
+    "let_go",
+    [
+        lambda faults, fault: faults.clear(),
+        lambda faults, fault: faults.remove(fault.fault_id),
+        lambda faults, fault: faults.close(),
+    ],
+    ids=["clear", "remove", "close"],
+)
+def test_a_held_call_is_let_go_at_once(let_go: Callable[[Faults, Fault], None]) -> None:
+    asyncio.run(_held_then(let_go))
+
+
+def test_a_delay_whose_count_is_used_up_still_lets_its_call_go_when_removed() -> None:
+    async def scenario() -> bool:
+        faults = Faults()
+        added = faults.add(
+            FaultSpec("delay", target="notifications", delay_ms=LONG_DELAY_MS, count=1)
+        )
+        fault = faults.take(DELAY_CALL)
+        assert fault is not None and faults.all() == []
+        held = asyncio.create_task(faults.hold(fault))
+        await asyncio.sleep(0.05)
+        found = faults.remove(added.fault_id)
+        await asyncio.wait_for(held, 20)
+        return found and not faults.remove(added.fault_id)
+
+    assert asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("let_go", ["clear", "close"])
+def test_a_call_taken_just_before_the_faults_were_let_go_is_not_held(let_go: str) -> None:
+    async def scenario() -> None:
+        faults = Faults()
+        faults.add(FaultSpec("delay", target="notifications", delay_ms=LONG_DELAY_MS))
+        fault = faults.take(DELAY_CALL)
+        assert fault is not None
+        getattr(faults, let_go)()
+        await asyncio.wait_for(faults.hold(fault), 20)
+        assert faults.take(DELAY_CALL) is None
+
+    asyncio.run(scenario())

@@ -54,6 +54,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
         sandbox.performance_tests.start()
         sandbox.notifications.worker.start()
         yield
+        sandbox.faults.close()  # a delivery held in a delay fault goes out now
         await asyncio.to_thread(sandbox.notifications.worker.stop)
         await asyncio.to_thread(sandbox.performance_tests.stop)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +19,7 @@ from appstore_sandbox.errors import (
     RateLimitExceeded,
     Unauthorized,
 )
-from appstore_sandbox.faults import Call, DropConnection, Fault
+from appstore_sandbox.faults import Call, DropConnection, Fault, Faults
 from appstore_sandbox.store import App
 
 if TYPE_CHECKING:  # the composition root imports every surface, and they import this module
@@ -100,7 +99,7 @@ def apple_request(endpoint: str) -> Callable[..., Awaitable[AppleRequest]]:
         if sandbox.faults.active:  # with no fault set, this test is all faults cost
             fault = sandbox.faults.take(_call(request, caller, environment))
             if fault is not None:
-                await act(fault, f"{request.method} {request.url.path}")
+                await act(sandbox.faults, fault, f"{request.method} {request.url.path}")
         sandbox.rate_limiter.hit(caller.app.id, endpoint, environment.value)
         return AppleRequest(app=caller.app, environment=environment)
 
@@ -114,13 +113,13 @@ def _call(request: Request, caller: Caller, environment: Environment) -> Call:
     return Call("api", caller.app.bundle_id, environment.value, request.method, path, names)
 
 
-async def act(fault: Fault, what: str) -> None:
+async def act(faults: Faults, fault: Fault, what: str) -> None:
     """Do what ``fault`` says to a call on Apple's surface (``delay`` then lets it through)."""
     spec = fault.spec
     note = f"fault {fault.fault_id} injected by the sandbox"
     logger.warning("%s: %s on %s", note, spec.kind, what)
     if spec.kind == "delay":
-        await asyncio.sleep(spec.delay_ms / 1000)
+        await faults.hold(fault)
     elif spec.kind == "429":
         retry_at_ms = int((time.time() + spec.retry_after_s) * 1000)
         raise RateLimitExceeded(retry_at_ms, f"Rate limit exceeded ({note}).")

@@ -17,6 +17,7 @@ _POSITIVE = (
     "performance_test_max_concurrent_requests",
     "performance_test_records_max_rows",
     "performance_test_records_max_age_days",
+    "max_faults",
     "max_body_bytes",
     "max_image_bytes",
     "keep_alive_timeout_s",
@@ -94,6 +95,12 @@ class Settings:
         "Advanced (testing): how often the delivery worker looks for notifications that are "
         "due (retries made due by the sandbox clock go out within this interval).",
     )
+    notification_lease_ms: int = _setting(
+        60_000,
+        "Advanced (testing): how long a notification's delivery claim outlives its process's "
+        "last renewal before another sandbox process may make the attempt; renewed every "
+        "third of it while an attempt is in flight.",
+    )
     performance_test_max_running: int = _setting(
         4,
         "Performance tests that may run at once (all apps, all processes on the database); "
@@ -112,6 +119,11 @@ class Settings:
     )
     performance_test_records_max_age_days: int = _setting(
         30, "Per-request records of runs that finished longer ago than this are pruned."
+    )
+    max_faults: int = _setting(
+        1000,
+        "Faults that may be set at once (appstore-sandbox faults add); one more is refused "
+        "with 400.",
     )
     max_body_bytes: int = _setting(
         1_048_576,
@@ -147,6 +159,8 @@ class Settings:
             )
         if self.notification_poll_ms <= 0:
             raise ValueError("notification_poll_ms must be positive")
+        if self.notification_lease_ms < 100:
+            raise ValueError("notification_lease_ms must be at least 100")
         for name in _POSITIVE:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")

@@ -11,17 +11,20 @@ sees nothing; the attempt fails as a network failure would).
 
 Faults are test-time settings: they live in the memory of the ``serve`` process that was told
 them, are gone when it restarts or is reset, and behind several processes on one database each
-process has its own.
+process has its own. A call held in a ``delay`` is let go at once when its fault is removed, the
+faults are cleared or the process stops, rather than sleeping on.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fnmatch
 import random
 import re
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -92,6 +95,11 @@ class Fault:
     spec: FaultSpec
     hits: int = 0
     _random: random.Random = field(default_factory=random.Random, repr=False)
+    # A delay's calls: how many were taken and not yet let go, a way to wake each one waiting
+    # (from any thread), and whether the fault was removed, which lets them all go.
+    _taken: int = field(default=0, repr=False, compare=False)
+    _wakers: set[Callable[[], None]] = field(default_factory=set, repr=False, compare=False)
+    _released: bool = field(default=False, repr=False, compare=False)
 
     @property
     def remaining(self) -> int | None:
@@ -170,8 +178,12 @@ def _camel(name: str) -> str:
 class Faults:
     """The faults this process was told; safe to use from any thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_faults: int = 1000) -> None:
         self._faults: list[Fault] = []
+        # Delay faults with calls taken and not yet let go, listed or not (a count used up).
+        self._holding: dict[str, Fault] = {}
+        self._max_faults = max_faults
+        self._closed = False
         self._lock = threading.Lock()
 
     @property
@@ -184,6 +196,12 @@ class Faults:
         if spec.seed is not None:
             fault._random.seed(spec.seed)
         with self._lock:
+            if len(self._faults) >= self._max_faults:
+                raise BadInput(
+                    f"{len(self._faults)} faults are set, the most max_faults "
+                    f"({self._max_faults}) allows: remove some (appstore-sandbox faults clear) "
+                    "or start serve with a larger --max-faults."
+                )
             self._faults.append(fault)
         return fault
 
@@ -192,15 +210,32 @@ class Faults:
             return list(self._faults)
 
     def remove(self, fault_id: str) -> bool:
+        """Remove a fault and let go the calls it holds; whether there was such a fault."""
         with self._lock:
-            kept = [fault for fault in self._faults if fault.fault_id != fault_id]
-            found = len(kept) != len(self._faults)
-            self._faults = kept
-        return found
+            removed = [fault for fault in self._faults if fault.fault_id == fault_id]
+            self._faults = [fault for fault in self._faults if fault.fault_id != fault_id]
+            holding = self._holding.get(fault_id)
+            removed += [holding] if holding is not None else []
+            self._release(removed)
+        return bool(removed)
 
     def clear(self) -> None:
+        """Remove every fault and let go every call held in a delay."""
         with self._lock:
+            self._release([*self._faults, *self._holding.values()])
             self._faults = []
+
+    def close(self) -> None:
+        """Let go every held call and hold none from now on: the process is stopping."""
+        with self._lock:
+            self._closed = True
+        self.clear()
+
+    def _release(self, faults: list[Fault]) -> None:
+        for fault in faults:
+            fault._released = True
+            for wake in fault._wakers:
+                wake()
 
     def take(self, call: Call) -> Fault | None:
         """The first fault that acts on ``call``; a fault whose count is used up goes."""
@@ -211,5 +246,33 @@ class Faults:
                 if fault._matches(call) and fault._fires():
                     if fault.remaining == 0:
                         self._faults.remove(fault)
+                    if fault.spec.kind == "delay":  # to be held: see hold()
+                        fault._taken += 1
+                        self._holding[fault.fault_id] = fault
                     return fault
         return None
+
+    async def hold(self, fault: Fault) -> None:
+        """Wait out the delay of ``fault``, taken for this call, or less: removing the fault,
+        clearing the faults or closing lets the call go at once."""
+        loop = asyncio.get_running_loop()
+        released = asyncio.Event()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the call's loop has closed
+                loop.call_soon_threadsafe(released.set)
+
+        with self._lock:
+            waits = not (fault._released or self._closed)
+            if waits:
+                fault._wakers.add(wake)
+        try:
+            if waits:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(released.wait(), fault.spec.delay_ms / 1000)
+        finally:
+            with self._lock:
+                fault._wakers.discard(wake)
+                fault._taken -= 1
+                if fault._taken <= 0:
+                    self._holding.pop(fault.fault_id, None)

@@ -105,7 +105,7 @@ def open_sandbox(
     )
     transports = SenderTransports(policy, settings.realtime_max_response_bytes)
     review = ReviewService(store, clock, settings.review)
-    faults = Faults()
+    faults = Faults(settings.max_faults)
     subscriptions = SubscriptionService(store, clock, signer)
     sandbox = Sandbox(
         settings=settings,
@@ -208,6 +208,7 @@ def _delivery_worker(
         before_poll=before_poll,
         faults=faults,
         bundle_id_of=lambda app_id: app.bundle_id if (app := store.app_by_id(app_id)) else None,
+        lease_ms=settings.notification_lease_ms,
     )
 
 

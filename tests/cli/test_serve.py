@@ -48,6 +48,7 @@ def test_every_setting_is_an_option_and_a_variable() -> None:
         "performance_test_heartbeat_ms",
         "performance_test_lease_ms",
         "notification_poll_ms",
+        "notification_lease_ms",
     ]
 
 

@@ -13,6 +13,7 @@ from appstoreserverlibrary.api_client import APIError, APIException
 from appstoreserverlibrary.models.NotificationHistoryRequest import NotificationHistoryRequest
 
 from tests.cli.running import run_cli
+from tests.conftest import StartSandbox
 from tests.contract.notification_helpers import send_test_notification
 from tests.receivers import receiver
 from tests.sandbox_process import AppCredentials, SandboxProcess
@@ -169,3 +170,17 @@ def test_the_cli_adds_lists_and_clears(sandbox: SandboxProcess, app: AppCredenti
     cleared = run_cli("faults", "clear", added["faultId"], server=server)
     assert cleared.stdout == f"cleared {added['faultId']}\n"
     assert added["faultId"] not in run_cli("faults", "list", server=server).stdout
+
+
+def test_a_notification_delay_longer_than_the_claim_lease_delivers_it_once(
+    start_sandbox: StartSandbox,
+) -> None:
+    own = start_sandbox("--notification-lease-ms", "500")
+    app = own.new_app()
+    _add(own, app, kind="delay", target="notifications", delayMs=2000, count=1)
+    with receiver(200) as inbox:
+        _, status = send_test_notification(own, app, inbox)
+        stopped = own.stop()  # after every attempt in flight
+        assert inbox.count == 1
+    assert status.sendAttempts is not None and len(status.sendAttempts) == 1
+    assert stopped is not None and "another process" not in stopped.output

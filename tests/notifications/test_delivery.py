@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from appstore_sandbox.clock import Clock
+from appstore_sandbox.faults import Faults, FaultSpec
 from appstore_sandbox.notifications.delivery import DeliveryWorker
 from appstore_sandbox.notifications.schedule import HOUR_MS, RetrySchedule
 from appstore_sandbox.outbound.results import HttpReply, SendAttemptResult
@@ -20,6 +21,8 @@ from tests.fake_transport import FakeTransport, FakeTransports
 
 URL = "http://127.0.0.1:9/notifications"
 POLL_S = 0.02  # a retry made due by the clock goes out within one poll
+SHORT_LEASE_MS = 500
+LONGER_THAN_THE_LEASE_S = 2.0
 
 
 @pytest.fixture
@@ -32,7 +35,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
         engine.dispose()
 
 
-def _worker(store: Store, clock: Clock, transport: FakeTransport) -> DeliveryWorker:
+def _worker(
+    store: Store,
+    clock: Clock,
+    transport: FakeTransport,
+    faults: Faults | None = None,
+    lease_ms: int = 60_000,
+) -> DeliveryWorker:
     return DeliveryWorker(
         store.notifications,
         clock,
@@ -41,6 +50,8 @@ def _worker(store: Store, clock: Clock, transport: FakeTransport) -> DeliveryWor
         "test-owner",
         FakeTransports(transport),
         poll_s=POLL_S,
+        faults=faults,
+        lease_ms=lease_ms,
     )
 
 
@@ -115,3 +126,69 @@ def test_a_failed_production_attempt_is_retried_an_hour_later(store: Store) -> N
         "NO_RESPONSE",
         "SUCCESS",
     ]
+
+
+def _delivered_once(store: Store, worker: DeliveryWorker, transport: FakeTransport) -> Notification:
+    worker.start()
+    try:
+        notification = _settled(store, _add(store, Clock(), "sandbox"), 1)
+    finally:
+        worker.stop()
+    assert len(transport.posts) == 1, "one attempt, one POST: no second claim while it ran"
+    attempts = store.notifications.attempts([notification.id])[notification.id]
+    assert [attempt.result for attempt in attempts] == ["SUCCESS"]
+    assert notification.status == DELIVERED
+    return notification
+
+
+def test_a_receiver_slower_than_the_claim_lease_gets_the_notification_once(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    transport = FakeTransport(delay_s=LONGER_THAN_THE_LEASE_S)
+    worker = _worker(store, Clock(), transport, lease_ms=SHORT_LEASE_MS)
+    _delivered_once(store, worker, transport)
+    assert "another process" not in caplog.text
+
+
+def test_a_delay_fault_longer_than_the_claim_lease_delivers_once(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    faults = Faults()
+    delay_ms = int(LONGER_THAN_THE_LEASE_S * 1000)
+    faults.add(FaultSpec("delay", target="notifications", delay_ms=delay_ms, count=1))
+    transport = FakeTransport()
+    notification = _delivered_once(
+        store, _worker(store, Clock(), transport, faults, SHORT_LEASE_MS), transport
+    )
+    (attempt,) = store.notifications.attempts([notification.id])[notification.id]
+    assert f"delayed {delay_ms} ms by fault" in attempt.explanation
+    assert "another process" not in caplog.text
+
+
+def test_a_claim_another_process_took_during_a_delay_is_left_to_it(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    faults = Faults()
+    fault = faults.add(FaultSpec("delay", target="notifications", delay_ms=2000))
+    transport = FakeTransport()
+    worker = _worker(store, Clock(), transport, faults, SHORT_LEASE_MS)
+    worker.start()
+    try:
+        added = _add(store, Clock(), "sandbox")
+        _wait_until(lambda: fault.hits == 1)
+        # Another process, its clock far ahead, finds the lease lapsed and takes the claim.
+        far_ahead_ms = int(time.time() * 1000) + 3_600_000
+        [taken] = store.notifications.claim_due("other", 2**62, far_ahead_ms, 60_000, 10)
+        assert taken.id == added.id
+        _wait_until(lambda: "another process took it" in caplog.text)
+    finally:
+        worker.stop()
+    assert transport.posts == []
+    assert store.notifications.attempts([added.id])[added.id] == []
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.01)

@@ -140,3 +140,29 @@ def test_concurrent_claims_never_share_a_notification(
     every_claim = [i for found in claimed.values() for i in found]
     assert len(every_claim) == len(set(every_claim))
     assert sorted(every_claim) == ids
+
+
+def test_a_renewed_claim_outlives_its_first_lease_and_a_lost_one_is_named(
+    store: tuple[NotificationStore, int],
+) -> None:
+    notifications, app_id = store
+    renewed, released, taken = (_add(notifications, app_id, claimed_by="first") for _ in range(3))
+    notifications.record_outcomes([_outcome(released)], "first")
+    assert notifications.renew_claims("first", [renewed], NOW_MS + 3 * LEASE_MS) == []
+    assert _claim(notifications, "second", wall_ms=NOW_MS + LEASE_MS + 1) == [taken]
+
+    lost = notifications.renew_claims("first", [renewed, released, taken], NOW_MS + 4 * LEASE_MS)
+    assert lost == [released, taken]
+    assert _claim(notifications, "third", wall_ms=NOW_MS + 2 * LEASE_MS) == []
+    stored = _stored(notifications, app_id)
+    assert stored[renewed].claimed_until_ms == NOW_MS + 4 * LEASE_MS
+    assert stored[taken].claimed_by == "second"
+
+
+def test_renewing_more_claims_than_one_statement_holds(
+    store: tuple[NotificationStore, int],
+) -> None:
+    notifications, app_id = store
+    ids = [_add(notifications, app_id, claimed_by="first") for _ in range(1200)]
+    assert notifications.renew_claims("first", ids, NOW_MS + 3 * LEASE_MS) == []
+    assert notifications.renew_claims("other", ids[:3], NOW_MS + 3 * LEASE_MS) == ids[:3]

@@ -55,7 +55,7 @@ def faults_list(client: SandboxClient, out: Output) -> None:
 @click.argument("fault_id", required=False)
 @control_command
 def faults_clear(client: SandboxClient, out: Output, fault_id: str | None) -> None:
-    """Remove FAULT_ID, or every fault."""
+    """Remove FAULT_ID, or every fault; the calls they hold in a delay go on at once."""
     client.request("DELETE", f"{API}/faults" + (f"/{fault_id}" if fault_id else ""))
     out.emit({"cleared": fault_id or "all"}, [f"cleared {fault_id or 'every fault'}"])
 

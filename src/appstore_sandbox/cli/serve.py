@@ -72,6 +72,7 @@ def serve(log_level: str, **values: Any) -> None:
     from appstore_sandbox.app import create_app
     from appstore_sandbox.cli.http_protocol import header_deadline_protocol
     from appstore_sandbox.cli.serve_logging import APP_FORMAT, log_config
+    from appstore_sandbox.cli.uvicorn_server import Server
     from appstore_sandbox.sandbox import open_sandbox
     from appstore_sandbox.signing import ChainError
 
@@ -115,7 +116,8 @@ def serve(log_level: str, **values: Any) -> None:
         # Everything built so far lives as long as the server: keeping it out of the cyclic
         # garbage collector's passes saves several percent of CPU per request.
         gc.freeze()
-        uvicorn.Server(config).run(sockets=[listener])
+        # Calls held in delay faults are let go when shutdown begins, so none holds it up.
+        Server(config, before_shutdown=sandbox.faults.close).run(sockets=[listener])
     finally:
         click.echo(_what_stopped(sandbox))
         sandbox.close()

@@ -61,7 +61,8 @@ class FaultList(CamelModel):
 
 @router.post("/faults", status_code=201)
 def add_fault(body: FaultIn, sandbox: SandboxDep) -> FaultOut:
-    """Make Apple's API (or notification deliveries) fail on purpose."""
+    """Make Apple's API (or notification deliveries) fail on purpose; at most max_faults at
+    once."""
     problem = body.operation and operation_problem(body.operation, OPERATIONS)
     if problem:
         raise BadInput(problem)
@@ -75,14 +76,15 @@ def list_faults(sandbox: SandboxDep) -> FaultList:
 
 @router.delete("/faults")
 def clear_faults(sandbox: SandboxDep) -> FaultList:
-    """Remove every fault; the (empty) list."""
+    """Remove every fault and let go the calls held in delays at once; the (empty) list."""
     sandbox.faults.clear()
     return list_faults(sandbox)
 
 
 @router.delete("/faults/{fault_id}", responses=declared(404))
 def remove_fault(fault_id: str, sandbox: SandboxDep) -> FaultList:
-    """Remove one fault; the faults that remain."""
+    """Remove one fault (or one whose count is used up while it holds calls in its delay) and
+    let go the calls it holds; the faults that remain."""
     if not sandbox.faults.remove(fault_id):
         raise NotFound(f"No fault {fault_id}.")
     return list_faults(sandbox)

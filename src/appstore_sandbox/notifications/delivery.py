@@ -2,8 +2,10 @@
 
 It claims due notifications in the database (so each attempt happens once, whichever process
 claims it), POSTs them with the same sender the performance test uses, records each attempt and
-schedules the next one. Requesting a notification wakes it at once; due retries are picked up by
-polling, so a retry made due by advancing the sandbox clock goes out within a poll interval.
+schedules the next one. A claim is renewed every third of its lease until its attempt is
+recorded, so an attempt may take longer than the lease (a slow receiver, a delay fault).
+Requesting a notification wakes the worker at once; due retries are picked up by polling, so a
+retry made due by advancing the sandbox clock goes out within a poll interval.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import threading
@@ -73,6 +76,7 @@ class DeliveryWorker:
         before_poll: Callable[[], None] = lambda: None,
         faults: Faults | None = None,
         bundle_id_of: Callable[[int], str | None] = lambda app_id: None,
+        lease_ms: int = CLAIM_LEASE_MS,
     ) -> None:
         self._faults = faults or Faults()
         self._bundle_id_of = bundle_id_of
@@ -83,12 +87,15 @@ class DeliveryWorker:
         self._timeout_s = timeout_s
         self._poll_s = poll_s
         self.owner = owner
-        # A claim must outlive the attempt it covers, or another process could make it too.
-        self.lease_ms = max(CLAIM_LEASE_MS, int(timeout_s * 1000) * 2)
+        self.lease_ms = lease_ms
         self._before_poll = before_poll
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._handed_over: deque[Notification] = deque()  # appended by request threads
+        # Claims this worker holds, from the claim until its attempt is recorded; their leases
+        # are renewed meanwhile, however long the attempt takes (a slow receiver, a delay fault).
+        self._held: dict[int, asyncio.Task[None]] = {}
+        self._lost: set[int] = set()  # held, but a renewal found another process owns the claim
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -137,13 +144,16 @@ class DeliveryWorker:
         )
         outcomes: asyncio.Queue[DeliveryOutcome] = asyncio.Queue()
         recorder = asyncio.create_task(self._record(outcomes))
-        deliveries: set[asyncio.Task[None]] = set()
+        renewer = asyncio.create_task(self._renew_claims())
 
         def deliver(notifications: list[Notification]) -> None:
             for notification in notifications:
-                task = asyncio.create_task(self._deliver(sender, notification, outcomes))
-                deliveries.add(task)
-                task.add_done_callback(deliveries.discard)
+                # Already held: its lease lapsed under a late renewal and this worker claimed it
+                # again; the attempt in flight is the one.
+                if notification.id not in self._held:
+                    task = asyncio.create_task(self._deliver(sender, notification, outcomes))
+                    self._held[notification.id] = task
+                    task.add_done_callback(functools.partial(self._ended, notification.id))
 
         next_poll = 0.0
         try:
@@ -160,9 +170,10 @@ class DeliveryWorker:
         finally:
             # The server stops taking requests before the worker stops: nothing more arrives.
             deliver(self._take_handed_over())
-            await asyncio.gather(*deliveries, return_exceptions=True)
+            await asyncio.gather(*self._held.values(), return_exceptions=True)
             await outcomes.join()
             recorder.cancel()
+            renewer.cancel()
             await sender.close()
 
     def _take_handed_over(self) -> list[Notification]:
@@ -192,7 +203,10 @@ class DeliveryWorker:
         attempt_ms = self._clock.now_ms()
         fault = self._fault_for(notification)
         if fault is not None and fault.spec.kind == "delay":
-            await asyncio.sleep(fault.spec.delay_ms / 1000)
+            await self._faults.hold(fault)
+        if notification.id in self._lost:
+            self._held.pop(notification.id, None)  # the process that took the claim sends it
+            return
         if fault is not None and fault.spec.kind == "drop":
             attempt = Attempt(SendAttemptResult.NO_RESPONSE, None, explanation=_noted(fault, ""))
         else:
@@ -235,6 +249,44 @@ class DeliveryWorker:
             )
         return fault
 
+    def _ended(self, notification_id: int, task: asyncio.Task[None]) -> None:
+        """An attempt that ended without an outcome to record lets its claim lapse."""
+        self._lost.discard(notification_id)
+        if task.cancelled():
+            self._held.pop(notification_id, None)
+        elif (error := task.exception()) is not None:
+            self._held.pop(notification_id, None)
+            logger.error("could not deliver notification %d", notification_id, exc_info=error)
+
+    async def _renew_claims(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_ms / 3000)
+            if self._held:
+                await self._renew(list(self._held))
+
+    async def _renew(self, notification_ids: list[int]) -> None:
+        until_ms = int(time.time() * 1000) + self.lease_ms
+        try:
+            lost = await asyncio.to_thread(
+                self._store.renew_claims, self.owner, notification_ids, until_ms
+            )
+        except Exception:  # the next renewal tries again, within the lease
+            logger.exception(
+                "could not renew the claims on %d notifications", len(notification_ids)
+            )
+            return
+        for notification_id in lost:
+            task = self._held.get(notification_id)
+            # A finished attempt's claim is released when it is recorded, which says so if the
+            # claim was lost; only attempts still running need telling.
+            if task is not None and not task.done():
+                self._lost.add(notification_id)
+                logger.warning(
+                    "the claim on notification %d lapsed (this process was stalled longer than "
+                    "its lease) and another process took it; that process makes the attempt",
+                    notification_id,
+                )
+
     async def _record(self, outcomes: asyncio.Queue[DeliveryOutcome]) -> None:
         """Write finished attempts in batches: one transaction for all that finished meanwhile."""
         while True:
@@ -257,6 +309,8 @@ class DeliveryWorker:
                 logger.exception("could not record %d send attempts; retrying", len(batch))
                 await asyncio.sleep(self._poll_s)
                 continue
+            for outcome in batch:
+                self._held.pop(outcome.attempt.notification_id, None)
             for notification_id in lost:
                 logger.warning(
                     "notification %d was claimed by another process before its attempt "

@@ -78,7 +78,17 @@ _RELEASE = (
         claimed_until_ms=None,
     )
 )
+_RENEW = (
+    update(_notifications)
+    .where(
+        _notifications.c.id.in_(bindparam("ids", expanding=True)),
+        _notifications.c.claimed_by == bindparam("owner"),
+    )
+    .values(claimed_until_ms=bindparam("until_ms"))
+    .returning(_notifications.c.id)
+)
 _RECORD = insert(_attempts)
+_RENEWED_PER_STATEMENT = 500  # well under SQLite's limit on a statement's parameters
 
 
 @dataclass(frozen=True)
@@ -247,6 +257,24 @@ class NotificationStore:
             rows = connection.execute(_CLAIM, parameters)
             claimed = [Notification(**row._mapping) for row in rows]
         return sorted(claimed, key=lambda n: (n.next_attempt_ms or 0, n.id))
+
+    def renew_claims(self, owner: str, notification_ids: list[int], until_ms: int) -> list[int]:
+        """Extend ``owner``'s claims on these notifications to ``until_ms`` (wall clock).
+
+        Returns the ids whose claim was no longer ``owner``'s (released, or taken by another
+        process after its lease lapsed); those are left as they are.
+        """
+        renewed: set[int] = set()
+        with transaction(self.engine) as connection:
+            for start in range(0, len(notification_ids), _RENEWED_PER_STATEMENT):
+                ids = notification_ids[start : start + _RENEWED_PER_STATEMENT]
+                parameters = {"ids": ids, "owner": owner, "until_ms": until_ms}
+                renewed.update(connection.execute(_RENEW, parameters).scalars())
+        return [
+            notification_id
+            for notification_id in notification_ids
+            if notification_id not in renewed
+        ]
 
     def record_outcomes(self, outcomes: list[DeliveryOutcome], owner: str) -> list[int]:
         """Store attempts and release their claims in one transaction.
