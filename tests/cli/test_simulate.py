@@ -179,7 +179,32 @@ def test_standard_sheet_without_realtime_url_or_default(sandbox: SandboxProcess)
         "  because no sandbox realtime URL is configured; no default message for "
         f"{customer.product_id} in en-US",
     ]
-    assert "not sent: no realtime URL" in result.stdout
+    assert "not sent" in result.stdout
+
+
+def test_realtime_is_called_only_with_a_default_message_when_the_app_says_so(
+    sandbox: SandboxProcess,
+) -> None:
+    customer = new_customer(sandbox)
+    set_calls = run_cli(
+        "apps", "set-realtime-calls", "--bundle-id", customer.app.bundle_id,
+        "--when", "defaultMessage", server=sandbox.base_url,
+    )  # fmt: skip
+    assert (
+        set_calls.stdout.strip() == f"{customer.app.bundle_id}  realtime URL called: defaultMessage"
+    )
+    skipped, endpoint = customer.simulate(message_reply(customer.message()))
+    customer.default(customer.message())
+    called, called_endpoint = customer.simulate(message_reply(customer.message()))
+
+    assert skipped.stdout.splitlines()[:2] == [
+        "Customer sees: Apple's standard cancellation sheet (no retention message)",
+        f"  because no default message for {customer.product_id} in en-US, and this app's "
+        "realtime URL is called only when one exists (apps set-realtime-calls); no default "
+        f"message for {customer.product_id} in en-US",
+    ]
+    assert endpoint.received == [] and len(called_endpoint.received) == 1
+    assert called.stdout.startswith("Customer sees: your realtime endpoint's message")
 
 
 def test_json_shows_the_offer_the_attempt_and_the_request(sandbox: SandboxProcess) -> None:

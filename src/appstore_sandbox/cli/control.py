@@ -155,6 +155,22 @@ def apps_set_response_checks(client: SandboxClient, out: Output, bundle_id: str,
     out.emit(body, [f"{body['bundleId']}  response checks {body['mode']}"])
 
 
+@apps.command("set-realtime-calls")
+@bundle_id_option
+@click.option(
+    "--when",
+    type=click.Choice(["always", "defaultMessage"]),
+    required=True,
+    help="always, or only when a default message exists for the product and locale (what "
+    "RevenueCat reports Apple does; Apple's docs don't say).",
+)
+@control_command
+def apps_set_realtime_calls(client: SandboxClient, out: Output, bundle_id: str, when: str) -> None:
+    """When a simulated cancellation calls the app's realtime URL."""
+    body = client.json("PUT", _app_path(bundle_id, "/realtime-calls"), {"realtimeCalls": when})
+    out.emit(body, [f"{bundle_id}  realtime URL called: {body['realtimeCalls']}"])
+
+
 ENVIRONMENTS = [environment.value for environment in Environment]
 
 

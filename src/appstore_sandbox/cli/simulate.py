@@ -133,7 +133,8 @@ def _request_lines(result: dict[str, Any]) -> list[str]:
     ]
     attempt = result["attempt"]
     if attempt is None:
-        return [*lines, "         not sent: no realtime URL"]
+        # The reason at the top says why (no URL, or no default message to call it for).
+        return [*lines, "         not sent"]
     status = f"HTTP {attempt['httpStatus']}" if attempt["httpStatus"] else "no HTTP status"
     latency = "" if attempt["latencyMs"] is None else f" in {attempt['latencyMs']:.2f} ms"
     # Its explanation is already in the reason at the top.

@@ -106,6 +106,27 @@ class CancelSimulation(BaseModel):
     then: FollowUp | None = Field(None, description="With ``then``: what followed.")
 
 
+class RealtimeCalls(CamelModel):
+    realtime_calls: Literal["always", "defaultMessage"] = Field(
+        description="When a cancellation calls the realtime URL: always, or only when a default "
+        "message exists for the product and locale (RevenueCat's observation of Apple; "
+        "unconfirmed by Apple's docs)."
+    )
+
+
+@router.get("/realtime-calls")
+def get_realtime_calls(bundle_id: str, sandbox: SandboxDep) -> RealtimeCalls:
+    app = sandbox.control.app(bundle_id)
+    return RealtimeCalls(realtime_calls=sandbox.cancel_simulator.realtime_calls(app))
+
+
+@router.put("/realtime-calls")
+def set_realtime_calls(bundle_id: str, body: RealtimeCalls, sandbox: SandboxDep) -> RealtimeCalls:
+    app = sandbox.control.app(bundle_id)
+    when = sandbox.cancel_simulator.set_realtime_calls(app, body.realtime_calls)
+    return RealtimeCalls(realtime_calls=when)
+
+
 @router.post("/simulate-cancel")
 def simulate_cancel(
     bundle_id: str, body: SimulateCancelRequest, sandbox: SandboxDep

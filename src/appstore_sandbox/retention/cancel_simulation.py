@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 
@@ -32,16 +32,24 @@ from appstore_sandbox.store import App, Purchase, Store
 
 DEADLINE_S = 0.7
 DEFAULT_LOCALE = "en-US"
+# When Apple calls the realtime URL: "always", or only when a default message exists for the
+# product and locale ("defaultMessage": RevenueCat's engineering blog says so; Apple's docs
+# don't, so it is a per-app setting, off by default).
+REALTIME_CALLS_SETTING = "realtime_calls"
+RealtimeCalls = Literal["always", "defaultMessage"]
+REALTIME_CALLS: tuple[RealtimeCalls, ...] = ("always", "defaultMessage")
 USER_AGENT = "appstore-sandbox (Retention Messaging realtime request)"
 
 
 @dataclass(frozen=True)
 class RealtimeAnswer:
-    """What came back from the developer's endpoint, judged; ``attempt`` is None if not asked."""
+    """What came back from the developer's endpoint, judged; ``attempt`` is None if not asked
+    (``why_not`` says why)."""
 
     attempt: Attempt | None
     document: dict[str, Any] | None
     url: str | None
+    why_not: str = ""
 
 
 class CancelSimulator:
@@ -77,8 +85,31 @@ class CancelSimulator:
         # The attempt is labelled as a performance test would label it (the app's check mode);
         # what the customer sees never includes a message that breaks the catalog.
         judge = CatalogJudge(rules, subscriber, strict=rules.state.strict)
-        answer = self._ask(app, environment, body, judge)
+        if self._asks_realtime(app, environment, subscriber):
+            answer = self._ask(app, environment, body, judge)
+        else:
+            why_not = (
+                f"no default message for {subscriber.product_id} in {subscriber.user_locale}, "
+                "and this app's realtime URL is called only when one exists "
+                "(apps set-realtime-calls)"
+            )
+            answer = RealtimeAnswer(None, None, None, why_not)
         return {**self._outcome(app, rules, subscriber, answer), **_sent(answer, body)}
+
+    def realtime_calls(self, app: App) -> RealtimeCalls:
+        stored = self._store.catalog.setting(app.id, REALTIME_CALLS_SETTING)
+        return next((when for when in REALTIME_CALLS if when == stored), "always")
+
+    def set_realtime_calls(self, app: App, when: RealtimeCalls) -> RealtimeCalls:
+        self._store.catalog.set_setting(app.id, REALTIME_CALLS_SETTING, when)
+        return when
+
+    def _asks_realtime(self, app: App, environment: Environment, subscriber: Subscriber) -> bool:
+        if self.realtime_calls(app) == "always":
+            return True
+        with self._store.retention.reading(app.id, environment.value) as content:
+            default = content.default_message(subscriber.product_id, subscriber.user_locale)
+        return default is not None
 
     def _ask(
         self, app: App, environment: Environment, body: bytes, judge: CatalogJudge
@@ -156,7 +187,7 @@ def _fallback_reason(answer: RealtimeAnswer, environment: Environment) -> str:
     """Why the realtime answer was not shown."""
     attempt = answer.attempt
     if attempt is None:
-        return f"no {environment.value} realtime URL is configured"
+        return answer.why_not or f"no {environment.value} realtime URL is configured"
     if attempt.catalog_problem:
         return f"not approved / catalog problem: {attempt.catalog_problem}"
     if attempt.result is SendAttemptResult.TIMED_OUT:
