@@ -1,15 +1,20 @@
 """The gate in front of every route: who is calling, from the headers alone; then a body of
-bounded size, counted as it arrives.
+bounded size, counted as it arrives; and the one place an unexpected failure becomes a 500.
 
 FastAPI reads and parses a JSON body before a route's dependencies run, so credentials checked
 only in a dependency were checked with the body already in memory: a caller without a token could
 make the server read 100 MB, and a malformed body got 400 where a missing token gets 401.
+
+Unexpected exceptions stop here rather than in Starlette's ServerErrorMiddleware, which answers
+and then raises again: uvicorn would log the traceback a second time and close the keep-alive
+connection without having said ``Connection: close``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +29,8 @@ from appstore_sandbox.control.routes import PUBLIC_PATHS, check_admin_token
 from appstore_sandbox.errors import (
     BodyTimedOut,
     ContentTooLarge,
+    GeneralInternal,
+    InternalError,
     PayloadTooLarge,
     RequestTimedOut,
     SandboxError,
@@ -37,6 +44,7 @@ CONTROL_PREFIX = "/_sandbox/"
 _APPLE_API = re.compile(r"/(?:sandbox|production)/inApps/")
 _IMAGE_UPLOAD = re.compile(r"/(?:sandbox|production)/inApps/v1/messaging/image/[^/]+")
 
+logger = logging.getLogger("appstore_sandbox")
 Respond = Callable[[SandboxError], Response]
 _DISCONNECT_WAIT_S = 5.0
 
@@ -67,6 +75,19 @@ class Gate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        answered = _Answered(send)
+        try:
+            await self._gate(scope, receive, answered)
+        except Exception:
+            logger.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            if answered.started:
+                # Half a response is out: only closing the connection can end it.
+                if CLOSE_CONNECTION in scope.get("extensions", {}):
+                    await _drop(scope, receive, send)
+            else:
+                await self._refuse(_unexpected(scope), scope, send, has_body=True)
+
+    async def _gate(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         limit = self._body_limit(scope)
         try:
@@ -117,6 +138,22 @@ def _too_large(scope: Scope, limit: _Limit) -> SandboxError:
     if on_control_surface(scope["path"]):
         return ContentTooLarge(message)
     return PayloadTooLarge(message)
+
+
+def _unexpected(scope: Scope) -> SandboxError:
+    return InternalError() if on_control_surface(scope["path"]) else GeneralInternal()
+
+
+class _Answered:
+    """``send``, noting whether a response has begun."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
 
 
 def _too_slow(scope: Scope, pause_s: float) -> SandboxError:
