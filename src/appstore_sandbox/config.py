@@ -22,6 +22,7 @@ _POSITIVE = (
     "keep_alive_timeout_s",
     "header_timeout_s",
     "body_timeout_s",
+    "body_deadline_s",
 )
 
 
@@ -135,6 +136,11 @@ class Settings:
         30,
         "How long a request's body may pause between two pieces once its headers are in; a "
         "slower body is answered 408 and its connection closed.",
+    )
+    body_deadline_s: int = _setting(
+        60,
+        "How long a request's whole body may take once its headers are in, however steadily it "
+        "trickles; a slower body is answered 408 and its connection closed.",
     )
 
     def __post_init__(self) -> None:

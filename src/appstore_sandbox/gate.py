@@ -98,14 +98,15 @@ class Gate:
         except SandboxError as error:
             await self._refuse(error, scope, send, has_body=_has_body(headers))
             return
-        body = _BoundedBody(limit.max_bytes, self._sandbox.settings.body_timeout_s)
+        settings = self._sandbox.settings
+        body = _BoundedBody(limit.max_bytes, settings.body_timeout_s, settings.body_deadline_s)
         try:
             over = await body.run(self.app, scope, receive, send)
         except DropConnection:
             await _drop(scope, receive, send)
             return
         if over:
-            refusal = _too_slow(scope, body.pause_s) if body.late else _too_large(scope, limit)
+            refusal = _too_slow(scope, body.lateness) if body.lateness else _too_large(scope, limit)
             await self._refuse(refusal, scope, send, has_body=True)
 
     def _authenticate(self, scope: Scope, headers: Headers) -> None:
@@ -156,11 +157,8 @@ class _Answered:
         await self._send(message)
 
 
-def _too_slow(scope: Scope, pause_s: float) -> SandboxError:
-    message = (
-        f"The request body paused for more than {pause_s:g} s (setting body_timeout_s); "
-        "the connection is closed."
-    )
+def _too_slow(scope: Scope, lateness: str) -> SandboxError:
+    message = f"The request body {lateness}; the connection is closed."
     if on_control_surface(scope["path"]):
         return RequestTimedOut(message)
     return BodyTimedOut(message)
@@ -174,17 +172,34 @@ class _BodyTooLarge(Exception):
 class _BoundedBody:
     """One request's body, counted as the app reads it. Past the limit the app's own answer (it
     may have turned the interruption into a 400) is dropped, for the gate's 413. Likewise when
-    the body pauses longer than ``pause_s`` before it is complete: the gate's 408.
+    the body pauses longer than ``pause_s``, or is still incomplete ``deadline_s`` after the
+    headers: the gate's 408, ``lateness`` saying which.
     (Once the body is complete, a read waits for the client to disconnect, and may wait.)"""
 
-    def __init__(self, limit: int, pause_s: float) -> None:
+    def __init__(self, limit: int, pause_s: float, deadline_s: float) -> None:
         self._limit = limit
-        self.pause_s = pause_s
+        self._pause_s = pause_s
+        self._deadline_s = deadline_s
+        self._deadline = asyncio.get_running_loop().time() + deadline_s
         self._received = 0
         self._complete = False
         self._over = False
-        self.late = False
+        self.lateness = ""
         self._started = False
+
+    async def _next(self, receive: Receive) -> Message:
+        left_s = self._deadline - asyncio.get_running_loop().time()
+        try:
+            return await asyncio.wait_for(receive(), max(0.0, min(self._pause_s, left_s)))
+        except TimeoutError:
+            self._over = True
+            if left_s <= self._pause_s:
+                self.lateness = (
+                    f"took more than {self._deadline_s:g} s in all (setting body_deadline_s)"
+                )
+            else:
+                self.lateness = f"paused for more than {self._pause_s:g} s (setting body_timeout_s)"
+            raise _BodyTooLarge from None
 
     async def run(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> bool:
         """Run the app; True when the body was over the limit and no answer has gone out."""
@@ -192,11 +207,7 @@ class _BoundedBody:
         async def counted() -> Message:
             if self._complete:
                 return await receive()
-            try:
-                message = await asyncio.wait_for(receive(), self.pause_s)
-            except TimeoutError:
-                self._over = self.late = True
-                raise _BodyTooLarge from None
+            message = await self._next(receive)
             self._complete = message["type"] != "http.request" or not message.get("more_body")
             if message["type"] == "http.request":
                 self._received += len(message.get("body", b""))
