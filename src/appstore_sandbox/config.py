@@ -21,6 +21,8 @@ _POSITIVE = (
     "max_image_bytes",
     "keep_alive_timeout_s",
     "header_timeout_s",
+    "max_header_bytes",
+    "max_header_count",
     "body_timeout_s",
     "body_deadline_s",
 )
@@ -131,6 +133,17 @@ class Settings:
         10,
         "How long a client may take to send a request's headers (counted from the connection "
         "or the request's first byte); a slower or silent connection is closed.",
+    )
+    max_header_bytes: int = _setting(
+        65_536,
+        "Largest header section of a request (request line and headers), counted as it "
+        "arrives; a larger one is answered 431 and its connection closed. Apple's clients send "
+        "well under 2 KB.",
+    )
+    max_header_count: int = _setting(
+        100,
+        "Most header fields a request may have; more are answered 431 and the connection "
+        "closed.",
     )
     body_timeout_s: int = _setting(
         30,
