@@ -142,8 +142,7 @@ class Settings:
     )
     max_header_count: int = _setting(
         100,
-        "Most header fields a request may have; more are answered 431 and the connection "
-        "closed.",
+        "Most header fields a request may have; more are answered 431 and the connection closed.",
     )
     body_timeout_s: int = _setting(
         30,
