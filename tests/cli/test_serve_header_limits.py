@@ -154,3 +154,13 @@ def test_an_authorization_under_the_header_limit_but_over_the_token_limit_is_401
     )
     assert head.startswith(b"http/1.1 401")
     assert f"longer than {MAX_AUTHORIZATION_BYTES} bytes".encode() in head
+
+
+def test_pipelined_requests_each_get_their_own_count(limited: SandboxProcess) -> None:
+    headers = [f"X-{index}: {'a' * 150}" for index in range(MAX_COUNT - 1)]  # 3 KB each
+    body = b'{"bundleId": "", "appAppleId": 1}'
+    post = f"POST /_sandbox/v1/apps HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+    with _connection(limited) as connection:
+        connection.sendall(post.encode() + b"\r\n" + body + _request(HEALTH, headers) * 2)
+        statuses = [_response(connection).split(b" ", 2)[1] for _ in range(3)]
+    assert statuses == [b"400", b"200", b"200"]
