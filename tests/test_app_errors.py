@@ -1,15 +1,22 @@
-"""Unexpected failures, in process: a logged 500 in the surface's own error shape, no traceback."""
+"""Unexpected failures: a logged 500 in the surface's own error shape, no traceback, logged once,
+and over a keep-alive connection announced with `Connection: close`."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from appstore_sandbox.app import create_app
+from appstore_sandbox.cli.http_protocol import header_deadline_protocol
 from appstore_sandbox.config import Settings
 from appstore_sandbox.sandbox import open_sandbox
 
@@ -77,3 +84,49 @@ def test_the_app_still_answers_after_an_unexpected_error(client: TestClient) -> 
     response = client.get("/_sandbox/v1/health")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+@contextmanager
+def _served(app: FastAPI) -> Iterator[tuple[str, int]]:
+    """``app`` behind uvicorn and the protocol ``serve`` uses, on a thread and a loopback port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        app, lifespan="off", log_config=None, http=header_deadline_protocol(10.0)
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield listener.getsockname()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listener.close()
+
+
+def _head_and_close(connection: socket.socket) -> bytes:
+    """What the server sends until it closes the connection."""
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received
+
+
+def test_a_500_on_a_keep_alive_connection_says_connection_close_and_is_logged_once(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level("ERROR"),
+        _served(app) as address,
+        socket.create_connection(address, timeout=10) as connection,
+    ):
+        connection.sendall(b"GET /sandbox/boom HTTP/1.1\r\nHost: x\r\n\r\n")
+        response = _head_and_close(connection)
+    head = response.partition(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1.1 500")
+    assert b"\r\nconnection: close" in head
+    tracebacks = [record for record in caplog.records if record.exc_info]
+    assert [record.name for record in tracebacks] == ["appstore_sandbox"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,8 +28,6 @@ from appstore_sandbox.errors import (
     AppleError,
     BadInput,
     GeneralBadRequest,
-    GeneralInternal,
-    InternalError,
     MethodNotAllowed,
     RouteNotFound,
     RoutingError,
@@ -44,8 +41,6 @@ from appstore_sandbox.perftest import routes as perftest_routes
 from appstore_sandbox.retention import routes as retention_routes
 from appstore_sandbox.sandbox import Sandbox
 from appstore_sandbox.subscriptions import routes as subscription_routes
-
-logger = logging.getLogger("appstore_sandbox")
 
 
 def create_app(sandbox: Sandbox) -> FastAPI:
@@ -101,7 +96,6 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(Gate, sandbox=sandbox, respond=error_response)
     _document_errors(app)
     return app
@@ -175,10 +169,3 @@ async def _http_error(request: Request, error: Exception) -> Response:
     # 400 is FastAPI's "There was an error parsing the body" (e.g. a body that is not UTF-8);
     # neither raises any other status for the routes here.
     return await _bad_request(request, str(error.detail))
-
-
-async def _unexpected_error(request: Request, error: Exception) -> Response:
-    logger.exception("unexpected error on %s %s", request.method, request.url.path)
-    if on_control_surface(request.url.path):
-        return error_response(InternalError())
-    return error_response(GeneralInternal())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -16,6 +19,11 @@ from appstore_sandbox.store import ApiKey, App, Store
 
 AUDIENCE = "appstoreconnect-v1"
 MAX_LIFETIME_S = 60 * 60
+# Apple's clients send about 500 bytes; a longer header is refused before it is parsed.
+MAX_AUTHORIZATION_BYTES = 8192
+VERIFIED_CACHE_BYTES = 4 * 1024 * 1024
+_ENTRY_OVERHEAD_BYTES = 1024
+_TIME_CLAIMS = ("exp", "iat", "nbf")
 
 
 @dataclass(frozen=True)
@@ -33,36 +41,124 @@ class TokenVerifier:
     the real time, and advancing the sandbox clock to trigger retries must not lock users out.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, cache_bytes: int = VERIFIED_CACHE_BYTES) -> None:
         self._store = store
+        self._verified = VerifiedTokens(cache_bytes)
 
     def verify(self, authorization: str | None) -> Caller:
         token = _bearer_token(authorization)
+        try:
+            verified, key, app = self._verified_for(token)
+            _check_lifetime(verified.claims)
+            if verified.claims.get("bid") != app.bundle_id:
+                raise Unauthorized("bid is not the bundle id of the key's app")
+        except Unauthorized:
+            self._verified.forget(token)
+            raise
+        self._verified.put(token, verified)
+        return Caller(app=app, key=key)
+
+    @property
+    def verified_tokens(self) -> VerifiedTokens:
+        return self._verified
+
+    def _verified_for(self, token: str) -> tuple[Verified, ApiKey, App]:
+        cached = self._verified.get(token)
+        if cached is not None:
+            key, app = self._registered(cached.key_id)
+            if cached.proved_by(key):
+                return cached, key, app
         header = _unverified_header(token)
-        found = self._store.key_and_app(str(header.get("kid", "")))
+        key, app = self._registered(str(header.get("kid", "")))
+        claims = _verified_claims(token, key.public_key_pem, key.issuer_id)
+        return Verified(key.key_id, key.public_key_pem, key.issuer_id, claims), key, app
+
+    def _registered(self, key_id: str) -> tuple[ApiKey, App]:
+        found = self._store.key_and_app(key_id)
         if found is None:
             raise Unauthorized("unknown kid")
-        key, app = found
-        claims = _verified_claims(token, key.public_key_pem, key.issuer_id)
-        _check_lifetime(claims)
-        if claims.get("bid") != app.bundle_id:
-            raise Unauthorized("bid is not the bundle id of the key's app")
-        return Caller(app=app, key=key)
+        return found
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What a token's signature proved, for the registered key that checked it."""
+
+    key_id: str
+    public_key_pem: str
+    issuer: str
+    claims: dict[str, Any]
+
+    def proved_by(self, key: ApiKey) -> bool:
+        """False once the key id names another key than the one that checked the signature."""
+        return (key.public_key_pem, key.issuer_id) == (self.public_key_pem, self.issuer)
+
+
+class VerifiedTokens:
+    """Tokens whose signature a registered key verified, least recently used first, at most
+    ``budget`` bytes of them. Clients reuse one token for many calls (Apple allows up to an hour),
+    so the signature is checked once; expiry and the key's registration on every call.
+
+    Only a verified token is ever put here: a stranger's junk never takes memory past its request.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._used = 0
+        self._entries: OrderedDict[str, Verified] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Verified | None:
+        with self._lock:
+            verified = self._entries.get(token)
+            if verified is not None:
+                self._entries.move_to_end(token)
+            return verified
+
+    def put(self, token: str, verified: Verified) -> None:
+        size = _entry_bytes(token)
+        with self._lock:
+            if token in self._entries or size > self._budget:
+                return  # already kept (get moved it to the end), or larger than the budget
+            self._entries[token] = verified
+            self._used += size
+            while self._used > self._budget:
+                oldest, _ = self._entries.popitem(last=False)
+                self._used -= _entry_bytes(oldest)
+
+    def forget(self, token: str) -> None:
+        with self._lock:
+            if self._entries.pop(token, None) is not None:
+                self._used -= _entry_bytes(token)
+
+    @property
+    def bytes_used(self) -> int:
+        return self._used
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _entry_bytes(token: str) -> int:
+    # The token, plus its decoded claims and the entry's own objects (about 1 KB whatever the
+    # token; the PEM and issuer are the stored key's own strings, shared).
+    return len(token) + _ENTRY_OVERHEAD_BYTES
 
 
 def _bearer_token(authorization: str | None) -> str:
     if not authorization:
         raise Unauthorized("missing Authorization header")
+    if len(authorization) > MAX_AUTHORIZATION_BYTES:
+        raise Unauthorized(
+            f"Authorization is longer than {MAX_AUTHORIZATION_BYTES} bytes "
+            "(Apple's tokens are about 500)"
+        )
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Authorization is not 'Bearer <token>'")
     return token.strip()
 
 
-# Clients reuse one token for many calls (Apple allows up to an hour), so what depends only on
-# the token, the key and the issuer is worked out once; expiry is checked on every call. Failures
-# raise, and lru_cache keeps no result for them.
-@lru_cache(maxsize=1024)
 def _unverified_header(token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
@@ -73,10 +169,9 @@ def _unverified_header(token: str) -> dict[str, Any]:
     return header
 
 
-@lru_cache(maxsize=1024)
 def _verified_claims(token: str, public_key_pem: str, issuer_id: str) -> dict[str, Any]:
     try:
-        return jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             _public_key(public_key_pem),
             algorithms=["ES256"],
@@ -96,19 +191,31 @@ def _verified_claims(token: str, public_key_pem: str, issuer_id: str) -> dict[st
         raise Unauthorized("signature does not match the key") from error
     except jwt.PyJWTError as error:
         raise Unauthorized(f"invalid token: {error}") from error
+    for name in _TIME_CLAIMS:
+        if name in claims:
+            _seconds(claims, name)
+    return claims
+
+
+def _seconds(claims: dict[str, Any], name: str) -> int:
+    """A time claim as whole seconds; NaN, infinities, fractions, booleans and strings are
+    refused (Python's json reads NaN and Infinity, and NaN compares false with every time)."""
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unauthorized(f"invalid token: {name} must be a whole number of seconds")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise Unauthorized(f"invalid token: {name} must be a whole number of seconds")
+    return int(value)
 
 
 def _check_lifetime(claims: dict[str, Any]) -> None:
-    expires = claims["exp"]
-    if not isinstance(expires, int | float):
-        raise Unauthorized("invalid token: exp must be a number")
+    expires = _seconds(claims, "exp")
     now = time.time()
     if expires <= now:
         raise Unauthorized("token expired")
     if expires - now > MAX_LIFETIME_S:
         raise Unauthorized("exp is more than 60 minutes ahead")
-    issued = claims.get("iat")
-    if isinstance(issued, int | float) and expires - issued > MAX_LIFETIME_S:
+    if "iat" in claims and expires - _seconds(claims, "iat") > MAX_LIFETIME_S:
         raise Unauthorized("exp is more than 60 minutes after iat")
 
 

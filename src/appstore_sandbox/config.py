@@ -22,7 +22,10 @@ _POSITIVE = (
     "max_image_bytes",
     "keep_alive_timeout_s",
     "header_timeout_s",
+    "max_header_bytes",
+    "max_header_count",
     "body_timeout_s",
+    "body_deadline_s",
 )
 
 
@@ -143,10 +146,25 @@ class Settings:
         "How long a client may take to send a request's headers (counted from the connection "
         "or the request's first byte); a slower or silent connection is closed.",
     )
+    max_header_bytes: int = _setting(
+        65_536,
+        "Largest header section of a request (request line and headers), counted as it "
+        "arrives; a larger one is answered 431 and its connection closed. Apple's clients send "
+        "well under 2 KB.",
+    )
+    max_header_count: int = _setting(
+        100,
+        "Most header fields a request may have; more are answered 431 and the connection closed.",
+    )
     body_timeout_s: int = _setting(
         30,
         "How long a request's body may pause between two pieces once its headers are in; a "
         "slower body is answered 408 and its connection closed.",
+    )
+    body_deadline_s: int = _setting(
+        60,
+        "How long a request's whole body may take once its headers are in, however steadily it "
+        "trickles; a slower body is answered 408 and its connection closed.",
     )
 
     def __post_init__(self) -> None:

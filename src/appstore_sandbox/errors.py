@@ -8,6 +8,7 @@
     ├── Conflict                    409
     ├── RequestTimedOut             408  a control-surface body that stopped arriving
     ├── ContentTooLarge             413  a control-surface body over the size limit
+    ├── HeaderSectionTooLarge       431  a control-surface request's headers over the limits
     ├── InternalError               500  the control surface's unexpected failure
     ├── RoutingError                     refused before any route ran; plain text
     │   ├── RouteNotFound           404
@@ -67,6 +68,7 @@
         ├── MessageAlreadyExists           4090001
         ├── BodyTimedOut                   4080000  not Apple's: a body that stopped arriving
         ├── PayloadTooLarge                4130000  not Apple's: Apple's gateway has no body
+        ├── RequestHeadersTooLarge         4310000  not Apple's: headers over the limits
         ├── RateLimitExceeded              4290000  + Retry-After (UNIX ms)
         └── GeneralInternal                5000000
 
@@ -112,6 +114,11 @@ class Conflict(SandboxError):
 class ContentTooLarge(SandboxError):
     status = 413
     default_message = "The request body is too large."
+
+
+class HeaderSectionTooLarge(SandboxError):
+    status = 431
+    default_message = "The request's header section is too large."
 
 
 class RequestTimedOut(SandboxError):
@@ -479,6 +486,15 @@ class PayloadTooLarge(AppleError):
 
     code = 4130000
     default_message = "The request body is too large."
+
+
+class RequestHeadersTooLarge(AppleError):
+    """A request whose header section is over the sandbox's limits (bytes or fields), on Apple's
+    surface; answered by the HTTP protocol before any route runs, with a code of our own by the
+    same rule as ``PayloadTooLarge``."""
+
+    code = 4310000
+    default_message = "The request's header section is too large."
 
 
 class RateLimitExceeded(AppleError):

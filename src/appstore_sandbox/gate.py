@@ -1,15 +1,20 @@
 """The gate in front of every route: who is calling, from the headers alone; then a body of
-bounded size, counted as it arrives.
+bounded size, counted as it arrives; and the one place an unexpected failure becomes a 500.
 
 FastAPI reads and parses a JSON body before a route's dependencies run, so credentials checked
 only in a dependency were checked with the body already in memory: a caller without a token could
 make the server read 100 MB, and a malformed body got 400 where a missing token gets 401.
+
+Unexpected exceptions stop here rather than in Starlette's ServerErrorMiddleware, which answers
+and then raises again: uvicorn would log the traceback a second time and close the keep-alive
+connection without having said ``Connection: close``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +29,8 @@ from appstore_sandbox.control.routes import PUBLIC_PATHS, check_admin_token
 from appstore_sandbox.errors import (
     BodyTimedOut,
     ContentTooLarge,
+    GeneralInternal,
+    InternalError,
     PayloadTooLarge,
     RequestTimedOut,
     SandboxError,
@@ -37,6 +44,7 @@ CONTROL_PREFIX = "/_sandbox/"
 _APPLE_API = re.compile(r"/(?:sandbox|production)/inApps/")
 _IMAGE_UPLOAD = re.compile(r"/(?:sandbox|production)/inApps/v1/messaging/image/[^/]+")
 
+logger = logging.getLogger("appstore_sandbox")
 Respond = Callable[[SandboxError], Response]
 _DISCONNECT_WAIT_S = 5.0
 
@@ -67,6 +75,19 @@ class Gate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        answered = _Answered(send)
+        try:
+            await self._gate(scope, receive, answered)
+        except Exception:
+            logger.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            if answered.started:
+                # Half a response is out: only closing the connection can end it.
+                if CLOSE_CONNECTION in scope.get("extensions", {}):
+                    await _drop(scope, receive, send)
+            else:
+                await self._refuse(_unexpected(scope), scope, send, has_body=True)
+
+    async def _gate(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         limit = self._body_limit(scope)
         try:
@@ -77,14 +98,15 @@ class Gate:
         except SandboxError as error:
             await self._refuse(error, scope, send, has_body=_has_body(headers))
             return
-        body = _BoundedBody(limit.max_bytes, self._sandbox.settings.body_timeout_s)
+        settings = self._sandbox.settings
+        body = _BoundedBody(limit.max_bytes, settings.body_timeout_s, settings.body_deadline_s)
         try:
             over = await body.run(self.app, scope, receive, send)
         except DropConnection:
             await _drop(scope, receive, send)
             return
         if over:
-            refusal = _too_slow(scope, body.pause_s) if body.late else _too_large(scope, limit)
+            refusal = _too_slow(scope, body.lateness) if body.lateness else _too_large(scope, limit)
             await self._refuse(refusal, scope, send, has_body=True)
 
     def _authenticate(self, scope: Scope, headers: Headers) -> None:
@@ -119,11 +141,24 @@ def _too_large(scope: Scope, limit: _Limit) -> SandboxError:
     return PayloadTooLarge(message)
 
 
-def _too_slow(scope: Scope, pause_s: float) -> SandboxError:
-    message = (
-        f"The request body paused for more than {pause_s:g} s (setting body_timeout_s); "
-        "the connection is closed."
-    )
+def _unexpected(scope: Scope) -> SandboxError:
+    return InternalError() if on_control_surface(scope["path"]) else GeneralInternal()
+
+
+class _Answered:
+    """``send``, noting whether a response has begun."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
+
+
+def _too_slow(scope: Scope, lateness: str) -> SandboxError:
+    message = f"The request body {lateness}; the connection is closed."
     if on_control_surface(scope["path"]):
         return RequestTimedOut(message)
     return BodyTimedOut(message)
@@ -137,17 +172,34 @@ class _BodyTooLarge(Exception):
 class _BoundedBody:
     """One request's body, counted as the app reads it. Past the limit the app's own answer (it
     may have turned the interruption into a 400) is dropped, for the gate's 413. Likewise when
-    the body pauses longer than ``pause_s`` before it is complete: the gate's 408.
+    the body pauses longer than ``pause_s``, or is still incomplete ``deadline_s`` after the
+    headers: the gate's 408, ``lateness`` saying which.
     (Once the body is complete, a read waits for the client to disconnect, and may wait.)"""
 
-    def __init__(self, limit: int, pause_s: float) -> None:
+    def __init__(self, limit: int, pause_s: float, deadline_s: float) -> None:
         self._limit = limit
-        self.pause_s = pause_s
+        self._pause_s = pause_s
+        self._deadline_s = deadline_s
+        self._deadline = asyncio.get_running_loop().time() + deadline_s
         self._received = 0
         self._complete = False
         self._over = False
-        self.late = False
+        self.lateness = ""
         self._started = False
+
+    async def _next(self, receive: Receive) -> Message:
+        left_s = self._deadline - asyncio.get_running_loop().time()
+        try:
+            return await asyncio.wait_for(receive(), max(0.0, min(self._pause_s, left_s)))
+        except TimeoutError:
+            self._over = True
+            if left_s <= self._pause_s:
+                self.lateness = (
+                    f"took more than {self._deadline_s:g} s in all (setting body_deadline_s)"
+                )
+            else:
+                self.lateness = f"paused for more than {self._pause_s:g} s (setting body_timeout_s)"
+            raise _BodyTooLarge from None
 
     async def run(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> bool:
         """Run the app; True when the body was over the limit and no answer has gone out."""
@@ -155,11 +207,7 @@ class _BoundedBody:
         async def counted() -> Message:
             if self._complete:
                 return await receive()
-            try:
-                message = await asyncio.wait_for(receive(), self.pause_s)
-            except TimeoutError:
-                self._over = self.late = True
-                raise _BodyTooLarge from None
+            message = await self._next(receive)
             self._complete = message["type"] != "http.request" or not message.get("more_body")
             if message["type"] == "http.request":
                 self._received += len(message.get("body", b""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import select
 import socket
 import time
 import uuid
@@ -160,3 +161,30 @@ def test_an_apple_body_that_stops_arriving_is_apples_error_body(
     head, _, body = response.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408")
     assert json.loads(body)["errorCode"] == 4080000
+
+
+@pytest.fixture(scope="module")
+def steady_but_slow(sandbox_with: SandboxWith) -> SandboxProcess:
+    return sandbox_with("--body-timeout-s", "30", "--body-deadline-s", str(TIMEOUT_S))
+
+
+def test_a_body_that_trickles_past_the_whole_body_deadline_is_408_and_closed(
+    steady_but_slow: SandboxProcess,
+) -> None:
+    # Each piece comes well within the pause allowed (30 s); the body as a whole never ends.
+    head = "POST /_sandbox/v1/apps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    with _connections(steady_but_slow, 1) as [connection]:
+        connection.sendall(f"{head}Content-Length: 100\r\n\r\n".encode())
+        for _ in range(100):  # 20 s at most; the deadline is 1 s
+            connection.send(b"{")
+            if select.select([connection], [], [], 0.2)[0]:
+                break
+        response = _response(connection)
+        assert _closed_by_server(connection, within_s=5)
+    head_bytes, _, body = response.partition(b"\r\n\r\n")
+    assert head_bytes.startswith(b"HTTP/1.1 408")
+    assert b"connection: close" in head_bytes.lower()
+    assert json.loads(body) == {
+        "error": f"The request body took more than {TIMEOUT_S} s in all (setting body_deadline_s); "
+        "the connection is closed."
+    }

@@ -104,7 +104,9 @@ def serve(log_level: str, **values: Any) -> None:
             log_level=log_level,
             log_config=log_config(sandbox.clock, log_level),
             access_log=log_level in {"debug", "info"},
-            http=header_deadline_protocol(settings.header_timeout_s),
+            http=header_deadline_protocol(
+                settings.header_timeout_s, settings.max_header_bytes, settings.max_header_count
+            ),
             timeout_keep_alive=settings.keep_alive_timeout_s,
             loop="uvloop",
             lifespan="on",
