@@ -25,6 +25,13 @@ _POSITIVE = (
 )
 
 
+def url_host(host: str) -> str:
+    """``host`` as a URL spells it; an every-interface address as the loopback one."""
+    if host in {"0.0.0.0", "::"}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
 def _setting(default: Any, help: str, **extra: Any) -> Any:
     return field(default=default, metadata={"help": help, **extra})
 
@@ -164,6 +171,12 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'sandbox.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        """Where clients on this machine reach the sandbox: built from the listening address
+        (``serve`` sets the port it got for ``--port 0``), never from a request's Host."""
+        return f"http://{url_host(self.host)}:{self.port}"
 
     @property
     def rate_limits_enabled(self) -> bool:
