@@ -75,6 +75,19 @@ class Settings:
     admin_token: str | None = _setting(
         None, "If set, the /_sandbox/v1 control surface requires 'Authorization: Bearer TOKEN'."
     )
+    allowed_hosts: str | None = _setting(
+        None,
+        "Comma-separated extra names the sandbox answers to in the Host header ('*': any, for "
+        "running behind a proxy or in a container). Always answered: the --host value, and "
+        "localhost and loopback addresses on loopback; on 0.0.0.0 or :: also any address and "
+        "this machine's hostname. Others get 421, which stops DNS rebinding.",
+    )
+    allowed_origins: str | None = _setting(
+        None,
+        "Comma-separated origins (scheme://host:port) of web pages allowed to call the sandbox; "
+        "its own origin always is. A request with another Origin header gets 403. Clients "
+        "that are not browsers send no Origin and are not affected.",
+    )
     outbound_allowed_hosts: str | None = _setting(
         None,
         "Comma-separated hosts the sandbox may call (URLs and redirects); any other is refused. "
