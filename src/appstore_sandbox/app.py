@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 from appstore_sandbox import __version__, sandbox_routes
+from appstore_sandbox.allowed_methods import allowed_methods
 from appstore_sandbox.apple_request import environment_prefix
 from appstore_sandbox.control import catalog as control_catalog
 from appstore_sandbox.control import faults as control_faults
@@ -167,7 +168,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 404:
         return error_response(RouteNotFound(request.method, request.url.path))
     if error.status_code == 405:
-        return error_response(MethodNotAllowed((error.headers or {}).get("Allow")))
+        allowed = allowed_methods(request.app.routes, request.scope)
+        return error_response(MethodNotAllowed(allowed or (error.headers or {}).get("Allow")))
     # 400 is FastAPI's "There was an error parsing the body" (e.g. a body that is not UTF-8);
     # neither raises any other status for the routes here.
     return await _bad_request(request, str(error.detail))
