@@ -119,12 +119,16 @@ def _document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def error_response(error: SandboxError) -> Response:
-    """The only place an error becomes a response; the error brings its own headers."""
-    if isinstance(error, Unauthorized):
+def error_response(error: SandboxError, *, control_surface: bool = False) -> Response:
+    """The only place an error becomes a response; the error brings its own headers.
+
+    On the control surface an Apple error (raised by a service both surfaces share) keeps its
+    status, message and headers but takes the control surface's shape, ``{"error": message}``.
+    """
+    if isinstance(error, Unauthorized) and not control_surface:
         # Apple answers 401 with no body; the reason is ours, in WWW-Authenticate.
         return Response(status_code=error.status, headers=error.headers)
-    if isinstance(error, AppleError):
+    if isinstance(error, AppleError) and not control_surface:
         # JSONResponse sends exactly "application/json", which Apple's Python client requires.
         return JSONResponse(
             {"errorCode": error.code, "errorMessage": error.message},
@@ -138,7 +142,7 @@ def error_response(error: SandboxError) -> Response:
 
 async def _sandbox_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, SandboxError)
-    return error_response(error)
+    return error_response(error, control_surface=on_control_surface(request.url.path))
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:
