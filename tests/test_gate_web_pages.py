@@ -12,6 +12,7 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
+from appstore_sandbox.config import Settings
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from tests.in_process import LOCAL_URL, InProcess, in_process
 
@@ -175,3 +176,9 @@ def test_the_apple_image_upload_still_takes_png(sandbox: InProcess) -> None:
     )
     assert response.status_code == 400
     assert response.json()["errorCode"] == 4000161
+
+
+@pytest.mark.parametrize("origin", ["localhost:5173", "ftp://x", "http://x/path", "null"])
+def test_an_allowed_origin_that_is_no_origin_is_refused_at_start(origin: str) -> None:
+    with pytest.raises(ValueError, match="allowed_origins"):
+        Settings(allowed_origins=f"http://localhost:5173,{origin}")

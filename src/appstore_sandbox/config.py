@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 RateLimitMode = Literal["off", "apple"]
 RetrySchedule = Literal["apple", "fast"]
@@ -30,6 +31,15 @@ def url_host(host: str) -> str:
     if host in {"0.0.0.0", "::"}:
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
+
+
+def _is_origin(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path in ("", "/")
 
 
 def _setting(default: Any, help: str, **extra: Any) -> Any:
@@ -172,6 +182,12 @@ class Settings:
                 raise ValueError(f"{name} must be positive")
         if not 0 <= self.port <= 65_535:
             raise ValueError(f"port {self.port} is not a TCP port (0 to 65535; 0 picks a free one)")
+        for origin in (self.allowed_origins or "").split(","):
+            if origin.strip() and not _is_origin(origin.strip()):
+                raise ValueError(
+                    f"allowed_origins: {origin.strip()!r} is not an origin; give "
+                    "scheme://host[:port], e.g. http://localhost:5173"
+                )
         scheme = self.database_url.partition(":")[0] if self.database_url else "sqlite"
         if scheme.partition("+")[0] not in ("sqlite", "postgresql"):
             raise ValueError(

@@ -49,7 +49,7 @@ class InboundHosts:
             names |= _LOOPBACK_NAMES
         if wildcard:
             names.add(socket.gethostname().lower())
-        origins = frozenset(_origin(value) or value for value in _split(settings.allowed_origins))
+        origins = frozenset(filter(None, map(_origin, _split(settings.allowed_origins))))
         return cls(frozenset(names), wildcard, "*" in extra, origins)
 
     def host_problem(self, host: str | None) -> str | None:
