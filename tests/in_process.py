@@ -18,6 +18,9 @@ from appstore_sandbox.app import create_app
 from appstore_sandbox.config import Settings
 from appstore_sandbox.sandbox import Sandbox, default_credentials, open_sandbox
 
+# The address a sandbox on default settings answers to (the gate refuses TestClient's "testserver").
+LOCAL_URL = "http://127.0.0.1:8080"
+
 
 @dataclass
 class InProcess:
@@ -48,7 +51,9 @@ def in_process(data_dir: Path, **settings: Any) -> Iterator[InProcess]:
     sandbox = open_sandbox(Settings(data_dir=data_dir, **settings))
     try:
         app = create_app(sandbox)
-        yield InProcess(sandbox, app, TestClient(app, raise_server_exceptions=False))
+        yield InProcess(
+            sandbox, app, TestClient(app, base_url=LOCAL_URL, raise_server_exceptions=False)
+        )
     finally:
         sandbox.close()
 

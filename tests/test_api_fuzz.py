@@ -48,7 +48,10 @@ FUZZ_SETTINGS = settings(
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
     # Outbound calls (realtime URLs, notification URLs) may go only to a host that can't exist.
     data_dir = tmp_path_factory.mktemp("fuzz")
-    with in_process(data_dir, outbound_allowed_hosts="fuzz.invalid") as sandbox:
+    # Schemathesis calls the app as Starlette's TestClient does, by the name "testserver".
+    with in_process(
+        data_dir, outbound_allowed_hosts="fuzz.invalid", allowed_hosts="testserver"
+    ) as sandbox:
         yield sandbox
 
 

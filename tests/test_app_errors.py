@@ -19,6 +19,7 @@ from appstore_sandbox.app import create_app
 from appstore_sandbox.cli.http_protocol import header_deadline_protocol
 from appstore_sandbox.config import Settings
 from appstore_sandbox.sandbox import open_sandbox
+from tests.in_process import LOCAL_URL
 
 _INTERNALS = ("Traceback", "RuntimeError", "secret detail", 'File "')
 
@@ -42,7 +43,7 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with TestClient(app, base_url=LOCAL_URL, raise_server_exceptions=False) as test_client:
         yield test_client
 
 

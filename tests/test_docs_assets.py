@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.in_process import InProcess, in_process
+from tests.in_process import LOCAL_URL, InProcess, in_process
 
 _CONTENT_TYPES = {
     ".js": {"text/javascript", "application/javascript"},
@@ -77,7 +77,7 @@ def test_the_script_is_swagger_ui_and_the_page_reads_the_served_document(
 
 
 def test_behind_a_proxy_prefix_the_page_loads_everything_under_it(sandbox: InProcess) -> None:
-    behind = TestClient(sandbox.app, root_path="/appstore")
+    behind = TestClient(sandbox.app, base_url=LOCAL_URL, root_path="/appstore")
     page = behind.get("/docs").text
     assert all(url.startswith("/appstore/docs/assets/") for url in _assets_of(page))
     assert "url: '/appstore/openapi.json'" in page

@@ -37,6 +37,8 @@ LAYERS: list[set[str]] = [
         "defaults",
         "faults",
         "sealing",
+        "inbound_hosts",
+        "allowed_methods",
     },
 ]
 # The package's __init__ imports nothing.

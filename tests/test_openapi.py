@@ -36,13 +36,14 @@ from fastapi.testclient import TestClient
 from appstore_sandbox.app import create_app
 from appstore_sandbox.config import Settings
 from appstore_sandbox.sandbox import open_sandbox
+from tests.in_process import LOCAL_URL
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     sandbox = open_sandbox(Settings(data_dir=tmp_path))
     try:
-        with TestClient(create_app(sandbox)) as client:
+        with TestClient(create_app(sandbox), base_url=LOCAL_URL) as client:
             yield client
     finally:
         sandbox.close()

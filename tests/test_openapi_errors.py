@@ -78,6 +78,8 @@ def test_input_body_and_path_errors_are_declared_where_they_apply(
         has_body = "requestBody" in operation
         assert ("400" in responses) == bool(parameters or has_body), (method, path)
         assert ("413" in responses) == has_body, (method, path)
+        assert ("415" in responses) == (has_body and path.startswith("/_sandbox/")), (method, path)
+        assert {"403", "421"} <= responses, (method, path)
         if any(p["in"] == "path" for p in parameters):
             assert "404" in responses, (method, path)
             not_found = operation["responses"]["404"]["content"]

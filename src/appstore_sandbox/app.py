@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 from appstore_sandbox import __version__, sandbox_routes
+from appstore_sandbox.allowed_methods import allowed_methods
 from appstore_sandbox.apple_request import body_error_of, environment_prefix
 from appstore_sandbox.control import catalog as control_catalog
 from appstore_sandbox.control import faults as control_faults
@@ -113,12 +114,16 @@ def _document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def error_response(error: SandboxError) -> Response:
-    """The only place an error becomes a response; the error brings its own headers."""
-    if isinstance(error, Unauthorized):
+def error_response(error: SandboxError, *, control_surface: bool = False) -> Response:
+    """The only place an error becomes a response; the error brings its own headers.
+
+    On the control surface an Apple error (raised by a service both surfaces share) keeps its
+    status, message and headers but takes the control surface's shape, ``{"error": message}``.
+    """
+    if isinstance(error, Unauthorized) and not control_surface:
         # Apple answers 401 with no body; the reason is ours, in WWW-Authenticate.
         return Response(status_code=error.status, headers=error.headers)
-    if isinstance(error, AppleError):
+    if isinstance(error, AppleError) and not control_surface:
         # JSONResponse sends exactly "application/json", which Apple's Python client requires.
         return JSONResponse(
             {"errorCode": error.code, "errorMessage": error.message},
@@ -132,7 +137,7 @@ def error_response(error: SandboxError) -> Response:
 
 async def _sandbox_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, SandboxError)
-    return error_response(error)
+    return error_response(error, control_surface=on_control_surface(request.url.path))
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:
@@ -165,7 +170,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 404:
         return error_response(RouteNotFound(request.method, request.url.path))
     if error.status_code == 405:
-        return error_response(MethodNotAllowed((error.headers or {}).get("Allow")))
+        allowed = allowed_methods(request.app.routes, request.scope)
+        return error_response(MethodNotAllowed(allowed or (error.headers or {}).get("Allow")))
     # 400 is FastAPI's "There was an error parsing the body" (e.g. a body that is not UTF-8);
     # neither raises any other status for the routes here.
     return await _bad_request(request, str(error.detail))

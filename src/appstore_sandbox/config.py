@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 RateLimitMode = Literal["off", "apple"]
 RetrySchedule = Literal["apple", "fast"]
@@ -27,6 +28,22 @@ _POSITIVE = (
     "body_timeout_s",
     "body_deadline_s",
 )
+
+
+def url_host(host: str) -> str:
+    """``host`` as a URL spells it; an every-interface address as the loopback one."""
+    if host in {"0.0.0.0", "::"}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def _is_origin(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path in ("", "/")
 
 
 def _setting(default: Any, help: str, **extra: Any) -> Any:
@@ -71,6 +88,19 @@ class Settings:
     )
     admin_token: str | None = _setting(
         None, "If set, the /_sandbox/v1 control surface requires 'Authorization: Bearer TOKEN'."
+    )
+    allowed_hosts: str | None = _setting(
+        None,
+        "Comma-separated extra names the sandbox answers to in the Host header ('*': any, for "
+        "running behind a proxy or in a container). Always answered: the --host value, and "
+        "localhost and loopback addresses on loopback; on 0.0.0.0 or :: also any address and "
+        "this machine's hostname. Others get 421, which stops DNS rebinding.",
+    )
+    allowed_origins: str | None = _setting(
+        None,
+        "Comma-separated origins (scheme://host:port) of web pages allowed to call the sandbox; "
+        "its own origin always is. A request with another Origin header gets 403. Clients "
+        "that are not browsers send no Origin and are not affected.",
     )
     outbound_allowed_hosts: str | None = _setting(
         None,
@@ -184,6 +214,12 @@ class Settings:
                 raise ValueError(f"{name} must be positive")
         if not 0 <= self.port <= 65_535:
             raise ValueError(f"port {self.port} is not a TCP port (0 to 65535; 0 picks a free one)")
+        for origin in (self.allowed_origins or "").split(","):
+            if origin.strip() and not _is_origin(origin.strip()):
+                raise ValueError(
+                    f"allowed_origins: {origin.strip()!r} is not an origin; give "
+                    "scheme://host[:port], e.g. http://localhost:5173"
+                )
         scheme = self.database_url.partition(":")[0] if self.database_url else "sqlite"
         if scheme.partition("+")[0] not in ("sqlite", "postgresql"):
             raise ValueError(
@@ -196,6 +232,12 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'sandbox.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        """Where clients on this machine reach the sandbox: built from the listening address
+        (``serve`` sets the port it got for ``--port 0``), never from a request's Host."""
+        return f"http://{url_host(self.host)}:{self.port}"
 
     @property
     def rate_limits_enabled(self) -> bool:

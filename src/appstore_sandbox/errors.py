@@ -4,10 +4,13 @@
     ├── BadInput                    400
     ├── Unauthorized                401  Apple's bad token: no body; the reason in WWW-Authenticate
     ├── AdminTokenRequired          401  the control surface is locked; + WWW-Authenticate
+    ├── OriginNotAllowed            403  a web page of another origin (Origin header)
     ├── NotFound                    404
     ├── Conflict                    409
     ├── RequestTimedOut             408  a control-surface body that stopped arriving
     ├── ContentTooLarge             413  a control-surface body over the size limit
+    ├── UnsupportedMediaType        415  a control-surface body that is not JSON
+    ├── HostNotAllowed              421  a Host header that names no address the sandbox serves
     ├── HeaderSectionTooLarge       431  a control-surface request's headers over the limits
     ├── InternalError               500  the control surface's unexpected failure
     ├── RoutingError                     refused before any route ran; plain text
@@ -50,6 +53,7 @@
         ├── TooManyBulletPoints            4000218
         ├── BulletPointTextTooLong         4000219
         ├── AboveImageRequiresAnImage      4000224
+        ├── CrossOriginRefused             4030000  not Apple's: a web page of another origin
         ├── MaximumNumberOfImagesReached   4030014
         ├── MaximumNumberOfMessagesReached 4030016
         ├── MessageNotApproved             4030017
@@ -67,6 +71,7 @@
         ├── ImageAlreadyExists             4090000
         ├── MessageAlreadyExists           4090001
         ├── BodyTimedOut                   4080000  not Apple's: a body that stopped arriving
+        ├── MisdirectedRequest             4210000  not Apple's: a Host the sandbox does not serve
         ├── PayloadTooLarge                4130000  not Apple's: Apple's gateway has no body
         ├── RequestHeadersTooLarge         4310000  not Apple's: headers over the limits
         ├── RateLimitExceeded              4290000  + Retry-After (UNIX ms)
@@ -124,6 +129,30 @@ class HeaderSectionTooLarge(SandboxError):
 class RequestTimedOut(SandboxError):
     status = 408
     default_message = "The request body stopped arriving."
+
+
+class OriginNotAllowed(SandboxError):
+    """A browser's request from a web page of another origin: any site could otherwise drive an
+    unlocked control surface with a form or ``fetch`` (``serve --allowed-origins``)."""
+
+    status = 403
+    default_message = "Requests from this origin are not allowed."
+
+
+class UnsupportedMediaType(SandboxError):
+    """A control-surface body that is not ``application/json``: the content types a web page may
+    send to another site without asking first (text/plain, forms) are refused."""
+
+    status = 415
+    default_message = "The control surface takes request bodies as application/json."
+
+
+class HostNotAllowed(SandboxError):
+    """A ``Host`` header naming no address the sandbox listens on: a DNS-rebinding web page's,
+    or a proxy's name the sandbox was not told of (``serve --allowed-hosts``)."""
+
+    status = 421
+    default_message = "This Host is not served here."
 
 
 class InternalError(SandboxError):
@@ -385,6 +414,15 @@ class AboveImageRequiresAnImage(AppleError):
     default_message = "headerPosition ABOVE_IMAGE requires an image."
 
 
+class CrossOriginRefused(AppleError):
+    """``OriginNotAllowed`` on Apple's surface. Apple's clients never send ``Origin``: only a
+    browser does, for a web page of another site. 403 for a caller that is not allowed; a code
+    of our own by the status rule (``PayloadTooLarge``) so Apple's clients show the message."""
+
+    code = 4030000
+    default_message = "Requests from this origin are not allowed."
+
+
 class MaximumNumberOfImagesReached(AppleError):
     code = 4030014
     default_message = "The maximum number of images has been reached."
@@ -473,6 +511,14 @@ class BodyTimedOut(AppleError):
 
     code = 4080000
     default_message = "The request body stopped arriving."
+
+
+class MisdirectedRequest(AppleError):
+    """``HostNotAllowed`` on Apple's surface, a code of our own by the status rule: 421 says
+    the request reached a server that does not answer for the name it asked for."""
+
+    code = 4210000
+    default_message = "This Host is not served here."
 
 
 class PayloadTooLarge(AppleError):

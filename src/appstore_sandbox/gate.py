@@ -29,13 +29,19 @@ from appstore_sandbox.control.routes import PUBLIC_PATHS, check_admin_token
 from appstore_sandbox.errors import (
     BodyTimedOut,
     ContentTooLarge,
+    CrossOriginRefused,
     GeneralInternal,
+    HostNotAllowed,
     InternalError,
+    MisdirectedRequest,
+    OriginNotAllowed,
     PayloadTooLarge,
     RequestTimedOut,
     SandboxError,
+    UnsupportedMediaType,
 )
 from appstore_sandbox.faults import CLOSE_CONNECTION, DropConnection
+from appstore_sandbox.inbound_hosts import InboundHosts
 
 if TYPE_CHECKING:
     from appstore_sandbox.sandbox import Sandbox
@@ -60,7 +66,8 @@ def on_control_surface(path: str) -> bool:
 
 
 class Gate:
-    """ASGI middleware: authenticate from the headers, then pass on a body of bounded size.
+    """ASGI middleware: refuse web pages (``inbound_hosts``), authenticate from the headers, then
+    pass on a body of bounded size.
 
     A body declared (Content-Length) over the limit is refused before any of it is read; an
     undeclared one as soon as it passes the limit.
@@ -70,6 +77,7 @@ class Gate:
         self.app = app
         self._sandbox = sandbox
         self._respond = respond
+        self._hosts = InboundHosts.from_settings(sandbox.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +99,9 @@ class Gate:
         headers = Headers(scope=scope)
         limit = self._body_limit(scope)
         try:
+            self._refuse_web_pages(scope, headers)
             self._authenticate(scope, headers)
+            _require_json_on_control(scope, headers)
             declared = headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit.max_bytes:
                 raise _too_large(scope, limit)
@@ -108,6 +118,16 @@ class Gate:
         if over:
             refusal = _too_slow(scope, body.lateness) if body.lateness else _too_large(scope, limit)
             await self._refuse(refusal, scope, send, has_body=True)
+
+    def _refuse_web_pages(self, scope: Scope, headers: Headers) -> None:
+        control = on_control_surface(scope["path"])
+        host = headers.get("host")
+        if problem := self._hosts.host_problem(host):
+            raise HostNotAllowed(problem) if control else MisdirectedRequest(problem)
+        if problem := self._hosts.origin_problem(
+            headers.get("origin"), scope.get("scheme", "http"), host
+        ):
+            raise OriginNotAllowed(problem) if control else CrossOriginRefused(problem)
 
     def _authenticate(self, scope: Scope, headers: Headers) -> None:
         path: str = scope["path"]
@@ -129,6 +149,19 @@ class Gate:
             # The rest of the body is never read: closing spares the server draining it.
             response.headers["connection"] = "close"
         await response(scope, _no_body, send)
+
+
+def _require_json_on_control(scope: Scope, headers: Headers) -> None:
+    """A control-surface body must be JSON: a web page may send text/plain, a form or multipart
+    to any site without the browser asking it first (CORS "simple" requests), never JSON."""
+    if not on_control_surface(scope["path"]) or not _has_body(headers):
+        return
+    content_type = headers.get("content-type", "")
+    if content_type.partition(";")[0].strip().lower() != "application/json":
+        given = repr(content_type) if content_type else "a body without Content-Type"
+        raise UnsupportedMediaType(
+            f"The control surface takes request bodies as application/json, not {given}."
+        )
 
 
 def _too_large(scope: Scope, limit: _Limit) -> SandboxError:

@@ -32,10 +32,12 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
 _DESCRIPTIONS = {
     400: "Invalid request.",
     401: "Missing or invalid credentials.",
-    403: "Not allowed in the current state.",
+    403: "Not allowed in the current state, or from a web page of another origin (Origin).",
     404: "Not found (plain text when no route matches the path).",
     409: "Conflicts with the current state (already exists, in use, or running).",
     413: "The request body is over the sandbox's size limit.",
+    415: "The request body is not application/json.",
+    421: "The Host header names no address the sandbox answers to (setting allowed_hosts).",
     429: "Rate limit exceeded; Retry-After is when to retry, in UNIX milliseconds.",
     500: "Unexpected error; the details are in the server log.",
 }
@@ -75,11 +77,13 @@ def _document_operation(operation: dict[str, Any], apple: bool, public: bool) ->
 def _statuses(operation: dict[str, Any], apple: bool, public: bool) -> set[int]:
     """The errors any operation like this one can meet, whatever its route does."""
     parameters = operation.get("parameters", [])
-    statuses = {500}
+    statuses = {403, 421, 500}  # 403, 421: the gate's answers to web pages (gate.py)
     if parameters or "requestBody" in operation:
         statuses.add(400)
     if "requestBody" in operation:
         statuses.add(413)
+    if "requestBody" in operation and not apple:
+        statuses.add(415)
     if any(parameter["in"] == "path" for parameter in parameters):
         statuses.add(404)  # an unknown identifier, or a value that matches no route
     if apple or not public:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from appstore_sandbox.apple_request import SandboxDep
@@ -58,12 +58,12 @@ class EnvOut(CamelModel):
 
 
 @router.get("/env", responses=declared(404))
-def env(request: Request, sandbox: SandboxDep) -> EnvOut:
+def env(sandbox: SandboxDep) -> EnvOut:
     """Base URLs and the default app's credentials: what a client or a script needs."""
     credentials = default_credentials(sandbox)
     if credentials is None:
         raise NotFound("The default app or its key was removed; reset brings them back.")
-    base = str(request.base_url).rstrip("/")
+    base = sandbox.settings.base_url
     return EnvOut(
         sandbox_url=f"{base}/sandbox",
         production_url=f"{base}/production",

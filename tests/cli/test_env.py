@@ -44,3 +44,12 @@ def test_no_server_is_a_one_line_error() -> None:
     result = run_cli("env", server="http://127.0.0.1:9")
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+def test_urls_are_the_listening_address_whatever_name_the_client_used(
+    sandbox: SandboxProcess,
+) -> None:
+    by_name = sandbox.base_url.replace("127.0.0.1", "localhost")
+    values = run_cli("env", "--json", server=by_name).json()
+    assert values["sandboxUrl"] == f"{sandbox.base_url}/sandbox"
+    assert values["controlUrl"] == f"{sandbox.base_url}/_sandbox/v1"

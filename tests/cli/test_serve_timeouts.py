@@ -76,7 +76,7 @@ def test_silent_connections_are_closed(impatient: SandboxProcess) -> None:
 
 
 def test_headers_sent_a_byte_at_a_time_are_cut_off(impatient: SandboxProcess) -> None:
-    request = b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100
+    request = b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 100
     with _connections(impatient, 5) as sockets:
         deadline = time.monotonic() + TIMEOUT_S + 2
         sent = 0
@@ -94,7 +94,7 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off(impatient: SandboxProcess) ->
 def test_a_keep_alive_connection_serves_requests_then_closes_when_idle(
     impatient: SandboxProcess,
 ) -> None:
-    request = b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+    request = b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n"
     with _connections(impatient, 1) as [connection]:
         for _ in range(3):
             connection.sendall(request)
@@ -106,7 +106,7 @@ def test_a_keep_alive_connection_serves_requests_then_closes_when_idle(
 def test_a_request_sent_in_time_is_answered(impatient: SandboxProcess) -> None:
     with _connections(impatient, 1) as [connection]:
         time.sleep(TIMEOUT_S / 2)
-        connection.sendall(b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        connection.sendall(b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert _response(connection).startswith(b"HTTP/1.1 200")
 
 
@@ -114,7 +114,7 @@ def test_blank_lines_between_requests_do_not_hold_the_connection(
     impatient: SandboxProcess,
 ) -> None:
     with _connections(impatient, 1) as [connection]:
-        connection.sendall(b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        connection.sendall(b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert _response(connection).startswith(b"HTTP/1.1 200")
         deadline = time.monotonic() + 2 * TIMEOUT_S + 1
         try:
@@ -128,7 +128,7 @@ def test_blank_lines_between_requests_do_not_hold_the_connection(
 
 def _stalled_body(connection: socket.socket, head: str) -> bytes:
     """Send ``head`` announcing a 100-byte body, then 10 bytes of it, then nothing."""
-    connection.sendall(f"{head}Host: x\r\nContent-Length: 100\r\n\r\n".encode() + b"{" * 10)
+    connection.sendall(f"{head}Host: localhost\r\nContent-Length: 100\r\n\r\n".encode() + b"{" * 10)
     response = _response(connection)
     assert _closed_by_server(connection, within_s=TIMEOUT_S + 2)
     return response

@@ -12,7 +12,8 @@ from cryptography import x509
 
 from appstore_sandbox.cli.client import DEFAULT_SERVER, SandboxClient
 from appstore_sandbox.cli.errors import CliError
-from appstore_sandbox.cli.sockets import listen, url_host
+from appstore_sandbox.cli.sockets import listen
+from appstore_sandbox.config import url_host
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.example.server import (
     DEFAULT_MESSAGE_ID,

@@ -15,7 +15,7 @@ import click
 
 from appstore_sandbox import __version__
 from appstore_sandbox.cli.errors import CliError
-from appstore_sandbox.cli.sockets import listen, url_host
+from appstore_sandbox.cli.sockets import listen
 from appstore_sandbox.config import Settings
 
 if TYPE_CHECKING:
@@ -82,6 +82,8 @@ def serve(log_level: str, **values: Any) -> None:
         raise CliError(str(error)) from error
     logging.basicConfig(level=log_level.upper(), format=APP_FORMAT)
     listener = listen(settings.host, settings.port)
+    # The port it got (for --port 0): what the app builds its own URLs from.
+    settings = dataclasses.replace(settings, port=listener.getsockname()[1])
     try:
         sandbox = open_sandbox(settings, listening=listener.getsockname()[:2])
     except ChainError as error:
@@ -97,8 +99,7 @@ def serve(log_level: str, **values: Any) -> None:
             f"cannot open the database {_shown(settings)}: {_first_line(error)}"
         ) from error
     try:
-        port = listener.getsockname()[1]
-        click.echo(banner(sandbox, f"http://{url_host(settings.host)}:{port}"))
+        click.echo(banner(sandbox, settings.base_url))
         config = uvicorn.Config(
             create_app(sandbox),
             log_level=log_level,

@@ -18,9 +18,3 @@ def listen(host: str, port: int) -> socket.socket:
         raise CliError(f"cannot listen on {host}:{port}: {error.strerror}") from error
     listener.listen(2048)
     return listener
-
-
-def url_host(host: str) -> str:
-    if host in {"0.0.0.0", "::"}:
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
