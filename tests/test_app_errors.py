@@ -124,7 +124,7 @@ def test_a_500_on_a_keep_alive_connection_says_connection_close_and_is_logged_on
         _served(app) as address,
         socket.create_connection(address, timeout=10) as connection,
     ):
-        connection.sendall(b"GET /sandbox/boom HTTP/1.1\r\nHost: x\r\n\r\n")
+        connection.sendall(b"GET /sandbox/boom HTTP/1.1\r\nHost: localhost\r\n\r\n")
         response = _head_and_close(connection)
     head = response.partition(b"\r\n\r\n")[0].lower()
     assert head.startswith(b"http/1.1 500")
