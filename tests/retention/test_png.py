@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from appstore_sandbox.errors import InvalidImage
 from appstore_sandbox.retention.models import ImageSize
-from appstore_sandbox.retention.png import check_png, dimensions_problem
+from appstore_sandbox.retention.png import CheckedImage, check_png, dimensions_problem
 from tests import pngs
 
 FULL, BULLET = ImageSize.FULL_SIZE, ImageSize.BULLET_POINT
@@ -89,3 +91,49 @@ def test_flipped_byte_in_pixel_data_is_refused() -> None:
     data[data.index(b"IDAT") + 10] ^= 0xFF  # the CRC no longer matches
     with pytest.raises(InvalidImage, match="corrupt"):
         check_png(bytes(data), FULL)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (pngs.without(b"IDAT"), "corrupt (no IDAT chunk: it has no pixel data)"),
+        (pngs.idat_before_ihdr(), "not a readable PNG image (its first chunk is IDAT, not IHDR)"),
+        (pngs.random_idat(), "corrupt"),
+        (pngs.without(b"PLTE", pngs.image(3840, 160, "P")), "color type 3) without a PLTE"),
+        (pngs.with_header_byte(12, 5), "interlace method 5; PNG has 0 (none) and 1 (Adam7)"),
+        (pngs.with_header_byte(8, 3), "color type 2 with bit depth 3"),
+        (pngs.two_headers(), "corrupt (a second IHDR chunk)"),
+        (pngs.animated(), "animated PNG (acTL chunk); images must be still"),
+        (pngs.inserted_before_iend((b"fdAT", b"\0" * 8)), "animated PNG (fdAT chunk)"),
+        (pngs.inserted_before_iend((b"PLTE", b"\0" * 3)), "a PLTE chunk after IDAT"),
+        (pngs.inserted_before_iend((b"ABCD", b"")), "unknown critical chunk ABCD"),
+        (pngs.assemble([*pngs.chunks(pngs.full_size())[:-1], (b"IEND", b"x")]), "IEND chunk"),
+    ],
+    ids=[
+        "no-idat",
+        "idat-before-ihdr",
+        "random-idat",
+        "palette-without-plte",
+        "interlace-5",
+        "bit-depth-3",
+        "two-ihdr",
+        "apng",
+        "apng-frame-data",
+        "plte-after-idat",
+        "unknown-critical-chunk",
+        "iend-with-data",
+    ],
+)
+def test_damaged_structure_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(InvalidImage) as raised:
+        check_png(data, FULL)
+    assert raised.value.code == 4000161
+    assert message in raised.value.message
+
+
+def test_a_file_is_read_like_the_body(tmp_path: Path) -> None:
+    (tmp_path / "good.png").write_bytes(pngs.full_size())
+    (tmp_path / "bad.png").write_bytes(pngs.random_idat())
+    assert check_png(tmp_path / "good.png", FULL) == CheckedImage(3840, 160)
+    with pytest.raises(InvalidImage, match="corrupt"):
+        check_png(tmp_path / "bad.png", FULL)
