@@ -122,10 +122,11 @@ def test_invalid_images_are_4000161(
 def test_damaged_pngs_are_4000161(sandbox: SandboxProcess, data: bytes, message: str) -> None:
     # The first two were a 500, the others were accepted.
     client = sandbox.apple_client(sandbox.new_app())
+    identifier = uuid.uuid4()
     with raises(APIError.INVALID_IMAGE, 400, message):
-        client.upload_image(uuid.uuid4(), data)
+        client.upload_image(identifier, data)
     assert image_items(client) == []
-    assert not list(sandbox.data_dir.glob("images/**/*.png*")), "a file was left"
+    assert not list(sandbox.data_dir.glob(f"images/**/*{identifier}*")), "a file was left"
 
 
 def test_body_over_the_image_limit_is_413(sandbox: SandboxProcess) -> None:
