@@ -107,3 +107,8 @@ def animated() -> bytes:
     buffer = io.BytesIO()
     frames[0].save(buffer, "PNG", save_all=True, append_images=frames[1:])
     return buffer.getvalue()
+
+
+def inserted_after_header(chunk: Chunk, png: bytes | None = None) -> bytes:
+    [header, *rest] = chunks(png or full_size())
+    return assemble([header, chunk, *rest])

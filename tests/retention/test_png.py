@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,11 @@ import pytest
 from appstore_sandbox.errors import InvalidImage
 from appstore_sandbox.retention.models import ImageSize
 from appstore_sandbox.retention.png import CheckedImage, check_png, dimensions_problem
+from appstore_sandbox.retention.png_chunks import MAX_CHUNKS
 from tests import pngs
 
 FULL, BULLET = ImageSize.FULL_SIZE, ImageSize.BULLET_POINT
+MB = 1024 * 1024
 X, TO = "\u00d7", "\u2013"  # the multiplication sign and en dash the messages use
 FULL_RULE = f"FULL_SIZE images must be 3840 wide and 160{TO}2160 high"
 BULLET_RULE = f"BULLET_POINT images must be 1024{X}1024"
@@ -137,3 +140,26 @@ def test_a_file_is_read_like_the_body(tmp_path: Path) -> None:
     assert check_png(tmp_path / "good.png", FULL) == CheckedImage(3840, 160)
     with pytest.raises(InvalidImage, match="corrupt"):
         check_png(tmp_path / "bad.png", FULL)
+
+
+@pytest.mark.parametrize("where", ["before-idat", "after-idat"])
+def test_ancillary_chunks_are_not_read_whole(tmp_path: Path, where: str) -> None:
+    # A chunk may be as large as the body: Pillow would read it whole, and more than once.
+    padding = (b"prIv", b"\0" * 8 * MB)
+    insert = pngs.inserted_after_header if where == "before-idat" else pngs.inserted_before_iend
+    (tmp_path / "padded.png").write_bytes(insert(padding))
+    tracemalloc.start()
+    try:
+        assert check_png(tmp_path / "padded.png", FULL) == CheckedImage(3840, 160)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < MB
+
+
+def test_a_body_of_countless_chunks_is_refused() -> None:
+    [header, *rest] = pngs.chunks(pngs.full_size())
+    filler = [(b"prIv", b"")] * (MAX_CHUNKS - len(rest))  # one chunk over, with IHDR
+    with pytest.raises(InvalidImage, match=f"corrupt \\(more than {MAX_CHUNKS} chunks\\)"):
+        check_png(pngs.assemble([header, *filler, *rest]), FULL)
+    check_png(pngs.assemble([header, *filler[1:], *rest]), FULL)  # exactly MAX_CHUNKS

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import bisect
 import io
 import struct
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
 from appstore_sandbox.errors import InvalidImage
 from appstore_sandbox.retention.models import ImageSize
-from appstore_sandbox.retention.png_chunks import PNG_SIGNATURE, check_chunks
+from appstore_sandbox.retention.png_chunks import PNG_SIGNATURE, Span, check_chunks
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 FULL_SIZE_WIDTH = 3840
 FULL_SIZE_MIN_HEIGHT = 160
@@ -56,9 +61,8 @@ def check_png(source: bytes | Path, image_size: ImageSize) -> CheckedImage:
         file.seek(0)
         if file.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
             raise InvalidImage(f"Invalid image: {_not_png(file)}.")
-        check_chunks(file)
-        file.seek(0)
-        return _check_pixels(file, image_size)
+        spans = check_chunks(file)
+        return _check_pixels(io.BufferedReader(_Spans(file, spans)), image_size)
 
 
 @contextmanager
@@ -68,6 +72,49 @@ def _opened(source: bytes | Path) -> Iterator[BinaryIO]:
     else:
         with source.open("rb") as file:
             yield file
+
+
+class _Spans(io.RawIOBase):
+    """Some byte ranges of a file, end to end, as one read-only file.
+
+    Given only the chunks that decide the pixels, Pillow never reads the others, which it
+    reads whole into memory (text, ICC profiles, private chunks: one may be as large as the
+    body), some of them twice.
+    """
+
+    def __init__(self, file: BinaryIO, spans: list[Span]) -> None:
+        super().__init__()
+        self._file = file
+        self._spans = spans
+        self._starts = list(accumulate((length for _, length in spans), initial=0))
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._starts[-1]}
+        self._position = max(0, base[whence] + offset)
+        return self._position
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        index = bisect.bisect_right(self._starts, self._position) - 1
+        if index >= len(self._spans):
+            return 0
+        offset, length = self._spans[index]
+        within = self._position - self._starts[index]
+        target = memoryview(buffer).cast("B")
+        self._file.seek(offset + within)
+        data = self._file.read(min(len(target), length - within))
+        target[: len(data)] = data
+        self._position += len(data)
+        return len(data)
 
 
 def _not_png(file: BinaryIO) -> str:
