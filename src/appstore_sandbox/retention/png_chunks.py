@@ -167,7 +167,7 @@ def _chunk(file: BinaryIO) -> tuple[bytes, int, bytes]:
     if len(stored) < 4:
         raise _Problem(f"it ends inside its {_name(kind)} chunk")
     if struct.unpack(">I", stored)[0] != crc:
-        raise _Problem(f"the CRC of a {_name(kind)} chunk does not match its data")
+        raise _Problem(f"the CRC of chunk {_name(kind)} does not match its data")
     return kind, length, head
 
 
