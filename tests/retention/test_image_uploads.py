@@ -94,3 +94,26 @@ def test_no_temporary_file_is_left(sandbox: InProcess, chunks: list[bytes], stat
     result = asyncio.run(call_asgi(sandbox.app, "PUT", path, _headers(sandbox), chunks))
     assert result.status == status
     assert not list(sandbox.sandbox.settings.images_dir.rglob("*.part"))
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [("/image/not-a-uuid", b"4000000"), (f"/image/{uuid.uuid4()}?imageSize=HUGE", b"4000216")],
+    ids=["identifier", "image-size"],
+)
+def test_a_bad_identifier_or_size_is_answered_before_the_body(
+    sandbox: InProcess, path: str, code: bytes
+) -> None:
+    path, _, query = path.partition("?")
+    result = asyncio.run(
+        call_asgi(
+            sandbox.app,
+            "PUT",
+            f"/sandbox/inApps/v1/messaging{path}",
+            _headers(sandbox),
+            [b"\0" * CHUNK] * 4,
+            query,
+        )
+    )
+    assert (result.status, result.chunks_read) == (400, 0)
+    assert code in result.body
