@@ -112,16 +112,20 @@ def _stop(process: subprocess.Popen[Any]) -> None:
         process.wait()
 
 
-def upload_message(box: Sandbox) -> None:
-    """Upload the message the targets answer with (Apple's Upload Message, signed with the
-    banner's key), so every reply fits the app's catalog as a developer's would."""
+def bearer_token(box: Sandbox) -> str:
+    """A token for Apple's API of the default app, signed with the banner's key (30 minutes)."""
     now = int(time.time())
     claims = {"iss": _banner_value(box.banner, "Issuer id"), "iat": now, "exp": now + 1800}
     claims |= {"aud": "appstoreconnect-v1", "bid": BUNDLE_ID}
     key = Path(_banner_value(box.banner, "Key file")).read_bytes()
     kid = _banner_value(box.banner, "Key id")
-    token = jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
+
+
+def upload_message(box: Sandbox) -> None:
+    """Upload the message the targets answer with (Apple's Upload Message, signed with the
+    banner's key), so every reply fits the app's catalog as a developer's would."""
+    headers = {"Authorization": f"Bearer {bearer_token(box)}", "Content-Type": "application/json"}
     body = json.dumps({"header": "Before you go", "body": "Stay one more month."}).encode()
     url = f"{box.base}/sandbox/inApps/v1/messaging/message/{MESSAGE_ID}"
     urlopen(Request(url, body, headers, method="PUT"), timeout=30).close()

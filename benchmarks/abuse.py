@@ -1,12 +1,16 @@
-"""RSS of ``serve`` under what a stranger can send: a header flood and junk bearer tokens.
+"""RSS of ``serve`` under what a stranger can send: a header flood, junk bearer tokens and
+concurrent image uploads.
 
-    python benchmarks/abuse.py            # about 30 s
+    python benchmarks/abuse.py            # about a minute
 
-Three attacks, each on a fresh sandbox (``serve`` on core 1, a free loopback port):
+Four attacks, each on a fresh sandbox (``serve`` on core 1, a free loopback port):
 
 - a header flood: one request of 16 million tiny headers (``a:\\r\\n``, 76 MB in all);
 - one request whose ``Authorization`` header is 100 MB;
-- 300 requests on Apple's surface, each with a distinct 4 MB junk token shaped like ES256.
+- 300 requests on Apple's surface, each with a distinct 4 MB junk token shaped like ES256;
+- 32 concurrent Upload Image calls of 32 MB each, with a valid token: a 3840x2160 PNG of
+  noise stored uncompressed and padded with an ancillary chunk to just under the body limit, so
+  that each passes every check and is decoded in full.
 
 For each: the server's RSS before, the peak sampled every 20 ms while it ran, and after (once
 the connections are closed), beside the limit: the peak at most 100 MB above the start.
@@ -15,19 +19,27 @@ the connections are closed), beside the limit: the peak at most 100 MB above the
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import socket
+import struct
 import threading
 import time
+import uuid
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from _common import print_table, require
-from _sandbox import Sandbox, sandbox
+import httpx
+from _common import keep_off_generator_core, print_table, require
+from _sandbox import Sandbox, bearer_token, sandbox
+from PIL import Image
 
 MB = 1_000_000
 LIMIT_MB = 100
@@ -36,6 +48,8 @@ HEADER_FLOOD_COUNT = 16_000_000
 HUGE_AUTHORIZATION_BYTES = 100 * MB
 JUNK_TOKENS, JUNK_TOKEN_BYTES = 300, 4 * MB
 APPLE_PATH = "/sandbox/inApps/v1/messaging/message/list"
+UPLOADS = 32
+UPLOAD_BYTES = 32 * 1024 * 1024 - 1024  # under max_image_bytes (33,554,432)
 
 
 @dataclass
@@ -93,7 +107,7 @@ def send_until_refused(connection: socket.socket, pieces: Iterator[bytes]) -> st
 
 def header_flood(box: Sandbox) -> str:
     def pieces() -> Iterator[bytes]:
-        yield b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: x\r\n"
+        yield b"GET /_sandbox/v1/health HTTP/1.1\r\nHost: localhost\r\n"
         block = b"a:\r\n" * (CHUNK // 4)
         for _ in range(HEADER_FLOOD_COUNT // (CHUNK // 4)):
             yield block
@@ -105,7 +119,7 @@ def header_flood(box: Sandbox) -> str:
 
 def huge_authorization(box: Sandbox) -> str:
     def pieces() -> Iterator[bytes]:
-        yield f"GET {APPLE_PATH} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ".encode()
+        yield f"GET {APPLE_PATH} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ".encode()
         for _ in range(HUGE_AUTHORIZATION_BYTES // CHUNK):
             yield b"A" * CHUNK
         yield b"\r\n\r\n"
@@ -128,19 +142,47 @@ def b64(data: bytes) -> str:
 def junk_tokens(box: Sandbox) -> str:
     statuses: set[str] = set()
     for _ in range(JUNK_TOKENS):
-        request = f"GET {APPLE_PATH} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+        request = f"GET {APPLE_PATH} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
         request += junk_token() + "\r\nConnection: close\r\n\r\n"
         with connect(box) as connection:
             statuses.add(send_until_refused(connection, iter([request.encode()])))
     return ", ".join(sorted(statuses))
 
 
+def padded_png(size: int) -> bytes:
+    """A valid FULL_SIZE PNG of ``size`` bytes: noise, uncompressed, then a padding chunk."""
+    noise = Image.frombytes("RGB", (3840, 2160), os.urandom(3840 * 2160 * 3))
+    buffer = io.BytesIO()
+    noise.save(buffer, "PNG", compress_level=0)
+    png = buffer.getvalue()
+    padding = b"\0" * (size - len(png) - 12)  # 12: the chunk's length, type and CRC
+    chunk = struct.pack(">I", len(padding)) + b"paDd" + padding
+    chunk += struct.pack(">I", zlib.crc32(chunk[4:]))
+    ihdr_end = 8 + 25
+    return png[:ihdr_end] + chunk + png[ihdr_end:]
+
+
+def uploads(box: Sandbox) -> str:
+    body = padded_png(UPLOAD_BYTES)
+    headers = {"Authorization": f"Bearer {bearer_token(box)}", "Content-Type": "image/png"}
+    messaging = box.base + "/sandbox/inApps/v1/messaging"
+    with (
+        httpx.Client(base_url=messaging, headers=headers, timeout=300) as client,
+        ThreadPoolExecutor(UPLOADS) as pool,
+    ):
+        put = lambda _: client.put(f"/image/{uuid.uuid4()}", content=body).status_code  # noqa: E731
+        statuses = Counter(pool.map(put, range(UPLOADS)))
+    return ", ".join(f"{count} x {status}" for status, count in sorted(statuses.items()))
+
+
 def main() -> None:
     require("taskset")
+    keep_off_generator_core()
     attacks: list[tuple[str, Callable[[Sandbox], str]]] = [
         ("header flood, 16M headers (76 MB)", header_flood),
         ("Authorization of 100 MB", huge_authorization),
         (f"{JUNK_TOKENS} junk tokens of 4 MB", junk_tokens),
+        (f"{UPLOADS} concurrent 32 MB image uploads", uploads),
     ]
     rows = []
     for name, attack in attacks:

@@ -74,6 +74,7 @@ async def call_asgi(
     path: str,
     headers: Sequence[tuple[str, str]] = (),
     chunks: Sequence[bytes] = (),
+    query: str = "",
 ) -> AsgiResult:
     """One request straight into the ASGI app; the body arrives in ``chunks``."""
     result = AsgiResult()
@@ -85,7 +86,7 @@ async def call_asgi(
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
         "client": ("127.0.0.1", 50000),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import random
+import struct
+import zlib
 from functools import cache
 from typing import Any
 
@@ -40,3 +43,72 @@ def with_transparent_color() -> bytes:
 
 def palette_with_transparency() -> bytes:
     return image(3840, 160, "P", transparency=0)
+
+
+# --- PNGs damaged chunk by chunk (each chunk's CRC made right again) ---------------------
+
+Chunk = tuple[bytes, bytes]  # type, data
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def chunks(png: bytes) -> list[Chunk]:
+    found, at = [], len(_SIGNATURE)
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        found.append((png[at + 4 : at + 8], png[at + 8 : at + 8 + length]))
+        at += 12 + length
+    return found
+
+
+def assemble(parts: list[Chunk]) -> bytes:
+    out = bytearray(_SIGNATURE)
+    for kind, data in parts:
+        out += struct.pack(">I", len(data)) + kind + data
+        out += struct.pack(">I", zlib.crc32(kind + data))
+    return bytes(out)
+
+
+def without(kind: bytes, png: bytes | None = None) -> bytes:
+    return assemble([chunk for chunk in chunks(png or full_size()) if chunk[0] != kind])
+
+
+def idat_before_ihdr() -> bytes:
+    [header, *rest] = chunks(full_size())
+    return assemble([*rest[:-1], header, rest[-1]])
+
+
+def random_idat() -> bytes:
+    """The IDAT's bytes replaced by as many random ones (a fixed seed)."""
+    noise = random.Random(18).randbytes
+    return assemble([(k, noise(len(d)) if k == b"IDAT" else d) for k, d in chunks(full_size())])
+
+
+def with_header_byte(offset: int, value: int) -> bytes:
+    [(kind, header), *rest] = chunks(full_size())
+    return assemble([(kind, header[:offset] + bytes([value]) + header[offset + 1 :]), *rest])
+
+
+def two_headers() -> bytes:
+    [header, *rest] = chunks(full_size())
+    return assemble([header, header, *rest])
+
+
+def inserted_before_iend(chunk: Chunk, png: bytes | None = None) -> bytes:
+    parts = chunks(png or full_size())
+    return assemble([*parts[:-1], chunk, parts[-1]])
+
+
+@cache
+def animated() -> bytes:
+    """An APNG of two frames, as Pillow writes it (acTL, fcTL, IDAT, fcTL, fdAT)."""
+    from PIL import Image
+
+    frames = [Image.new("RGB", (3840, 160), color) for color in ((20, 120, 200), (200, 20, 20))]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "PNG", save_all=True, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+def inserted_after_header(chunk: Chunk, png: bytes | None = None) -> bytes:
+    [header, *rest] = chunks(png or full_size())
+    return assemble([header, chunk, *rest])

@@ -109,6 +109,26 @@ def test_invalid_images_are_4000161(
     assert image_items(client) == []
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (pngs.without(b"IDAT"), "no IDAT chunk"),
+        (pngs.idat_before_ihdr(), "its first chunk is IDAT, not IHDR"),
+        (pngs.random_idat(), "corrupt"),
+        (pngs.animated(), "animated PNG"),
+    ],
+    ids=["no-idat", "idat-before-ihdr", "random-idat", "apng"],
+)
+def test_damaged_pngs_are_4000161(sandbox: SandboxProcess, data: bytes, message: str) -> None:
+    # The first two were a 500, the others were accepted.
+    client = sandbox.apple_client(sandbox.new_app())
+    identifier = uuid.uuid4()
+    with raises(APIError.INVALID_IMAGE, 400, message):
+        client.upload_image(identifier, data)
+    assert image_items(client) == []
+    assert not list(sandbox.data_dir.glob(f"images/**/*{identifier}*")), "a file was left"
+
+
 def test_body_over_the_image_limit_is_413(sandbox: SandboxProcess) -> None:
     # The limit is the max_image_bytes setting (32 MiB by default); tests/test_app_limits.py
     # covers the limits in process.

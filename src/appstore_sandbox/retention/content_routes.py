@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -20,8 +21,16 @@ from appstore_sandbox.retention.models import (
     ReviewState,
     UploadMessageRequestBody,
 )
+from appstore_sandbox.store.image_files import IncomingFile
 
 router = APIRouter()
+
+# An upload holds at most this much of its body in memory; the rest is in its temporary file.
+UPLOAD_PIECE_BYTES = 256 * 1024
+# Checking an image decodes it whole (up to 33 MB of pixels for 3840x2160): this many at once
+# in the process, the others wait their turn without holding a worker thread.
+CHECKS_AT_ONCE = 1
+_CHECKING = CapacityLimiter(CHECKS_AT_ONCE)
 
 _PNG_BODY = {
     "requestBody": {
@@ -53,11 +62,25 @@ async def upload_image(
     image_size: Annotated[str | None, Query(alias="imageSize")] = None,
 ) -> Response:
     # The app's gate (appstore_sandbox.gate) refuses a body over the max_image_bytes setting.
-    data = await request.body()
-    await run_in_threadpool(
-        sandbox.images.upload, call.app, call.environment, image_identifier, image_size, data
-    )
+    images = sandbox.images
+    with images.receiving(call.app, call.environment, image_identifier, image_size) as upload:
+        await _receive(request, upload.file)
+        await to_thread.run_sync(
+            images.store, call.app, call.environment, upload, limiter=_CHECKING
+        )
     return _ok()
+
+
+async def _receive(request: Request, file: IncomingFile) -> None:
+    """Write the body to ``file`` as it arrives, a piece of up to UPLOAD_PIECE_BYTES at a time."""
+    pending = bytearray()
+    async for chunk in request.stream():
+        pending += chunk
+        if len(pending) >= UPLOAD_PIECE_BYTES:
+            await run_in_threadpool(file.write, pending)
+            pending.clear()
+    if pending:
+        await run_in_threadpool(file.write, pending)
 
 
 @router.delete(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from appstore_sandbox.clock import Clock
 from appstore_sandbox.environments import Environment
@@ -19,11 +21,20 @@ from appstore_sandbox.retention.models import ImageSize, ReviewState
 from appstore_sandbox.retention.png import check_png
 from appstore_sandbox.retention.review import ReviewService
 from appstore_sandbox.store import App, Store
-from appstore_sandbox.store.image_files import ImageFiles, ImageKey
+from appstore_sandbox.store.image_files import ImageFiles, ImageKey, IncomingFile
 from appstore_sandbox.store.records import RetentionImage
 
 MAX_IMAGES = 2000  # per app (and, here, per environment)
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    """An Upload Image call whose identifier and size are valid; its body goes to ``file``."""
+
+    image_identifier: str
+    size: ImageSize
+    file: IncomingFile
 
 
 class ImageService:
@@ -35,17 +46,25 @@ class ImageService:
         self._clock = clock
         self._review = review
 
-    def upload(
+    @contextmanager
+    def receiving(
         self,
         app: App,
         environment: Environment,
         image_identifier: str,
         image_size: str | None,
-        data: bytes,
-    ) -> RetentionImage:
-        image = self._new_image(
-            canonical_uuid(image_identifier, "imageIdentifier"), parse_image_size(image_size), data
-        )
+    ) -> Iterator[ImageUpload]:
+        """An upload whose identifier and size are valid, with a temporary file for its body
+        (removed on leaving unless :meth:`store` kept it)."""
+        identifier = canonical_uuid(image_identifier, "imageIdentifier")
+        size = parse_image_size(image_size)
+        with self._files.incoming(app.id, environment.value, identifier) as file:
+            yield ImageUpload(identifier, size, file)
+
+    def store(self, app: App, environment: Environment, upload: ImageUpload) -> RetentionImage:
+        """Check the received body, then add its row and its file together."""
+        image = self._new_image(upload)
+        upload.file.sync()  # the slow part of keeping it, outside the lock
         with self._store.retention.locked(app.id, environment.value) as content:
             if content.image(image.image_identifier) is not None:
                 raise ImageAlreadyExists(
@@ -57,22 +76,36 @@ class ImageService:
                     f"{app.bundle_id} already has {MAX_IMAGES} images; delete some first."
                 )
             content.add_image(image)
-            # Written before the commit, so a 2xx means both the row and the file are on disk.
-            self._files.write(app.id, environment.value, image.image_identifier, data)
+            # Renamed into place before the commit, so a 2xx means both the row and the file
+            # are on disk.
+            upload.file.keep()
         return image
 
-    def _new_image(self, image_identifier: str, size: ImageSize, data: bytes) -> RetentionImage:
-        checked = check_png(data, size)
+    def upload(
+        self,
+        app: App,
+        environment: Environment,
+        image_identifier: str,
+        image_size: str | None,
+        data: bytes,
+    ) -> RetentionImage:
+        """Upload Image with the whole body at hand."""
+        with self.receiving(app, environment, image_identifier, image_size) as upload:
+            upload.file.write(data)
+            return self.store(app, environment, upload)
+
+    def _new_image(self, upload: ImageUpload) -> RetentionImage:
+        checked = check_png(upload.file.contents(), upload.size)
         now_ms = self._clock.now_ms()
         state = self._review.initial_state
         return RetentionImage(
-            image_identifier=image_identifier,
-            image_size=size.value,
+            image_identifier=upload.image_identifier,
+            image_size=upload.size.value,
             state=state.value,
             width=checked.width,
             height=checked.height,
-            byte_size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            byte_size=upload.file.byte_size,
+            sha256=upload.file.sha256(),
             created_ms=now_ms,
             reviewed_ms=now_ms if state is ReviewState.APPROVED else None,
         )
