@@ -52,6 +52,18 @@ def test_every_setting_is_an_option_and_a_variable() -> None:
     ]
 
 
+def test_the_readmes_configuration_table_lists_every_setting() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    table = readme.partition("\n## Configuration\n")[2].partition("\n## ")[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `--")]
+    listed = [row.split("`")[1] for row in rows]
+    for field in dataclasses.fields(Settings):
+        option = f"--{field.name.replace('_', '-')}"
+        assert option in listed, f"README's configuration table lacks {option}"
+        row = rows[listed.index(option)]
+        assert f"`APPSTORE_SANDBOX_{field.name.upper()}`" in row
+
+
 def test_a_lease_shorter_than_two_heartbeats_is_refused(tmp_path: Path) -> None:
     # The heartbeat comes from the variable, the lease from the option.
     result = run_cli(
