@@ -189,3 +189,40 @@ def test_whole_seconds_written_as_a_float_are_accepted(
     now = int(time.time())
     token = _signed(credentials, exp=float(now + 300), iat=float(now), nbf=now)
     assert verifier.verify(f"Bearer {token}").key.key_id == credentials.key_id
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf"])
+def test_a_clock_a_little_ahead_is_accepted_and_one_far_ahead_is_named(
+    sandbox: InProcess, credentials: DefaultCredentials, claim: str
+) -> None:
+    verifier = TokenVerifier(sandbox.sandbox.store, leeway_s=60)
+    now = int(time.time())
+    slightly_ahead = _signed(credentials, exp=now + 300 + 5, **{claim: now + 5})
+    far_ahead = _signed(credentials, exp=now + 300 + 300, **{claim: now + 300})
+
+    assert verifier.verify(f"Bearer {slightly_ahead}").app.bundle_id == credentials.bundle_id
+    with pytest.raises(Unauthorized, match=f"{claim} is (299|300) s ahead .* 60 s leeway"):
+        verifier.verify(f"Bearer {far_ahead}")
+
+
+def test_no_leeway_for_an_expired_token_or_with_leeway_zero(
+    sandbox: InProcess, credentials: DefaultCredentials
+) -> None:
+    now = int(time.time())
+    with pytest.raises(Unauthorized, match="token expired"):
+        TokenVerifier(sandbox.sandbox.store, leeway_s=60).verify(
+            f"Bearer {_signed(credentials, exp=now - 1)}"
+        )
+    with pytest.raises(Unauthorized, match="iat is"):
+        TokenVerifier(sandbox.sandbox.store, leeway_s=0).verify(
+            f"Bearer {_signed(credentials, iat=now + 5)}"
+        )
+
+
+def test_a_full_lifetime_from_a_clock_ahead_is_accepted(
+    sandbox: InProcess, credentials: DefaultCredentials
+) -> None:
+    now = int(time.time()) + 30  # the client's clock, 30 s ahead
+    token = _signed(credentials, iat=now, exp=now + 60 * 60)
+    verifier = TokenVerifier(sandbox.sandbox.store, leeway_s=60)
+    assert verifier.verify(f"Bearer {token}").key.key_id == credentials.key_id

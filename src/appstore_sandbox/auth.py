@@ -24,6 +24,9 @@ MAX_AUTHORIZATION_BYTES = 8192
 VERIFIED_CACHE_BYTES = 4 * 1024 * 1024
 _ENTRY_OVERHEAD_BYTES = 1024
 _TIME_CLAIMS = ("exp", "iat", "nbf")
+# A client's clock may run ahead of the sandbox's (another host, a container): iat and nbf get
+# this much leeway, exp none. PyJWT's default is none at all.
+DEFAULT_CLOCK_LEEWAY_S = 60
 
 
 @dataclass(frozen=True)
@@ -39,17 +42,25 @@ class TokenVerifier:
 
     Expiry is judged by wall-clock time, not the sandbox clock: Apple's clients stamp tokens with
     the real time, and advancing the sandbox clock to trigger retries must not lock users out.
+    A token stamped by a clock up to ``leeway_s`` ahead (``iat``, ``nbf``, and the 60-minute
+    lifetime) is accepted; an expired one never is.
     """
 
-    def __init__(self, store: Store, cache_bytes: int = VERIFIED_CACHE_BYTES) -> None:
+    def __init__(
+        self,
+        store: Store,
+        cache_bytes: int = VERIFIED_CACHE_BYTES,
+        leeway_s: int = DEFAULT_CLOCK_LEEWAY_S,
+    ) -> None:
         self._store = store
         self._verified = VerifiedTokens(cache_bytes)
+        self._leeway_s = leeway_s
 
     def verify(self, authorization: str | None) -> Caller:
         token = _bearer_token(authorization)
         try:
             verified, key, app = self._verified_for(token)
-            _check_lifetime(verified.claims)
+            _check_lifetime(verified.claims, self._leeway_s)
             if verified.claims.get("bid") != app.bundle_id:
                 raise Unauthorized("bid is not the bundle id of the key's app")
         except Unauthorized:
@@ -180,7 +191,10 @@ def _verified_claims(token: str, public_key_pem: str, issuer_id: str) -> dict[st
             options={
                 "require": ["exp", "aud", "iss", "bid"],
                 "strict_aud": True,
-                "verify_exp": False,  # _check_lifetime, on every call
+                # _check_lifetime, on every call, with the leeway for a clock ahead.
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
             },
         )
     except jwt.InvalidAudienceError as error:
@@ -208,12 +222,18 @@ def _seconds(claims: dict[str, Any], name: str) -> int:
     return int(value)
 
 
-def _check_lifetime(claims: dict[str, Any]) -> None:
+def _check_lifetime(claims: dict[str, Any], leeway_s: int) -> None:
     expires = _seconds(claims, "exp")
     now = time.time()
     if expires <= now:
-        raise Unauthorized("token expired")
-    if expires - now > MAX_LIFETIME_S:
+        raise Unauthorized(f"token expired: exp was {now - expires:.0f} s ago")
+    for name in ("iat", "nbf"):
+        if name in claims and (ahead := _seconds(claims, name) - now) > leeway_s:
+            raise Unauthorized(
+                f"{name} is {ahead:.0f} s ahead of the sandbox's clock, more than the "
+                f"{leeway_s} s leeway (setting token_clock_leeway_s): is the client's clock right?"
+            )
+    if expires - now > MAX_LIFETIME_S + leeway_s:
         raise Unauthorized("exp is more than 60 minutes ahead")
     if "iat" in claims and expires - _seconds(claims, "iat") > MAX_LIFETIME_S:
         raise Unauthorized("exp is more than 60 minutes after iat")

@@ -89,6 +89,11 @@ class Settings:
     admin_token: str | None = _setting(
         None, "If set, the /_sandbox/v1 control surface requires 'Authorization: Bearer TOKEN'."
     )
+    token_clock_leeway_s: int = _setting(
+        60,
+        "How far ahead of the sandbox's clock a client's clock may be: an Apple-surface token's "
+        "iat and nbf (and its 60-minute lifetime) get this leeway; an expired token gets none.",
+    )
     allowed_hosts: str | None = _setting(
         None,
         "Comma-separated extra names the sandbox answers to in the Host header ('*': any, for "
@@ -209,6 +214,8 @@ class Settings:
             raise ValueError("notification_poll_ms must be positive")
         if self.notification_lease_ms < 100:
             raise ValueError("notification_lease_ms must be at least 100")
+        if not 0 <= self.token_clock_leeway_s <= 3600:
+            raise ValueError("token_clock_leeway_s must be 0 to 3600 seconds")
         for name in _POSITIVE:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")

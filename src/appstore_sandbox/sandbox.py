@@ -113,7 +113,7 @@ def open_sandbox(
         store=store,
         chain=chain,
         signer=signer,
-        tokens=TokenVerifier(store),
+        tokens=TokenVerifier(store, leeway_s=settings.token_clock_leeway_s),
         rate_limiter=RateLimiter(enabled=settings.rate_limits_enabled),
         control=ControlService(store, clock),
         realtime_urls=RealtimeUrlService(store, clock, policy),
