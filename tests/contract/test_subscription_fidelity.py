@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +23,10 @@ from tests.contract.notification_helpers import advance, set_url
 from tests.contract.test_subscriptions import PERIOD_S, Customer
 from tests.receivers import receiver
 from tests.sandbox_process import SandboxProcess
+from tests.test_node_example import EXAMPLE, NODE, NODE_TIMEOUT_S
 
 MINUTE_S = 60
+NODE_VERIFY = Path(__file__).parent / "node" / "verify.mjs"
 # Sent for every auto-renewable subscription whatever its state (renewalDate: Apple's
 # renewalDate page; isInBillingRetryPeriod false rather than left out).
 RENEWAL_ALWAYS = frozenset(
@@ -336,3 +340,55 @@ def test_a_promotional_offers_terms_reach_renewal_info_and_the_renewal(
     assert {name: transaction[name] for name in offer} == offer and transaction["price"] == 12000
     # Paid up front for three months: the renewal lasts them (15 sandbox minutes).
     assert transaction["expiresDate"] - transaction["purchaseDate"] == 15 * 60_000
+
+
+def _node_decoded(customer: Customer, items: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """What Apple's Node SignedDataVerifier makes of ``items`` ({kind, jws} each)."""
+    if NODE is None or not (EXAMPLE / "node_modules").is_dir():
+        pytest.skip("Apple's Node library is absent: npm ci --prefix examples/node")
+    root = customer.sandbox.banner["root_certificate_file"]
+    completed = subprocess.run(
+        [NODE, str(NODE_VERIFY)],
+        input=json.dumps(items),
+        capture_output=True,
+        text=True,
+        env={"ROOT_CERTIFICATE_FILE": root, "BUNDLE_ID": customer.app.bundle_id},
+        timeout=NODE_TIMEOUT_S,
+    )
+    assert completed.returncode == 0, completed.stderr
+    decoded: list[dict[str, Any]] = json.loads(completed.stdout)
+    return decoded
+
+
+def test_everything_a_subscriptions_life_signs_verifies_with_apples_node_library(
+    customer: Customer,
+) -> None:
+    customer.buy()
+    advance(customer.sandbox, PERIOD_S + 1)
+    customer.trigger("cancel")
+    advance(customer.sandbox, PERIOD_S + 1)
+    customer.trigger("resubscribe")
+    customer.trigger("refund", revocationType="REFUND_PRORATED", revocationPercentage=25000)
+    notifications = customer.notifications(6)
+    signed = [body["signedPayload"] for body in customer.inbox.bodies]
+    items = [{"kind": "notification", "jws": jws} for jws in signed]
+    for notification in notifications:
+        assert notification.data is not None
+        items.append(
+            {"kind": "transaction", "jws": _given(notification.data.signedTransactionInfo)}
+        )
+        items.append({"kind": "renewal", "jws": _given(notification.data.signedRenewalInfo)})
+
+    decoded = _node_decoded(customer, items)
+
+    assert [item.get("error") for item in decoded] == [None] * len(items)
+    assert decoded == [_fields(item["jws"]) for item in items]
+    types = sorted(d["notificationType"] for d in decoded[: len(signed)])
+    assert types == sorted(
+        ["SUBSCRIBED", "DID_RENEW", "DID_CHANGE_RENEWAL_STATUS", "EXPIRED", "SUBSCRIBED", "REFUND"]
+    )
+
+
+def _given(value: str | None) -> str:
+    assert value is not None
+    return value
