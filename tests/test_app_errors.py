@@ -131,3 +131,37 @@ def test_a_500_on_a_keep_alive_connection_says_connection_close_and_is_logged_on
     assert b"\r\nconnection: close" in head
     tracebacks = [record for record in caplog.records if record.exc_info]
     assert [record.name for record in tracebacks] == ["appstore_sandbox"]
+
+
+def test_every_control_body_refuses_fields_it_does_not_know(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    open_bodies = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema", {})
+            for ref in [schema.get("$ref")] + [s.get("$ref") for s in schema.get("anyOf", [])]:
+                name = (ref or "").rpartition("/")[2]
+                if path.startswith("/_sandbox/") and name:
+                    if schemas[name].get("additionalProperties") is not False:
+                        open_bodies.append(f"{method.upper()} {path} ({name})")
+    assert open_bodies == []
+
+
+def test_a_misspelled_field_is_named_with_what_was_meant(client: TestClient) -> None:
+    refused = client.post("/_sandbox/v1/faults", json={"kind": "500", "opration": "x"})
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "opration: unknown field (did you mean operation?)"}
+    assert client.get("/_sandbox/v1/faults").json()["faults"] == []
+
+
+def test_a_body_that_is_not_json_is_told_so_in_words(client: TestClient) -> None:
+    refused = client.post(
+        "/_sandbox/v1/clock/advance",
+        content=b'{"seconds": ',
+        headers={"Content-Type": "application/json"},
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("request body is not valid JSON: ")
+    assert "send Content-Type: application/json" in refused.json()["error"]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import difflib
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from appstore_sandbox import __version__, sandbox_routes
@@ -144,7 +146,7 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     # JSON that parses but doesn't fit the endpoint's body gets the endpoint's own error.
     parsed = all(item.get("type") != "json_invalid" for item in error.errors())
-    return await _bad_request(request, _describe_validation(error), parsed)
+    return await _bad_request(request, _describe_validation(error, _body_fields(request)), parsed)
 
 
 async def _bad_request(request: Request, message: str, parsed: bool = False) -> Response:
@@ -155,13 +157,35 @@ async def _bad_request(request: Request, message: str, parsed: bool = False) -> 
     return error_response(error(f"Invalid request: {message}"))
 
 
-def _describe_validation(error: RequestValidationError) -> str:
+def _describe_validation(error: RequestValidationError, fields: Sequence[str] = ()) -> str:
     problems = []
     for item in error.errors()[:3]:
         location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
-        text = str(item.get("msg", "invalid"))
+        if item.get("type") == "extra_forbidden":
+            text = _unknown_field(location, fields)
+        elif item.get("type") == "json_invalid":
+            text = f"request body is not valid JSON: {item.get('ctx', {}).get('error', 'invalid')}"
+            text += "; send Content-Type: application/json and a JSON body"
+            location = ""
+        else:
+            text = str(item.get("msg", "invalid"))
         problems.append(f"{location}: {text}" if location else text)
     return "; ".join(problems) or "invalid request"
+
+
+def _unknown_field(name: str, fields: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name.rpartition(".")[2], fields, n=1)
+    hint = f"did you mean {close[0]}?" if close else f"the fields are {', '.join(fields)}"
+    return f"unknown field ({hint})" if fields else "unknown field"
+
+
+def _body_fields(request: Request) -> list[str]:
+    """The JSON names of the fields of the body the request's route takes, if it takes one."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    if not isinstance(model, type) or not issubclass(model, BaseModel):
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

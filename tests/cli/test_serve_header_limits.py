@@ -58,16 +58,20 @@ def _response(connection: socket.socket) -> bytes:
     """One whole response (head and Content-Length body) from a keep-alive connection."""
     data = b""
     while b"\r\n\r\n" not in data:
-        data += connection.recv(65536)
+        chunk = connection.recv(65536)
+        assert chunk, f"the server closed the connection after {data!r}"
+        data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
     while len(body) < length:
-        body += connection.recv(65536)
+        chunk = connection.recv(65536)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
     return head + b"\r\n\r\n" + body
 
 
 def _request(path: str, headers: list[str]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", "Host: x", *headers, "", ""]
+    lines = [f"GET {path} HTTP/1.1", "Host: localhost", *headers, "", ""]
     return "\r\n".join(lines).encode()
 
 
@@ -130,7 +134,10 @@ def _flood(sandbox: SandboxProcess, start: bytes, filler: bytes, total: int) -> 
 def test_a_flood_of_tiny_headers_is_refused_long_before_it_ends(sandbox: SandboxProcess) -> None:
     # 16 million headers, 76 MB, as the attack that took the server to 2 GB.
     sent, answer = _flood(
-        sandbox, f"GET {HEALTH} HTTP/1.1\r\nHost: x\r\n".encode(), b"a:\r\n" * 65_536, 76 << 20
+        sandbox,
+        f"GET {HEALTH} HTTP/1.1\r\nHost: localhost\r\n".encode(),
+        b"a:\r\n" * 65_536,
+        76 << 20,
     )
     assert answer.startswith(b"HTTP/1.1 431")
     assert sent < 8 << 20  # what the socket buffers took before the server's answer came back
@@ -139,7 +146,7 @@ def test_a_flood_of_tiny_headers_is_refused_long_before_it_ends(sandbox: Sandbox
 def test_a_100_mb_authorization_header_is_refused_long_before_it_ends(
     sandbox: SandboxProcess,
 ) -> None:
-    start = f"GET {APPLE_PATH} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ".encode()
+    start = f"GET {APPLE_PATH} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ".encode()
     sent, answer = _flood(sandbox, start, b"A" * (1 << 20), 100 << 20)
     assert answer.startswith(b"HTTP/1.1 431")
     assert sent < 8 << 20
@@ -159,7 +166,10 @@ def test_an_authorization_under_the_header_limit_but_over_the_token_limit_is_401
 def test_pipelined_requests_each_get_their_own_count(limited: SandboxProcess) -> None:
     headers = [f"X-{index}: {'a' * 150}" for index in range(MAX_COUNT - 1)]  # 3 KB each
     body = b'{"bundleId": "", "appAppleId": 1}'
-    post = f"POST /_sandbox/v1/apps HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+    post = (
+        "POST /_sandbox/v1/apps HTTP/1.1\r\nHost: localhost\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    )
     with _connection(limited) as connection:
         connection.sendall(post.encode() + b"\r\n" + body + _request(HEALTH, headers) * 2)
         statuses = [_response(connection).split(b" ", 2)[1] for _ in range(3)]

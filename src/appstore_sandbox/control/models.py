@@ -11,7 +11,9 @@ from appstore_sandbox.store import ApiKey, App, Product, Purchase
 
 
 class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    # A misspelled field is refused, not ignored: {"kind": "500", "opration": ...} must not
+    # make a fault on every operation.
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
 class CreateAppRequest(CamelModel):
@@ -144,6 +146,7 @@ class Health(CamelModel):
 
 
 class ClockAdvance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     seconds: float = Field(
         gt=0,
         allow_inf_nan=False,
@@ -152,6 +155,7 @@ class ClockAdvance(BaseModel):
 
 
 class ClockSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     now: StrictInt = Field(
         description="The sandbox time to have now, UNIX milliseconds: from the real time up to "
         "2200 (the sandbox never runs behind real time).",

@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any, Self
 
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.notifications.service import SentNotification
@@ -18,10 +18,12 @@ def _absent(value: Any) -> bool:
 
 
 class NotificationUrl(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     url: StrictStr | None = Field(description="The receiver's URL; null removes it.")
 
 
 class TestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     environment: Environment = Environment.SANDBOX
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from appstore_sandbox.perftest import config
 from appstore_sandbox.perftest.pruning import DAY_MS, PruneResult, RecordsPolicy
@@ -24,6 +24,8 @@ class PerformanceTestRequest(BaseModel):
 
 class PerformanceTestSettings(BaseModel):
     """Overrides of Apple's defaults; omitted fields keep them."""
+
+    model_config = ConfigDict(extra="forbid")
 
     maxConcurrentRequests: StrictInt | None = None
     totalRequests: StrictInt | None = None
@@ -134,6 +136,8 @@ class PerformanceTestSettingsOut(PerformanceTestConfig):
 
 class PruneRecords(BaseModel):
     """Omitted limits are the sandbox's own (its settings)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     maxRows: StrictInt | None = Field(
         default=None, ge=0, description="Records to keep at most, in all."
