@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.catalog import CatalogStore
-from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.database import transaction, upsert
 from appstore_sandbox.store.errors import AlreadyExists
 from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
@@ -68,8 +68,7 @@ class Store:
 
     def set_meta_value(self, key: str, value: str) -> None:
         with transaction(self.engine) as connection:
-            connection.execute(delete(schema.meta).where(schema.meta.c.key == key))
-            connection.execute(insert(schema.meta).values(key=key, value=value))
+            upsert(connection, schema.meta, {"key": key, "value": value})
 
     def swap_meta_value(self, key: str, expected: str | None, value: str) -> bool:
         """Store ``value`` under ``key`` if it still holds ``expected`` (None: nothing yet);
@@ -248,16 +247,9 @@ class Store:
     # realtime URLs
 
     def set_realtime_url(self, app_id: int, environment: str, url: str, now_ms: int) -> None:
-        table = schema.realtime_urls
+        row = {"app_id": app_id, "environment": environment, "url": url, "updated_ms": now_ms}
         with transaction(self.engine) as connection:
-            connection.execute(
-                delete(table).where(table.c.app_id == app_id, table.c.environment == environment)
-            )
-            connection.execute(
-                insert(table).values(
-                    app_id=app_id, environment=environment, url=url, updated_ms=now_ms
-                )
-            )
+            upsert(connection, schema.realtime_urls, row)
 
     def realtime_url(self, app_id: int, environment: str) -> str | None:
         table = schema.realtime_urls
