@@ -91,6 +91,9 @@ class Store:
         except IntegrityError:  # another process stored a first value meanwhile
             return False
 
+    def delete_meta_value(self, key: str) -> None:
+        self._delete(schema.meta, schema.meta.c.key == key)
+
     def first_meta_value(self, key: str, value: str) -> str:
         """The value under ``key``; ``value`` is stored only if none is yet. Processes sharing
         the database all get the value the first of them stored."""
@@ -194,6 +197,7 @@ class Store:
                     app_id=key.app_id,
                     public_key_pem=key.public_key_pem,
                     created_ms=key.created_ms,
+                    private_key_pem=key.private_key_pem,
                 )
             )
         return key
@@ -216,6 +220,13 @@ class Store:
         table = schema.api_keys
         rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.created_ms))
         return [ApiKey(**row._mapping) for row in rows]
+
+    def set_private_key(self, key_id: str, pem: str) -> None:
+        table = schema.api_keys
+        with transaction(self.engine) as connection:
+            connection.execute(
+                update(table).where(table.c.key_id == key_id).values(private_key_pem=pem)
+            )
 
     def delete_key(self, key_id: str) -> None:
         self._delete(schema.api_keys, schema.api_keys.c.key_id == key_id)
