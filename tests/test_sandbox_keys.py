@@ -125,3 +125,13 @@ def test_two_python_sandboxes_on_one_database_both_have_the_default_key(
     ):
         assert second.default_key == first.default_key
         assert second.client().get_image_list().imageIdentifiers == []
+
+
+def test_a_deleted_default_key_gets_no_file_at_start(tmp_path: Path) -> None:
+    with _opened(tmp_path) as sandbox:
+        made = _credentials(sandbox)
+        sandbox.control.delete_key(DEFAULT_BUNDLE_ID, made.key_id)
+        made.key_file.unlink()
+    with _opened(tmp_path) as again:
+        assert default_credentials(again) is None
+    assert not made.key_file.exists()

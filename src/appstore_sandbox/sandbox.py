@@ -251,9 +251,9 @@ def default_key(sandbox: Sandbox) -> ApiKey | None:
 
 def write_default_key_file(sandbox: Sandbox) -> Path | None:
     """Write the default key's .p8 into the data dir if it is missing there (another process
-    on the database made the key, or the file was deleted); where it is, if there is a key."""
+    on the database made the key, or the file was deleted); where it is, if the key exists."""
     key = default_key(sandbox)
-    if key is None:
+    if key is None or sandbox.store.key_by_id(key.key_id) is None:  # deleted until a reset
         return None
     path = key_file(sandbox.settings.keys_dir, key.key_id)
     if not path.exists():
