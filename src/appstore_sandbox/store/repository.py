@@ -25,8 +25,10 @@ from appstore_sandbox.store.subscriptions import SubscriptionStore, purchase_of
 _APP_BY_BUNDLE_ID = select(schema.apps).where(schema.apps.c.bundle_id == bindparam("bundle_id"))
 _APP_BY_ID = select(schema.apps).where(schema.apps.c.id == bindparam("id"))
 _KEY_BY_ID = select(schema.api_keys).where(schema.api_keys.c.key_id == bindparam("key_id"))
+# Authentication needs no private key: it stays out of every request's memory.
+_PUBLIC_KEY_COLUMNS = [c for c in schema.api_keys.c if c.name != "private_key_pem"]
 _KEY_AND_APP = (
-    select(schema.api_keys, *(column.label(f"app__{column.name}") for column in schema.apps.c))
+    select(*_PUBLIC_KEY_COLUMNS, *(column.label(f"app__{column.name}") for column in schema.apps.c))
     .join(schema.apps, schema.apps.c.id == schema.api_keys.c.app_id)
     .where(schema.api_keys.c.key_id == bindparam("key_id"))
 )
@@ -212,7 +214,7 @@ class Store:
         if row is None:
             return None
         values = row._mapping
-        key = ApiKey(**{column.name: values[column.name] for column in schema.api_keys.c})
+        key = ApiKey(**{column.name: values[column.name] for column in _PUBLIC_KEY_COLUMNS})
         app = App(**{column.name: values[f"app__{column.name}"] for column in schema.apps.c})
         return key, app
 
