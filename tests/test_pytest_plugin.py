@@ -79,3 +79,26 @@ def test_the_readme_example_passes_in_a_project_of_its_own(tmp_path: Path) -> No
     assert set(by_worker) == {"gw0", "gw1"}, "each worker ran a file"
     assert all(len(sandboxes) == 1 for sandboxes in by_worker.values())
     assert by_worker["gw0"] != by_worker["gw1"], "one sandbox per worker"
+
+
+DELETES_THE_DEFAULT_KEY = """
+import httpx
+
+
+def test_1_deletes_the_default_key_beside_another(appstore_sandbox):
+    appstore_sandbox.create_key()
+    key = appstore_sandbox.default_key
+    url = f"{appstore_sandbox.url}/_sandbox/v1/apps/{key.bundle_id}/keys/{key.key_id}"
+    assert httpx.delete(url).status_code == 204
+
+
+def test_2_signs_with_the_default_key_again(appstore_client):
+    assert appstore_client.get_image_list().imageIdentifiers == []
+"""
+
+
+def test_a_test_that_deletes_the_default_key_breaks_no_later_one(tmp_path: Path) -> None:
+    (tmp_path / "test_keys.py").write_text(DELETES_THE_DEFAULT_KEY)
+    result = _pytest(tmp_path, "-p", "no:xdist")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout

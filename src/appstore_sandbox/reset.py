@@ -5,8 +5,9 @@ Everything an app owns (products, offers, keys, purchases, messages, images and 
 default messages, realtime and notification URLs, notifications and their attempts,
 performance-test settings, runs and records) goes with the apps; then the clock's offset, the
 rate-limit windows and the faults set. The default app comes back with a new purchase; with
-``keep_keys`` it also keeps its appAppleId and keys (same key ids, same .p8 files), so a client
-made before the reset still authenticates.
+``keep_keys`` it also keeps its appAppleId and keys (same key ids, same .p8 files), and its
+default key comes back even if it was deleted (the database keeps it), so a client made before
+the reset still authenticates.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.errors import Conflict
 from appstore_sandbox.keyfiles import key_file
-from appstore_sandbox.sandbox import Sandbox, create_defaults
+from appstore_sandbox.sandbox import Sandbox, create_defaults, default_key
+from appstore_sandbox.store import ApiKey, App
 
 INTERRUPTED = "interrupted: the sandbox was reset while the test was running"
 
@@ -39,7 +41,7 @@ def reset_sandbox(sandbox: Sandbox, keep_keys: bool = True, force: bool = False)
         )
     interrupted = sandbox.performance_tests.interrupt_all(INTERRUPTED) if running else 0
     default_app = sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID)
-    keys = sandbox.store.keys(default_app.id) if keep_keys and default_app else []
+    keys = _kept_keys(sandbox, default_app) if keep_keys else []
     removed = sandbox.store.delete_apps()
     _remove_files(sandbox, kept_key_ids={key.key_id for key in keys})
     sandbox.control.clock.reset()  # for every process on the database
@@ -47,6 +49,15 @@ def reset_sandbox(sandbox: Sandbox, keep_keys: bool = True, force: bool = False)
     sandbox.faults.clear()
     create_defaults(sandbox, default_app.app_apple_id if keys and default_app else None, keys)
     return ResetSummary(removed, interrupted, bool(keys))
+
+
+def _kept_keys(sandbox: Sandbox, default_app: App | None) -> list[ApiKey]:
+    """The default app's keys, with its default key even if it was deleted since."""
+    keys = sandbox.store.keys(default_app.id) if default_app else []
+    default = default_key(sandbox)
+    if default is not None and default.key_id not in {key.key_id for key in keys}:
+        keys.append(default)
+    return keys
 
 
 def _remove_files(sandbox: Sandbox, kept_key_ids: set[str]) -> None:

@@ -17,6 +17,7 @@ from appstore_sandbox.clock import Clock
 from appstore_sandbox.config import Settings
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
+from appstore_sandbox.errors import BadInput
 from appstore_sandbox.faults import Faults
 from appstore_sandbox.keyfiles import key_file, private_directory, write_private_key
 from appstore_sandbox.notifications.delivery import DeliveryWorker
@@ -143,6 +144,8 @@ def open_sandbox(
     )
     sandbox.control.sync_clock()
     _create_defaults(sandbox)
+    _adopt_default_key_file(sandbox)
+    write_default_key_file(sandbox)
     sandbox.images.check_files()
     return sandbox
 
@@ -221,27 +224,85 @@ def _create_defaults(sandbox: Sandbox) -> None:
 def create_defaults(
     sandbox: Sandbox, app_apple_id: int | None = None, keys: Sequence[ApiKey] = ()
 ) -> None:
-    """The first-start app, key and purchase; ``keys`` (with ``app_apple_id``) are kept instead
-    of a new key, so clients made before a reset still authenticate."""
+    """The first-start app, key and purchase; ``keys`` (with ``app_apple_id``) are kept, and a
+    new default key is made only if they don't hold the default key (see ``default_key``)."""
     app = sandbox.control.create_app(DEFAULT_BUNDLE_ID, app_apple_id)
     for key in keys:
         sandbox.store.add_key(dataclasses.replace(key, app_id=app.id))
-    if not keys:
-        new_key = sandbox.control.create_key(DEFAULT_BUNDLE_ID)
-        write_private_key(
-            key_file(sandbox.settings.keys_dir, new_key.key.key_id), new_key.private_key_pem
-        )
-        sandbox.store.set_meta_value(_DEFAULT_KEY_META, new_key.key.key_id)
+    if sandbox.store.meta_value(_DEFAULT_KEY_META) not in {key.key_id for key in keys}:
+        _new_default_key(sandbox)
+    write_default_key_file(sandbox)
     sandbox.subscriptions.buy(app)
 
 
+def _new_default_key(sandbox: Sandbox) -> None:
+    store = sandbox.store
+    old_key_id = store.meta_value(_DEFAULT_KEY_META)
+    new_key = sandbox.control.create_key(DEFAULT_BUNDLE_ID)
+    # The private key first: the id names it, so a crash between the two leaves the old pair.
+    store.set_meta_value(_default_key_pem_meta(new_key.key.key_id), new_key.private_key_pem)
+    store.set_meta_value(_DEFAULT_KEY_META, new_key.key.key_id)
+    if old_key_id:
+        store.delete_meta_value(_default_key_pem_meta(old_key_id))
+
+
+def _default_key_pem_meta(key_id: str) -> str:
+    return f"default_key_pem.{key_id}"
+
+
+def default_key(sandbox: Sandbox) -> ApiKey | None:
+    """The default key as the sandbox made it (same id, same private key), of no app, also
+    after it was deleted: kept in the database so that a reset brings it back. ``None`` for
+    a database from before migration 0008 whose default key was deleted before its file was
+    adopted."""
+    key_id = sandbox.store.meta_value(_DEFAULT_KEY_META)
+    pem = sandbox.store.meta_value(_default_key_pem_meta(key_id)) if key_id else None
+    if key_id is None or pem is None:
+        return None
+    return sandbox.control.generated_key(key_id, pem)
+
+
+def write_default_key_file(sandbox: Sandbox) -> Path | None:
+    """Write the default key's .p8 into the data dir if it is missing there (another process
+    on the database made the key, or the file was deleted); where it is, if the key exists."""
+    key = default_key(sandbox)
+    if key is None or sandbox.store.key_by_id(key.key_id) is None:  # deleted until a reset
+        return None
+    path = key_file(sandbox.settings.keys_dir, key.key_id)
+    if not path.exists():
+        assert key.private_key_pem is not None
+        write_private_key(path, key.private_key_pem)
+    return path
+
+
+def _adopt_default_key_file(sandbox: Sandbox) -> None:
+    """A database from before the private keys were kept in it: take the default key's from its
+    .p8 in the data dir, if that file holds the key the database knows."""
+    store = sandbox.store
+    key_id = store.meta_value(_DEFAULT_KEY_META)
+    key = store.key_by_id(key_id) if key_id else None
+    if key is None or key.private_key_pem is not None:
+        return
+    path = key_file(sandbox.settings.keys_dir, key.key_id)
+    try:
+        pem = path.read_text()
+        adopted = sandbox.control.generated_key(key.key_id, pem)
+    except (OSError, UnicodeDecodeError, BadInput):
+        return
+    if adopted.public_key_pem == key.public_key_pem:
+        store.set_meta_value(_default_key_pem_meta(key.key_id), pem)
+        store.set_private_key(key.key_id, pem)
+
+
 def default_credentials(sandbox: Sandbox) -> DefaultCredentials | None:
-    """The default app's credentials, or ``None`` if it was removed or its key file is gone."""
+    """The default app's credentials (its key file written if missing), or ``None`` if the app
+    or its default key is gone."""
     app = sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID)
     key_id = sandbox.store.meta_value(_DEFAULT_KEY_META)
     key = sandbox.store.key_by_id(key_id) if key_id else None
     if app is None or key is None:
         return None
+    write_default_key_file(sandbox)
     purchases = sandbox.store.purchases(app.id)
     return DefaultCredentials(
         bundle_id=app.bundle_id,

@@ -113,7 +113,7 @@ def list_keys(bundle_id: str, sandbox: SandboxDep) -> KeyList:
 
 @router.post("/apps/{bundle_id}/keys", status_code=201, responses=declared(409))
 def create_key(bundle_id: str, sandbox: SandboxDep) -> NewKeyOut:
-    """Generate an In-App Purchase key; the private key is in the response and nowhere else."""
+    """Generate an In-App Purchase key; the private key is in the response (and the database)."""
     new = sandbox.control.create_key(bundle_id)
     return NewKeyOut(**KeyOut.of(new.key, bundle_id).model_dump(), private_key=new.private_key_pem)
 

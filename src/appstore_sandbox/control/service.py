@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import string
@@ -45,9 +46,8 @@ class ControlService:
     def issuer_id(self) -> str:
         """The team's issuer id, created once and shared by every key the sandbox generates."""
         issuer_id = self._store.meta_value(ISSUER_ID_META_KEY)
-        if issuer_id is None:
-            issuer_id = str(uuid.uuid4())
-            self._store.set_meta_value(ISSUER_ID_META_KEY, issuer_id)
+        if issuer_id is None:  # the first of several processes starting at once sets it
+            issuer_id = self._store.first_meta_value(ISSUER_ID_META_KEY, str(uuid.uuid4()))
         return issuer_id
 
     # the sandbox clock
@@ -110,23 +110,32 @@ class ControlService:
 
     def create_key(self, bundle_id: str) -> NewKey:
         app = self.app(bundle_id)
-        private_key = ec.generate_private_key(ec.SECP256R1())
+        private_pem = (
+            ec.generate_private_key(ec.SECP256R1())
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )
+        key_id = "".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(10))
         with conflict_if_exists():
             key = self._store.add_key(
-                ApiKey(
-                    key_id="".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(10)),
-                    issuer_id=self.issuer_id,
-                    app_id=app.id,
-                    public_key_pem=_public_pem(private_key.public_key()),
-                    created_ms=self._clock.now_ms(),
-                )
+                dataclasses.replace(self.generated_key(key_id, private_pem), app_id=app.id)
             )
-        private_pem = private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
         return NewKey(key=key, bundle_id=bundle_id, private_key_pem=private_pem)
+
+    def generated_key(self, key_id: str, private_key_pem: str) -> ApiKey:
+        """A key the sandbox generates (or generated before), not stored and of no app yet."""
+        return ApiKey(
+            key_id=key_id,
+            issuer_id=self.issuer_id,
+            app_id=0,
+            public_key_pem=_public_pem(_p256_public_key(private_key_pem)),
+            created_ms=self._clock.now_ms(),
+            private_key_pem=private_key_pem,
+        )
 
     def add_key(self, bundle_id: str, issuer_id: str, key_id: str, key_pem: str) -> ApiKey:
         """Register a key made elsewhere; ``key_pem`` may be the public key or the .p8 itself."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import catalog_schema
-from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.database import transaction, upsert
 from appstore_sandbox.store.errors import AlreadyExists
 
 _offers = catalog_schema.promotional_offers
@@ -104,7 +104,4 @@ class CatalogStore:
 
     def set_setting(self, app_id: int, name: str, value: str) -> None:
         with transaction(self.engine) as connection:
-            connection.execute(
-                delete(_settings).where(_settings.c.app_id == app_id, _settings.c.name == name)
-            )
-            connection.execute(insert(_settings).values(app_id=app_id, name=name, value=value))
+            upsert(connection, _settings, {"app_id": app_id, "name": name, "value": value})

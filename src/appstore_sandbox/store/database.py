@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -113,6 +114,19 @@ def insert_rows(
     else:
         parameters = [dict(zip(columns, row, strict=True)) for row in rows]
     connection.exec_driver_sql(compiled.string, parameters)
+
+
+def upsert(connection: Connection, table: Table, values: dict[str, Any]) -> None:
+    """Insert a row, or update the row with the same primary key in place.
+
+    One ``INSERT ... ON CONFLICT DO UPDATE``: deleting the row and inserting it again lets two
+    concurrent writers both find it gone and collide on the key (PostgreSQL's READ COMMITTED).
+    """
+    key = [column.name for column in table.primary_key.columns]
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(values)
+    replaced = {name: statement.excluded[name] for name in values if name not in key}
+    connection.execute(statement.on_conflict_do_update(index_elements=key, set_=replaced))
 
 
 def migrate(engine: Engine) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from appstore_sandbox.store import schema
-from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.database import transaction, upsert
 from appstore_sandbox.store.records import Notification, SendAttempt
 
 PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
@@ -165,15 +165,13 @@ class NotificationStore:
     # URLs
 
     def set_url(self, app_id: int, environment: str, url: str | None, now_ms: int) -> None:
-        key = and_(_urls.c.app_id == app_id, _urls.c.environment == environment)
         with transaction(self.engine) as connection:
-            connection.execute(delete(_urls).where(key))
-            if url is not None:
-                connection.execute(
-                    insert(_urls).values(
-                        app_id=app_id, environment=environment, url=url, updated_ms=now_ms
-                    )
-                )
+            if url is None:
+                key = and_(_urls.c.app_id == app_id, _urls.c.environment == environment)
+                connection.execute(delete(_urls).where(key))
+            else:
+                row = {"app_id": app_id, "environment": environment, "url": url}
+                upsert(connection, _urls, {**row, "updated_ms": now_ms})
 
     def url(self, app_id: int, environment: str) -> str | None:
         with self.engine.connect() as connection:

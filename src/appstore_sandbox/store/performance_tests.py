@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import schema
-from appstore_sandbox.store.database import insert_rows, transaction
+from appstore_sandbox.store.database import insert_rows, transaction, upsert
 from appstore_sandbox.store.errors import RunAlreadyPending, TooManyRunsPending
 from appstore_sandbox.store.records import PerformanceTestRun, RequestRecord, RequestRow
 
@@ -53,9 +53,10 @@ class PerformanceTestStore:
 
     def set_app_config(self, app_id: int, config: str | None) -> None:
         with transaction(self.engine) as connection:
-            connection.execute(delete(_configs).where(_configs.c.app_id == app_id))
-            if config is not None:
-                connection.execute(insert(_configs).values(app_id=app_id, config=config))
+            if config is None:
+                connection.execute(delete(_configs).where(_configs.c.app_id == app_id))
+            else:
+                upsert(connection, _configs, {"app_id": app_id, "config": config})
 
     def add_run(
         self, run: PerformanceTestRun, max_running: int | None = None, now_ms: int = 0

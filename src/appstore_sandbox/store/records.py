@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
@@ -35,6 +35,7 @@ class ApiKey:
     app_id: int
     public_key_pem: str
     created_ms: int
+    private_key_pem: str | None = field(default=None, repr=False)  # generated keys only
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.catalog import CatalogStore
-from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.database import transaction, upsert
 from appstore_sandbox.store.errors import AlreadyExists
 from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
@@ -25,8 +25,10 @@ from appstore_sandbox.store.subscriptions import SubscriptionStore, purchase_of
 _APP_BY_BUNDLE_ID = select(schema.apps).where(schema.apps.c.bundle_id == bindparam("bundle_id"))
 _APP_BY_ID = select(schema.apps).where(schema.apps.c.id == bindparam("id"))
 _KEY_BY_ID = select(schema.api_keys).where(schema.api_keys.c.key_id == bindparam("key_id"))
+# Authentication needs no private key: it stays out of every request's memory.
+_PUBLIC_KEY_COLUMNS = [c for c in schema.api_keys.c if c.name != "private_key_pem"]
 _KEY_AND_APP = (
-    select(schema.api_keys, *(column.label(f"app__{column.name}") for column in schema.apps.c))
+    select(*_PUBLIC_KEY_COLUMNS, *(column.label(f"app__{column.name}") for column in schema.apps.c))
     .join(schema.apps, schema.apps.c.id == schema.api_keys.c.app_id)
     .where(schema.api_keys.c.key_id == bindparam("key_id"))
 )
@@ -68,8 +70,7 @@ class Store:
 
     def set_meta_value(self, key: str, value: str) -> None:
         with transaction(self.engine) as connection:
-            connection.execute(delete(schema.meta).where(schema.meta.c.key == key))
-            connection.execute(insert(schema.meta).values(key=key, value=value))
+            upsert(connection, schema.meta, {"key": key, "value": value})
 
     def swap_meta_value(self, key: str, expected: str | None, value: str) -> bool:
         """Store ``value`` under ``key`` if it still holds ``expected`` (None: nothing yet);
@@ -91,6 +92,9 @@ class Store:
                 return bool(changed.rowcount == 1)
         except IntegrityError:  # another process stored a first value meanwhile
             return False
+
+    def delete_meta_value(self, key: str) -> None:
+        self._delete(schema.meta, schema.meta.c.key == key)
 
     def first_meta_value(self, key: str, value: str) -> str:
         """The value under ``key``; ``value`` is stored only if none is yet. Processes sharing
@@ -195,6 +199,7 @@ class Store:
                     app_id=key.app_id,
                     public_key_pem=key.public_key_pem,
                     created_ms=key.created_ms,
+                    private_key_pem=key.private_key_pem,
                 )
             )
         return key
@@ -209,7 +214,7 @@ class Store:
         if row is None:
             return None
         values = row._mapping
-        key = ApiKey(**{column.name: values[column.name] for column in schema.api_keys.c})
+        key = ApiKey(**{column.name: values[column.name] for column in _PUBLIC_KEY_COLUMNS})
         app = App(**{column.name: values[f"app__{column.name}"] for column in schema.apps.c})
         return key, app
 
@@ -217,6 +222,13 @@ class Store:
         table = schema.api_keys
         rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.created_ms))
         return [ApiKey(**row._mapping) for row in rows]
+
+    def set_private_key(self, key_id: str, pem: str) -> None:
+        table = schema.api_keys
+        with transaction(self.engine) as connection:
+            connection.execute(
+                update(table).where(table.c.key_id == key_id).values(private_key_pem=pem)
+            )
 
     def delete_key(self, key_id: str) -> None:
         self._delete(schema.api_keys, schema.api_keys.c.key_id == key_id)
@@ -248,16 +260,9 @@ class Store:
     # realtime URLs
 
     def set_realtime_url(self, app_id: int, environment: str, url: str, now_ms: int) -> None:
-        table = schema.realtime_urls
+        row = {"app_id": app_id, "environment": environment, "url": url, "updated_ms": now_ms}
         with transaction(self.engine) as connection:
-            connection.execute(
-                delete(table).where(table.c.app_id == app_id, table.c.environment == environment)
-            )
-            connection.execute(
-                insert(table).values(
-                    app_id=app_id, environment=environment, url=url, updated_ms=now_ms
-                )
-            )
+            upsert(connection, schema.realtime_urls, row)
 
     def realtime_url(self, app_id: int, environment: str) -> str | None:
         table = schema.realtime_urls

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from appstore_sandbox.store import retention_schema, schema
-from appstore_sandbox.store.database import transaction
+from appstore_sandbox.store.database import transaction, upsert
 from appstore_sandbox.store.records import MessageBullet, RetentionImage, RetentionMessage
 
 _images = retention_schema.retention_images
@@ -206,16 +206,8 @@ class RetentionContent:
     def set_default_message(
         self, product_id: str, locale: str, message_identifier: str, now_ms: int
     ) -> None:
-        self.delete_default_message(product_id, locale)
-        self._connection.execute(
-            insert(_defaults).values(
-                **self._scope(),
-                product_id=product_id,
-                locale=locale,
-                message_identifier=message_identifier,
-                updated_ms=now_ms,
-            )
-        )
+        row = {"product_id": product_id, "locale": locale, "message_identifier": message_identifier}
+        upsert(self._connection, _defaults, {**self._scope(), **row, "updated_ms": now_ms})
 
     def delete_default_message(self, product_id: str, locale: str) -> None:
         self._connection.execute(delete(_defaults).where(*self._default_key(product_id, locale)))

@@ -70,6 +70,9 @@ api_keys = Table(
     Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
     Column("public_key_pem", Text, nullable=False),
     Column("created_ms", BigInteger, nullable=False),
+    # PKCS#8 PEM of a key the sandbox generated (a throwaway key, kept as plainly as the signing
+    # chain's): a data dir without its .p8 gets it back. None for keys registered by the user.
+    Column("private_key_pem", Text, nullable=True),
 )
 
 purchases = Table(
