@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import catalog_schema
@@ -78,13 +78,7 @@ class CatalogStore:
 
     def set_introductory_offer(self, app_id: int, offer: IntroductoryOffer) -> None:
         with transaction(self.engine) as connection:
-            connection.execute(
-                delete(_introductory).where(
-                    _introductory.c.app_id == app_id,
-                    _introductory.c.product_id == offer.product_id,
-                )
-            )
-            connection.execute(insert(_introductory).values(app_id=app_id, **offer.__dict__))
+            upsert(connection, _introductory, {"app_id": app_id, **offer.__dict__})
 
     def delete_introductory_offer(self, app_id: int, product_id: str) -> bool:
         with transaction(self.engine) as connection:

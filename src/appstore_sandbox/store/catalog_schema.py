@@ -1,6 +1,6 @@
 """Tables of the app's catalog beyond products (promotional offers) and of per-app settings.
 
-They share ``schema.metadata``; migration 0005 creates them, 0008 adds offers' terms and
+They share ``schema.metadata``; migration 0005 creates them, 0009 adds offers' terms and
 introductory offers.
 """
 

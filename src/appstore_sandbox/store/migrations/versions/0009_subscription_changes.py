@@ -6,15 +6,15 @@ Transactions made before this revision are numbered in the order they were bough
 purchase's ``changes`` is the last number given. Purchases made before it have no app
 transaction id (Apple's field is optional).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 
 
 def upgrade() -> None:
