@@ -6,6 +6,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -31,7 +32,7 @@ DEFAULT_CLOCK_LEEWAY_S = 60
 
 @dataclass(frozen=True)
 class Caller:
-    """Who a valid token speaks for: one app, through one of its keys."""
+    """Who a valid token speaks for: the app its ``bid`` names, through a key of its team."""
 
     app: App
     key: ApiKey
@@ -44,6 +45,11 @@ class TokenVerifier:
     the real time, and advancing the sandbox clock to trigger retries must not lock users out.
     A token stamped by a clock up to ``leeway_s`` ahead (``iat``, ``nbf``, and the 60-minute
     lifetime) is accepted; an expired one never is.
+
+    Apple's In-App Purchase keys belong to the team, and the token's ``bid`` picks the app. Here
+    a key signs for its own app and for any other app of its issuer: every app of the sandbox
+    when the issuer is the sandbox's own (``team_issuer``), otherwise the apps that hold a key
+    of that issuer. A key limited to its own app (``only_own_app``) signs for that app alone.
     """
 
     def __init__(
@@ -51,18 +57,19 @@ class TokenVerifier:
         store: Store,
         cache_bytes: int = VERIFIED_CACHE_BYTES,
         leeway_s: int = DEFAULT_CLOCK_LEEWAY_S,
+        team_issuer: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._store = store
         self._verified = VerifiedTokens(cache_bytes)
         self._leeway_s = leeway_s
+        self._team_issuer = team_issuer
 
     def verify(self, authorization: str | None) -> Caller:
         token = _bearer_token(authorization)
         try:
-            verified, key, app = self._verified_for(token)
+            verified, key, own_app = self._verified_for(token)
             _check_lifetime(verified.claims, self._leeway_s)
-            if verified.claims.get("bid") != app.bundle_id:
-                raise Unauthorized("bid is not the bundle id of the key's app")
+            app = self._app_of(verified.claims.get("bid"), key, own_app)
         except Unauthorized:
             self._verified.forget(token)
             raise
@@ -83,6 +90,22 @@ class TokenVerifier:
         key, app = self._registered(str(header.get("kid", "")))
         claims = _verified_claims(token, key.public_key_pem, key.issuer_id)
         return Verified(key.key_id, key.public_key_pem, key.issuer_id, claims), key, app
+
+    def _app_of(self, bid: object, key: ApiKey, own_app: App) -> App:
+        """The app the token's ``bid`` names, if ``key`` may sign for it."""
+        if bid == own_app.bundle_id:
+            return own_app
+        if key.only_own_app:
+            raise Unauthorized(f"bid: this key is limited to {own_app.bundle_id}")
+        app = self._store.app_by_bundle_id(bid) if isinstance(bid, str) else None
+        if app is None:
+            raise Unauthorized("bid names no app of this sandbox")
+        team = key.issuer_id == self._team_issuer()
+        if not team and not self._store.has_key_of_issuer(app.id, key.issuer_id):
+            raise Unauthorized(
+                f"bid: {app.bundle_id} has no key of issuer {key.issuer_id} (another team's app)"
+            )
+        return app
 
     def _registered(self, key_id: str) -> tuple[ApiKey, App]:
         found = self._store.key_and_app(key_id)

@@ -108,15 +108,20 @@ def open_sandbox(
     review = ReviewService(store, clock, settings.review)
     faults = Faults(settings.max_faults)
     subscriptions = SubscriptionService(store, clock, signer)
+    control = ControlService(store, clock)
     sandbox = Sandbox(
         settings=settings,
         clock=clock,
         store=store,
         chain=chain,
         signer=signer,
-        tokens=TokenVerifier(store, leeway_s=settings.token_clock_leeway_s),
+        tokens=TokenVerifier(
+            store,
+            leeway_s=settings.token_clock_leeway_s,
+            team_issuer=lambda: control.issuer_id,
+        ),
         rate_limiter=RateLimiter(enabled=settings.rate_limits_enabled),
-        control=ControlService(store, clock),
+        control=control,
         realtime_urls=RealtimeUrlService(store, clock, policy),
         performance_tests=PerformanceTestService(
             store,

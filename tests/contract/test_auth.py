@@ -181,7 +181,8 @@ def test_hs256_with_the_public_key_as_hmac_secret(
 _CLAIM_CASES: dict[str, tuple[Callable[[AppCredentials], dict[str, Any]], str]] = {
     "expired": (lambda app: _claims(app, exp=int(time.time()) - 60), "expired"),
     "exp-more-than-60-minutes-ahead": (
-        lambda app: _claims(app, exp=int(time.time()) + 61 * 60),
+        # 60 minutes, and more than the minute of leeway for a client's clock ahead.
+        lambda app: _claims(app, exp=int(time.time()) + 62 * 60),
         "60 minutes ahead",
     ),
     "exp-more-than-60-minutes-after-iat": (
@@ -204,15 +205,67 @@ def test_invalid_claims(sandbox: SandboxProcess, app: AppCredentials, case: str)
     _assert_unauthorized(_get(sandbox, f"Bearer {_token(app, make_claims(app))}"), reason)
 
 
-def test_bid_of_another_app(sandbox: SandboxProcess, app: AppCredentials) -> None:
+def _other_app_reading(sandbox: SandboxProcess, url: str) -> AppCredentials:
     other = sandbox.new_app()
-    token = _token(app, _claims(app, bid=other.bundle_id))
-    _assert_unauthorized(_get(sandbox, f"Bearer {token}"), "bid")
+    sandbox.apple_client(other).configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
+    return other
+
+
+def test_one_key_of_the_team_serves_another_app(
+    sandbox: SandboxProcess, app: AppCredentials
+) -> None:
+    # Apple's keys belong to the team; the token's bid picks the app.
+    other = _other_app_reading(sandbox, "https://example.com/other")
+    response = _get(sandbox, f"Bearer {_token(app, _claims(app, bid=other.bundle_id))}")
+    assert response.status_code == 200
+    assert response.json() == {"realtimeURL": "https://example.com/other"}
+
+
+def test_a_key_limited_to_its_app_signs_for_it_alone(
+    sandbox: SandboxProcess, app: AppCredentials
+) -> None:
+    other = _other_app_reading(sandbox, "https://example.com/other")
+    with sandbox.control() as control:
+        path = f"/apps/{app.bundle_id}/keys"
+        limited = control.post(path, json={"onlyOwnApp": True}).raise_for_status().json()
+    assert limited["onlyOwnApp"] is True
+    key = limited["privateKey"].encode()
+    own = _token(app, key=key, kid=limited["keyId"])
+    foreign = _token(app, _claims(app, bid=other.bundle_id), key=key, kid=limited["keyId"])
+    _assert_reads_configured_url(_get(sandbox, f"Bearer {own}"))
+    _assert_unauthorized(_get(sandbox, f"Bearer {foreign}"), f"limited to {app.bundle_id}")
+
+
+def test_another_teams_key_serves_only_apps_holding_a_key_of_its_issuer(
+    sandbox: SandboxProcess, app: AppCredentials
+) -> None:
+    other = _other_app_reading(sandbox, "https://example.com/other")
+    issuer = "5d1f3a52-0000-4000-8000-000000000001"
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    public_pem = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    with sandbox.control() as control:
+        body = {"issuerId": issuer, "publicKey": public_pem.decode()}
+        control.put(f"/apps/{app.bundle_id}/keys/TEAM2KEY01", json=body).raise_for_status()
+
+    def token(bid: str) -> str:
+        claims = _claims(app, iss=issuer, bid=bid)
+        return "Bearer " + _token(app, claims, key=private_key, kid="TEAM2KEY01")
+
+    _assert_reads_configured_url(_get(sandbox, token(app.bundle_id)))
+    _assert_unauthorized(_get(sandbox, token(other.bundle_id)), "another team's app")
+    with sandbox.control() as control:
+        body = {"issuerId": issuer, "publicKey": public_pem.decode()}
+        control.put(f"/apps/{other.bundle_id}/keys/TEAM2KEY02", json=body).raise_for_status()
+    assert _get(sandbox, token(other.bundle_id)).json() == {
+        "realtimeURL": "https://example.com/other"
+    }
 
 
 def test_unknown_bid(sandbox: SandboxProcess, app: AppCredentials) -> None:
     token = _token(app, _claims(app, bid="com.example.nosuchapp"))
-    _assert_unauthorized(_get(sandbox, f"Bearer {token}"), "bid")
+    _assert_unauthorized(_get(sandbox, f"Bearer {token}"), "bid names no app")
 
 
 # Accepted.
@@ -295,12 +348,3 @@ def test_another_app_cannot_read_this_apps_realtime_url(
     assert raised.value.http_status_code == 404
     assert raised.value.api_error == APIError.REALTIME_URL_NOT_FOUND
     assert sandbox.apple_client(app).get_realtime_url().realtimeURL == CONFIGURED_URL
-
-
-def test_another_apps_key_cannot_act_for_this_app(
-    sandbox: SandboxProcess, app: AppCredentials
-) -> None:
-    # The other app's own valid key, with this app's bundle id in bid.
-    other = sandbox.new_app()
-    token = _token(other, _claims(other, bid=app.bundle_id))
-    _assert_unauthorized(_get(sandbox, f"Bearer {token}"), "bid")

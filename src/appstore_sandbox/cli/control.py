@@ -214,7 +214,8 @@ def keys() -> None:
 
 
 def _key_lines(key: dict[str, Any]) -> list[str]:
-    return [f"{key['keyId']}  issuer {key['issuerId']}  app {key['bundleId']}"]
+    only = "  (this app only)" if key.get("onlyOwnApp") else ""
+    return [f"{key['keyId']}  issuer {key['issuerId']}  app {key['bundleId']}{only}"]
 
 
 @keys.command("create")
@@ -226,16 +227,24 @@ def _key_lines(key: dict[str, Any]) -> list[str]:
     default=None,
     help="Where to write the .p8 (default: ./SubscriptionKey_<KEYID>.p8).",
 )
+@click.option(
+    "--only-this-app",
+    is_flag=True,
+    help="Sign for this app only (by default a key signs for every app, as Apple's team keys).",
+)
 @control_command
-def keys_create(client: SandboxClient, out: Output, bundle_id: str, out_file: Path | None) -> None:
-    """Generate a key; its private half is written to a .p8 file and nowhere else."""
+def keys_create(
+    client: SandboxClient, out: Output, bundle_id: str, out_file: Path | None, only_this_app: bool
+) -> None:
+    """Generate a key; its private half is written to a .p8 file. Like Apple's team keys, it
+    signs for every app of the sandbox: the token's bid picks the app."""
     if out_file is not None and out_file.exists():
         raise CliError(f"{out_file} exists; choose another --out")
     target_dir = (out_file or Path.cwd() / "x").resolve().parent
     if not os.access(target_dir, os.W_OK):
         # Checked first: the private key exists only in the response and would be lost.
         raise CliError(f"cannot write the key file into {target_dir}")
-    key = client.json("POST", _app_path(bundle_id, "/keys"))
+    key = client.json("POST", _app_path(bundle_id, "/keys"), {"onlyOwnApp": only_this_app})
     path = out_file or key_file(Path.cwd(), key["keyId"])
     write_private_key(path, key.pop("privateKey"))
     key["privateKeyFile"] = str(path.resolve())
@@ -252,6 +261,11 @@ def keys_create(client: SandboxClient, out: Output, bundle_id: str, out_file: Pa
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="PEM file of the EC P-256 public key (a .p8 private key also works).",
 )
+@click.option(
+    "--only-this-app",
+    is_flag=True,
+    help="Sign for this app only (by default: every app holding a key of the issuer).",
+)
 @control_command
 def keys_add(
     client: SandboxClient,
@@ -260,9 +274,15 @@ def keys_add(
     issuer_id: str,
     key_id: str,
     public_key: Path,
+    only_this_app: bool,
 ) -> None:
-    """Register a key made elsewhere, for example your App Store Connect key."""
-    body = {"issuerId": issuer_id, "publicKey": public_key.read_text()}
+    """Register a key made elsewhere, for example your App Store Connect key. It signs for
+    every app that holds a key of its issuer (the token's bid picks the app)."""
+    body = {
+        "issuerId": issuer_id,
+        "publicKey": public_key.read_text(),
+        "onlyOwnApp": only_this_app,
+    }
     key = client.json("PUT", _app_path(bundle_id, f"/keys/{quote(key_id, safe='')}"), body)
     out.emit(key, _key_lines(key))
 

@@ -24,6 +24,19 @@ class CreateAppRequest(CamelModel):
 class AddKeyRequest(CamelModel):
     issuer_id: StrictStr
     public_key: StrictStr = Field(description="PEM of the EC P-256 public key (or the .p8 itself).")
+    only_own_app: StrictBool = Field(
+        False,
+        description="Sign for this app only; by default a key signs for every app of its issuer "
+        "(the token's bid picks the app), as Apple's team keys do.",
+    )
+
+
+class CreateKeyRequest(CamelModel):
+    only_own_app: StrictBool = Field(
+        False,
+        description="Sign for this app only; by default a key the sandbox generates signs for "
+        "every app of the sandbox (its team), as Apple's team keys do.",
+    )
 
 
 class CreatePurchaseRequest(CamelModel):
@@ -77,8 +90,9 @@ class AppList(CamelModel):
 class KeyOut(CamelModel):
     key_id: str
     issuer_id: str
-    bundle_id: str
+    bundle_id: str = Field(description="The app the key was made for.")
     created_date: int
+    only_own_app: bool = Field(description="True: the key signs for its own app alone.")
 
     @classmethod
     def of(cls, key: ApiKey, bundle_id: str) -> KeyOut:
@@ -87,6 +101,7 @@ class KeyOut(CamelModel):
             issuer_id=key.issuer_id,
             bundle_id=bundle_id,
             created_date=key.created_ms,
+            only_own_app=key.only_own_app,
         )
 
 

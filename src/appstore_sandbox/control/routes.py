@@ -14,6 +14,7 @@ from appstore_sandbox.control.models import (
     AppList,
     AppOut,
     CreateAppRequest,
+    CreateKeyRequest,
     CreatePurchaseRequest,
     Health,
     KeyList,
@@ -112,16 +113,22 @@ def list_keys(bundle_id: str, sandbox: SandboxDep) -> KeyList:
 
 
 @router.post("/apps/{bundle_id}/keys", status_code=201, responses=declared(409))
-def create_key(bundle_id: str, sandbox: SandboxDep) -> NewKeyOut:
-    """Generate an In-App Purchase key; the private key is in the response (and the database)."""
-    new = sandbox.control.create_key(bundle_id)
+def create_key(
+    bundle_id: str, sandbox: SandboxDep, body: CreateKeyRequest | None = None
+) -> NewKeyOut:
+    """Generate an In-App Purchase key; the private key is in the response (and the database).
+    It signs for every app of the sandbox's team unless ``onlyOwnApp``."""
+    only_own_app = body.only_own_app if body is not None else False
+    new = sandbox.control.create_key(bundle_id, only_own_app)
     return NewKeyOut(**KeyOut.of(new.key, bundle_id).model_dump(), private_key=new.private_key_pem)
 
 
 @router.put("/apps/{bundle_id}/keys/{key_id}", status_code=201, responses=declared(409))
 def add_key(bundle_id: str, key_id: str, body: AddKeyRequest, sandbox: SandboxDep) -> KeyOut:
     """Register a key made elsewhere (for example a real App Store Connect key)."""
-    key = sandbox.control.add_key(bundle_id, body.issuer_id, key_id, body.public_key)
+    key = sandbox.control.add_key(
+        bundle_id, body.issuer_id, key_id, body.public_key, body.only_own_app
+    )
     return KeyOut.of(key, bundle_id)
 
 

@@ -108,7 +108,8 @@ class ControlService:
 
     # keys
 
-    def create_key(self, bundle_id: str) -> NewKey:
+    def create_key(self, bundle_id: str, only_own_app: bool = False) -> NewKey:
+        """A key of the sandbox's team: it signs for every app unless ``only_own_app``."""
         app = self.app(bundle_id)
         private_pem = (
             ec.generate_private_key(ec.SECP256R1())
@@ -122,7 +123,11 @@ class ControlService:
         key_id = "".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(10))
         with conflict_if_exists():
             key = self._store.add_key(
-                dataclasses.replace(self.generated_key(key_id, private_pem), app_id=app.id)
+                dataclasses.replace(
+                    self.generated_key(key_id, private_pem),
+                    app_id=app.id,
+                    only_own_app=only_own_app,
+                )
             )
         return NewKey(key=key, bundle_id=bundle_id, private_key_pem=private_pem)
 
@@ -137,19 +142,37 @@ class ControlService:
             private_key_pem=private_key_pem,
         )
 
-    def add_key(self, bundle_id: str, issuer_id: str, key_id: str, key_pem: str) -> ApiKey:
-        """Register a key made elsewhere; ``key_pem`` may be the public key or the .p8 itself."""
+    def add_key(
+        self,
+        bundle_id: str,
+        issuer_id: str,
+        key_id: str,
+        key_pem: str,
+        only_own_app: bool = False,
+    ) -> ApiKey:
+        """Register a key made elsewhere; ``key_pem`` may be the public key or the .p8 itself.
+        It signs for the apps of its issuer (those holding one of its keys), or ``only_own_app``."""
         app = self.app(bundle_id)
         if not _KEY_ID.match(key_id):
             raise BadInput("keyId must be 1-64 letters and digits.")
         if not issuer_id.strip():
             raise BadInput("issuerId must not be empty.")
         public_key = _p256_public_key(key_pem)
-        if self._store.key_by_id(key_id) is not None:
-            raise Conflict(f"Key {key_id} already exists.")
+        if (existing := self._store.key_by_id(key_id)) is not None:
+            raise Conflict(
+                f"Key {key_id} already exists; it signs for every app of its issuer "
+                f"{existing.issuer_id} already (the token's bid picks the app)."
+            )
         with conflict_if_exists():
             return self._store.add_key(
-                ApiKey(key_id, issuer_id, app.id, _public_pem(public_key), self._clock.now_ms())
+                ApiKey(
+                    key_id,
+                    issuer_id,
+                    app.id,
+                    _public_pem(public_key),
+                    self._clock.now_ms(),
+                    only_own_app=only_own_app,
+                )
             )
 
     def keys(self, bundle_id: str) -> list[ApiKey]:

@@ -36,6 +36,9 @@ class ApiKey:
     public_key_pem: str
     created_ms: int
     private_key_pem: str | None = field(default=None, repr=False)  # generated keys only
+    # Apple's keys belong to the team: a key signs for any app of its issuer, unless its user
+    # limited it to its own app.
+    only_own_app: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -192,16 +193,7 @@ class Store:
 
     def add_key(self, key: ApiKey) -> ApiKey:
         with self._write(f"Key {key.key_id}") as connection:
-            connection.execute(
-                insert(schema.api_keys).values(
-                    key_id=key.key_id,
-                    issuer_id=key.issuer_id,
-                    app_id=key.app_id,
-                    public_key_pem=key.public_key_pem,
-                    created_ms=key.created_ms,
-                    private_key_pem=key.private_key_pem,
-                )
-            )
+            connection.execute(insert(schema.api_keys).values(**dataclasses.asdict(key)))
         return key
 
     def key_by_id(self, key_id: str) -> ApiKey | None:
@@ -217,6 +209,13 @@ class Store:
         key = ApiKey(**{column.name: values[column.name] for column in _PUBLIC_KEY_COLUMNS})
         app = App(**{column.name: values[f"app__{column.name}"] for column in schema.apps.c})
         return key, app
+
+    def has_key_of_issuer(self, app_id: int, issuer_id: str) -> bool:
+        table = schema.api_keys
+        statement = select(table.c.key_id).where(
+            table.c.app_id == app_id, table.c.issuer_id == issuer_id
+        )
+        return self._one(statement.limit(1)) is not None
 
     def keys(self, app_id: int) -> list[ApiKey]:
         table = schema.api_keys

@@ -73,6 +73,7 @@ api_keys = Table(
     # PKCS#8 PEM of a key the sandbox generated (a throwaway key, kept as plainly as the signing
     # chain's): a data dir without its .p8 gets it back. None for keys registered by the user.
     Column("private_key_pem", Text, nullable=True),
+    Column("only_own_app", Boolean, nullable=False, server_default=false()),
 )
 
 purchases = Table(

@@ -1,6 +1,7 @@
 """A subscription's changes in sequence (Transaction History's revisions), a billing failure
 armed for the next renewal, how a transaction was revoked, the customer's app transaction, and
-offers' terms (discount type, period, price) with products' introductory offers.
+offers' terms (discount type, period, price) with products' introductory offers; and keys that
+their user limited to their own app (a key signs for every app of its team otherwise).
 
 Transactions made before this revision are numbered in the order they were bought, and each
 purchase's ``changes`` is the last number given. Purchases made before it have no app
@@ -18,6 +19,10 @@ down_revision = "0008"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("api_keys") as batch:
+        batch.add_column(
+            sa.Column("only_own_app", sa.Boolean, nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("purchases") as batch:
         batch.add_column(sa.Column("renewal_fails", sa.String(32), nullable=True))
         batch.add_column(sa.Column("changes", sa.Integer, nullable=False, server_default="0"))
@@ -84,6 +89,8 @@ def _number_existing_transactions() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_keys") as batch:
+        batch.drop_column("only_own_app")
     op.drop_table("introductory_offers")
     with op.batch_alter_table("promotional_offers") as batch:
         for name in ("discount_type", "period", "price"):
