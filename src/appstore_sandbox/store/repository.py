@@ -36,7 +36,12 @@ _KEY_AND_APP = (
 
 
 class Store:
-    """Repository over one SQLAlchemy engine (SQLite or PostgreSQL)."""
+    """Repository over one SQLAlchemy engine (SQLite or PostgreSQL).
+
+    Deleting apps deletes their purchases first: a renewal locks its purchase, then the app (the
+    foreign keys of the rows it adds), so a delete that locked the app first and cascaded to the
+    purchase could deadlock with it on PostgreSQL.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -128,11 +133,14 @@ class Store:
     def delete_apps(self) -> int:
         """Delete every app and, by cascade, everything that belongs to one; the count."""
         with transaction(self.engine) as connection:
+            connection.execute(delete(schema.purchases))
             return int(connection.execute(delete(schema.apps)).rowcount)
 
     def delete_app(self, app_id: int) -> None:
         """Delete one app and, by cascade, everything that belongs to it."""
-        self._delete(schema.apps, schema.apps.c.id == app_id)
+        with transaction(self.engine) as connection:
+            connection.execute(delete(schema.purchases).where(schema.purchases.c.app_id == app_id))
+            connection.execute(delete(schema.apps).where(schema.apps.c.id == app_id))
 
     def _delete(self, table: Any, *where: Any) -> int:
         with transaction(self.engine) as connection:
