@@ -39,3 +39,22 @@ def test_json_that_does_not_parse_is_a_general_bad_request(running: InProcess) -
         headers={**running.apple_headers(), "Content-Type": "application/json"},
     )
     assert (response.status_code, response.json()["errorCode"]) == (400, 4000000)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/production/inApps/v1/messaging/performanceTest"),
+        ("GET", "/production/inApps/v1/messaging/performanceTest/result/abc"),
+    ],
+)
+def test_the_performance_test_in_production_is_a_json_404(
+    running: InProcess, method: str, path: str
+) -> None:
+    response = running.client.request(method, path, headers=running.apple_headers())
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["errorCode"] == 4040018
+    assert "sandbox environment only" in response.json()["errorMessage"]
+    unauthenticated = running.client.request(method, path)
+    assert unauthenticated.status_code == 401

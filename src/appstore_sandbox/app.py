@@ -85,6 +85,11 @@ def create_app(sandbox: Sandbox) -> FastAPI:
         prefix=f"/{Environment.SANDBOX.value}",
         dependencies=[Depends(environment_prefix(Environment.SANDBOX))],
     )
+    app.include_router(
+        perftest_routes.production_router,
+        prefix=f"/{Environment.PRODUCTION.value}",
+        dependencies=[Depends(environment_prefix(Environment.PRODUCTION))],
+    )
     app.include_router(control_routes.public)
     app.include_router(control_performance_tests.router)
     app.include_router(control_review.router)

@@ -172,7 +172,9 @@ def test_a_body_that_trickles_past_the_whole_body_deadline_is_408_and_closed(
     steady_but_slow: SandboxProcess,
 ) -> None:
     # Each piece comes well within the pause allowed (30 s); the body as a whole never ends.
-    head = "POST /_sandbox/v1/apps HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    head = (
+        "POST /_sandbox/v1/apps HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    )
     with _connections(steady_but_slow, 1) as [connection]:
         connection.sendall(f"{head}Content-Length: 100\r\n\r\n".encode())
         for _ in range(100):  # 20 s at most; the deadline is 1 s
