@@ -392,3 +392,26 @@ def test_everything_a_subscriptions_life_signs_verifies_with_apples_node_library
 def _given(value: str | None) -> str:
     assert value is not None
     return value
+
+
+def test_an_upgraded_transaction_and_a_subscription_expired_by_billing(
+    customer: Customer,
+) -> None:
+    bundle_id = customer.app.bundle_id
+    pro = {"productId": f"{bundle_id}.pro", "subscriptionGroup": "Premium"}
+    customer.control("POST", "/products", pro)
+    original_id = customer.buy()
+    customer.trigger("upgrade", productId=f"{bundle_id}.pro")
+    history = customer.client.get_transaction_history(
+        original_id, None, TransactionHistoryRequest()
+    )
+    customer.trigger("billing-failure")
+    advance(customer.sandbox, PERIOD_S + 1)
+    advance(customer.sandbox, 10 * MINUTE_S + 1)  # billing retry runs out
+    expired = _renewal(customer)
+
+    upgraded, bought = (_fields(signed) for signed in history.signedTransactions or [])
+    assert set(upgraded) == TRANSACTION_ALWAYS | {"isUpgraded"} and upgraded["isUpgraded"] is True
+    assert set(bought) == TRANSACTION_ALWAYS and bought["productId"] == f"{bundle_id}.pro"
+    assert set(expired) == RENEWAL_ALWAYS | {"expirationIntent"}
+    assert (expired["expirationIntent"], expired["isInBillingRetryPeriod"]) == (2, False)
