@@ -5,27 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
-from appstore_sandbox.store import Store, migrate, open_engine
-from appstore_sandbox.store.database import _MIGRATIONS
+from appstore_sandbox.store import Store, migrate
+from tests.store.old_databases import database_at
 
 
 def test_keys_made_before_0008_have_no_private_key(tmp_path: Path) -> None:
-    engine = open_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0007")
-        connection.execute(
-            text(
-                "INSERT INTO apps (id, bundle_id, app_apple_id, created_ms) "
-                "VALUES (1, 'com.example.old', 123, 0)"
-            )
-        )
+    with database_at(tmp_path, "0007") as (engine, connection):
         connection.execute(
             text(
                 "INSERT INTO api_keys (key_id, issuer_id, app_id, public_key_pem, created_ms) "

@@ -5,27 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from appstore_sandbox.store import Store, migrate, open_engine
+from appstore_sandbox.store import Store, migrate
 from appstore_sandbox.store.database import _MIGRATIONS, _newest_revision
+from tests.store.old_databases import database_at
 
 
 def test_purchases_made_before_subscriptions_get_their_transactions(tmp_path: Path) -> None:
-    engine = open_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0006")
-        connection.execute(
-            text(
-                "INSERT INTO apps (id, bundle_id, app_apple_id, created_ms) "
-                "VALUES (1, 'com.example.old', 123, 0)"
-            )
-        )
+    with database_at(tmp_path, "0006") as (engine, connection):
         connection.execute(
             text(
                 "INSERT INTO purchases (app_id, original_transaction_id, transaction_id, "
