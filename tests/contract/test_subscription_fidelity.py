@@ -13,15 +13,12 @@ from typing import Any
 
 import pytest
 from appstoreserverlibrary.api_client import APIError, APIException
-from appstoreserverlibrary.models.Environment import Environment
 from appstoreserverlibrary.models.HistoryResponse import HistoryResponse
 from appstoreserverlibrary.models.TransactionHistoryRequest import TransactionHistoryRequest
-from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 
 from tests.conftest import StartSandbox
-from tests.contract.notification_helpers import advance, set_url
-from tests.contract.test_subscriptions import PERIOD_S, Customer
-from tests.receivers import receiver
+from tests.contract.notification_helpers import advance
+from tests.contract.test_subscriptions import PERIOD_S, Customer, customer_of
 from tests.sandbox_process import SandboxProcess
 from tests.test_node_example import EXAMPLE, NODE, NODE_TIMEOUT_S
 
@@ -86,13 +83,8 @@ def own(start_module_sandbox: StartSandbox) -> SandboxProcess:
 
 @pytest.fixture
 def customer(own: SandboxProcess) -> Iterator[Customer]:
-    app = own.new_app()
-    with receiver() as inbox:
-        set_url(own, app, inbox.url)
-        verifier = SignedDataVerifier(
-            [own.root_der], False, Environment.SANDBOX, app.bundle_id, app.app_apple_id
-        )
-        yield Customer(own, app, inbox, own.apple_client(app), verifier)
+    with customer_of(own) as new:
+        yield new
 
 
 def _renewal(customer: Customer) -> dict[str, Any]:

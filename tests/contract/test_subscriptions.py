@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -98,15 +99,22 @@ class Customer:
         return [(n.rawNotificationType, n.rawSubtype) for n in self.notifications(count)]
 
 
+@contextmanager
+def customer_of(sandbox: SandboxProcess) -> Iterator[Customer]:
+    """A new app of ``sandbox`` whose notifications a receiver of its own takes."""
+    app = sandbox.new_app()
+    with receiver() as inbox:
+        set_url(sandbox, app, inbox.url)
+        verifier = SignedDataVerifier(
+            [sandbox.root_der], False, Environment.SANDBOX, app.bundle_id, app.app_apple_id
+        )
+        yield Customer(sandbox, app, inbox, sandbox.apple_client(app), verifier)
+
+
 @pytest.fixture
 def customer(own: SandboxProcess) -> Iterator[Customer]:
-    app = own.new_app()
-    with receiver() as inbox:
-        set_url(own, app, inbox.url)
-        verifier = SignedDataVerifier(
-            [own.root_der], False, Environment.SANDBOX, app.bundle_id, app.app_apple_id
-        )
-        yield Customer(own, app, inbox, own.apple_client(app), verifier)
+    with customer_of(own) as new:
+        yield new
 
 
 def test_a_subscription_renewed_three_times_reads_back_through_apples_api(
