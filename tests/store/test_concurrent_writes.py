@@ -192,8 +192,12 @@ def _second_process(first: SandboxProcess, data_dir: Path) -> Iterator[SandboxPr
 
 @pytest.mark.parametrize("processes", [1, 2])
 def test_concurrent_writes_answer_no_5xx(
-    start_sandbox: StartSandbox, tmp_path: Path, processes: int
+    backend: str, start_sandbox: StartSandbox, tmp_path: Path, processes: int
 ) -> None:
+    if backend != "postgresql":
+        # SQLite serializes writers (one process queues them, several wait on its lock); the
+        # collision this guards against is PostgreSQL's, and the suite runs it there.
+        pytest.skip("PostgreSQL's concurrency: runs when APPSTORE_SANDBOX_TEST_DATABASE_URL is set")
     first = start_sandbox()
     with ExitStack() as stack:
         servers = [first]
