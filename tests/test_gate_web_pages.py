@@ -23,9 +23,10 @@ APPS = "/_sandbox/v1/apps"
 HISTORY = "/sandbox/inApps/v1/notifications/history"
 
 
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[InProcess]:
-    with in_process(tmp_path) as s:
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    # One for the module: every test either is refused (and checks nothing changed) or only reads.
+    with in_process(tmp_path_factory.mktemp("web-pages")) as s:
         s.client.post(APPS, json={"bundleId": "com.example.kept"}).raise_for_status()
         yield s
 
