@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from appstore_sandbox.cli import perf_test as perf_test_command
 from tests.cli.running import (
     CLI_TIMEOUT_S,
     CliResult,
@@ -131,7 +132,12 @@ def test_failing_endpoint_exits_1_with_reasons_hints_and_examples(failing: Run) 
     assert "HTTP 500, expected 200" in text
     assert "requestIdentifier " in text
     assert "can now be configured" not in text
-    assert result.stderr == ""
+    # Not a terminal (a CI log): the run announced itself on stderr, and stdout is the report.
+    [started, *progress] = result.stderr.splitlines()
+    assert re.fullmatch(
+        r"performance test \S+ started: 20 requests over \d+ ms, at most \d+ at once", started
+    )
+    assert all(line.startswith("performance test ") for line in progress)
 
 
 def test_threshold_marker_sits_on_the_bucket_that_holds_it(sandbox: SandboxProcess) -> None:
@@ -350,3 +356,28 @@ def test_a_failed_run_does_not_claim_to_close_production(sandbox: SandboxProcess
     assert result.returncode == 1
     assert "stays closed" not in result.stdout
     assert "the production realtime URL opens once a test passes, and stays open" in result.stdout
+
+
+def _report(state: str, done: int) -> dict[str, Any]:
+    config = {"totalRequests": 100, "totalDuration": 60000, "maxConcurrentRequests": 10}
+    times = {"p50": 1.5, "p99": 3.0}
+    result = {"result": state, "config": config, "responseTimes": times}
+    return {"requestId": "run-1", "done": done, "successes": done, "result": result}
+
+
+def test_without_a_terminal_progress_is_a_plain_line_now_and_then(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with perf_test_command._plain_progress(every_s=0) as show:
+        for state, done in [("PENDING", 0), ("PENDING", 40), ("PENDING", 90), ("PASS", 100)]:
+            show(_report(state, done))
+    with perf_test_command._plain_progress(every_s=3600) as seldom:
+        for done in (0, 40, 90):
+            seldom(_report("PENDING", done))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "performance test run-1 started: 100 requests over 60000 ms, at most 10 at once",
+        "performance test run-1: 40 of 100 done, 40 succeeded, p50 1.5 ms, p99 3.0 ms",
+        "performance test run-1: 90 of 100 done, 90 succeeded, p50 1.5 ms, p99 3.0 ms",
+        "performance test run-1 started: 100 requests over 60000 ms, at most 10 at once",
+    ]

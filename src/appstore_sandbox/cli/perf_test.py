@@ -23,6 +23,7 @@ from appstore_sandbox.cli.options import Output, bundle_id_option, control_comma
 from appstore_sandbox.cli.perf_settings import settings_body, settings_options
 
 POLL_S = 0.25
+PLAIN_PROGRESS_EVERY_S = 5.0
 PENDING = "PENDING"
 FAIL_EXIT = 1
 INTERRUPTED_EXIT = 130
@@ -136,8 +137,10 @@ def wait_with_progress(
     With ``owns_sandbox`` (the caller started the sandbox and will stop it) Ctrl-C is the
     caller's to report: there will be no run left to point at.
     """
+    on_terminal = sys.stdout.isatty()
+    progress = _live_progress(enabled=not as_json) if on_terminal else _plain_progress()
     try:
-        with _live_progress(enabled=sys.stdout.isatty() and not as_json) as show:
+        with progress as show:
             show(started)
             return wait_for_result(client, path, started, show)
     except KeyboardInterrupt:
@@ -172,6 +175,38 @@ def _live_progress(enabled: bool) -> Iterator[Callable[[Report], None]]:
             progress.update(task, completed=report["done"], total=total, detail=_detail(report))
 
         yield show
+
+
+@contextmanager
+def _plain_progress(every_s: float = PLAIN_PROGRESS_EVERY_S) -> Iterator[Callable[[Report], None]]:
+    """Where no one watches a terminal (a CI log): a line on stderr when the run starts, then
+    one every ``every_s`` seconds while it runs, so a minute-long run is never silent. stdout
+    keeps only the report (or its JSON)."""
+    last_shown: float | None = None
+
+    def show(report: Report) -> None:
+        nonlocal last_shown
+        result, now = report["result"], time.monotonic()
+        config = result["config"]
+        if last_shown is None:
+            line = (
+                f"performance test {report['requestId']} started: {config['totalRequests']} "
+                f"requests over {config['totalDuration']} ms, at most "
+                f"{config['maxConcurrentRequests']} at once"
+            )
+        elif now - last_shown >= every_s and result["result"] == PENDING:
+            times = result["responseTimes"]
+            line = (
+                f"performance test {report['requestId']}: {report['done']} of "
+                f"{config['totalRequests']} done, {report['successes']} succeeded, "
+                f"p50 {times['p50']} ms, p99 {times['p99']} ms"
+            )
+        else:
+            return
+        last_shown = now
+        click.echo(line, err=True)
+
+    yield show
 
 
 def _detail(report: Report) -> str:
