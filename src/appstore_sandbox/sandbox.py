@@ -308,12 +308,12 @@ def default_credentials(sandbox: Sandbox) -> DefaultCredentials | None:
     if app is None or key is None:
         return None
     write_default_key_file(sandbox)
-    purchases = sandbox.store.purchases(app.id)
+    purchase = sandbox.store.default_purchase(app.id)
     return DefaultCredentials(
         bundle_id=app.bundle_id,
         app_apple_id=app.app_apple_id,
         issuer_id=key.issuer_id,
         key_id=key.key_id,
         key_file=key_file(sandbox.settings.keys_dir, key.key_id).resolve(),
-        original_transaction_id=purchases[0].original_transaction_id if purchases else "",
+        original_transaction_id=purchase.original_transaction_id if purchase else "",
     )

@@ -320,7 +320,7 @@ class Sandbox:
             self._call("PUT", f"/apps/{key.bundle_id}/performance-test-config", config)
         client = self.client("sandbox", key)
         client.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
-        transaction = self._first_purchase(key.bundle_id)
+        transaction = self._default_purchase(key.bundle_id)
         started = client.initiate_performance_test(
             PerformanceTestRequest(originalTransactionId=transaction)
         )
@@ -358,12 +358,13 @@ class Sandbox:
         ``refund``, ``billing-failure``, ``billing-recovery``, ``upgrade``, ``downgrade``,
         ``offer-redeemed``, ``renew``); Apple's notifications follow. The subscription after.
 
-        ``original_transaction_id`` defaults to the app's first purchase; ``product_id`` is for
+        ``original_transaction_id`` defaults to the app's default purchase (the most recent whose
+        subscription has not ended); ``product_id`` is for
         upgrade and downgrade, ``offer_id`` for offer-redeemed, ``grace_period`` for
         billing-failure, ``revocation_reason``, ``revocation_type`` and
         ``revocation_percentage`` (milliunits) for refund.
         """
-        original_id = original_transaction_id or self._first_purchase(bundle_id)
+        original_id = original_transaction_id or self._default_purchase(bundle_id)
         body = {
             "action": action,
             "productId": product_id,
@@ -406,11 +407,14 @@ class Sandbox:
     def _app(self, bundle_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/apps/{bundle_id}").json())
 
-    def _first_purchase(self, bundle_id: str) -> str:
-        purchases = self._call("GET", f"/apps/{bundle_id}/purchases").json()["purchases"]
-        if not purchases:
+    def _default_purchase(self, bundle_id: str) -> str:
+        """The sandbox's default purchase of the app (the most recent whose subscription has
+        not ended), bought first if the app has none."""
+        listed = self._call("GET", f"/apps/{bundle_id}/purchases").json()
+        default = listed["defaultOriginalTransactionId"]
+        if default is None:
             return str(self.create_purchase(bundle_id)["originalTransactionId"])
-        return str(purchases[0]["originalTransactionId"])
+        return str(default)
 
     def _child_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}

@@ -203,12 +203,12 @@ def _delivered(
 def _credentials(control: SandboxClient, data_dir: Path) -> dict[str, Any]:
     app_path = f"{API}/apps/{DEFAULT_BUNDLE_ID}"
     key = control.json("GET", f"{app_path}/keys")["keys"][0]
-    purchase = control.json("GET", f"{app_path}/purchases")["purchases"][0]
+    purchase = control.json("GET", f"{app_path}/purchases")["defaultOriginalTransactionId"]
     return {
         "keyId": key["keyId"],
         "issuerId": key["issuerId"],
         "keyFile": key_file(data_dir / "keys", key["keyId"]),
-        "originalTransactionId": purchase["originalTransactionId"],
+        "originalTransactionId": purchase,
     }
 
 

@@ -35,7 +35,9 @@ Report = dict[str, Any]
 @bundle_id_option
 @click.option("--url", default=None, help="Configure this sandbox realtime URL first.")
 @click.option(
-    "--transaction-id", default=None, help="originalTransactionId (default: first purchase)."
+    "--transaction-id",
+    default=None,
+    help="originalTransactionId (default: the most recent purchase not ended).",
 )
 @click.option("--wait/--no-wait", default=True, help="Wait for the result (default) or not.")
 @settings_options

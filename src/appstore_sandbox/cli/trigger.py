@@ -87,7 +87,7 @@ def trigger(
     ``notify history``.
     """
     if original_transaction_id is None:
-        original_transaction_id = _most_recent_purchase(client, bundle_id)
+        original_transaction_id = _default_purchase(client, bundle_id)
     body = {
         "action": action,
         "productId": product_id,
@@ -102,14 +102,14 @@ def trigger(
     out.emit(purchase, [f"{action}: {ACTIONS[action]}", *_state_lines(purchase)])
 
 
-def _most_recent_purchase(client: SandboxClient, bundle_id: str) -> str:
-    purchases = client.json("GET", _app_path(bundle_id, "/purchases"))["purchases"]
-    if not purchases:
+def _default_purchase(client: SandboxClient, bundle_id: str) -> str:
+    default = client.json("GET", _app_path(bundle_id, "/purchases"))["defaultOriginalTransactionId"]
+    if default is None:
         raise CliError(
             f"{bundle_id} has no sandbox purchase; buy one with: "
             f"appstore-sandbox purchases create --bundle-id {bundle_id}"
         )
-    return str(purchases[-1]["originalTransactionId"])
+    return str(default)
 
 
 def _state_lines(purchase: dict[str, Any]) -> list[str]:

@@ -153,6 +153,11 @@ class PurchaseOut(CamelModel):
 
 class PurchaseList(CamelModel):
     purchases: list[PurchaseOut]
+    default_original_transaction_id: str | None = Field(
+        description="The purchase that commands use when none is named (perf-test, trigger, "
+        "simulate-cancel, the Python API): the most recent whose subscription has not ended, "
+        "else the most recent; null without purchases."
+    )
 
 
 class Health(CamelModel):

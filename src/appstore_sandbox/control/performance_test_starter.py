@@ -25,14 +25,14 @@ class PerformanceTestStarter:
         url: str | None = None,
     ) -> RunView:
         """Configure the sandbox realtime URL if given, then initiate a test, with the same rules
-        as Initiate Performance Test, for the given purchase or else the app's first one."""
+        as Initiate Performance Test, for the given purchase or else the app's default one (the
+        most recent whose subscription has not ended)."""
         app = self.control.app(bundle_id)
         if url is not None:
             self.realtime_urls.configure(app, Environment.SANDBOX, url)
-        transaction_id = original_transaction_id or self._first_purchase(bundle_id)
-        return self.performance_tests.initiate(app, transaction_id, overrides)
-
-    def _first_purchase(self, bundle_id: str) -> str:
-        purchases = self.control.purchases(bundle_id)
+        default = self.control.default_purchase(app)
         # No purchase: initiate() refuses the empty id as Apple refuses a malformed one.
-        return purchases[0].original_transaction_id if purchases else ""
+        transaction_id = original_transaction_id or (
+            default.original_transaction_id if default else ""
+        )
+        return self.performance_tests.initiate(app, transaction_id, overrides)

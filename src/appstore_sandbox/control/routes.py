@@ -142,7 +142,11 @@ def delete_key(bundle_id: str, key_id: str, sandbox: SandboxDep) -> None:
 @router.get("/apps/{bundle_id}/purchases")
 def list_purchases(bundle_id: str, sandbox: SandboxDep) -> PurchaseList:
     purchases = sandbox.control.purchases(bundle_id)
-    return PurchaseList(purchases=[PurchaseOut.of(p, bundle_id) for p in purchases])
+    default = sandbox.control.default_purchase(sandbox.control.app(bundle_id))
+    return PurchaseList(
+        purchases=[PurchaseOut.of(p, bundle_id) for p in purchases],
+        default_original_transaction_id=default.original_transaction_id if default else None,
+    )
 
 
 @router.post("/apps/{bundle_id}/purchases", status_code=201, responses=declared(409))

@@ -199,6 +199,10 @@ class ControlService:
                 return purchase
         raise NotFound(f"{bundle_id} has no purchase {original_transaction_id}.")
 
+    def default_purchase(self, app: App) -> Purchase | None:
+        """The purchase commands use when none is named (``Store.default_purchase``)."""
+        return self._store.default_purchase(app.id)
+
     def purchases(self, bundle_id: str) -> list[Purchase]:
         return self._store.purchases(self.app(bundle_id).id)
 

@@ -28,7 +28,11 @@ class SimulateCancelRequest(CamelModel):
     environment: Environment = Environment.SANDBOX
     product_id: StrictStr | None = Field(None, description="Default: the purchase's product.")
     locale: StrictStr | None = Field(None, description="Default: en-US.")
-    transaction_id: StrictStr | None = Field(None, description="Default: the first purchase.")
+    transaction_id: StrictStr | None = Field(
+        None,
+        description="Default: the app's default purchase (the most recent whose subscription "
+        "has not ended).",
+    )
     then: Literal["cancel", "accept"] | None = Field(
         None,
         description="What the customer does next: cancel (auto-renew off), or accept what the "

@@ -157,12 +157,13 @@ class CancelSimulator:
     def _purchase(self, app: App, transaction_id: str | None) -> Purchase:
         purchases = self._store.purchases(app.id)
         if transaction_id is None:
-            if not purchases:
+            default = self._store.default_purchase(app.id)
+            if default is None:
                 raise BadInput(
                     f"{app.bundle_id} has no sandbox purchase; create one with: "
                     f"appstore-sandbox purchases create --bundle-id {app.bundle_id}"
                 )
-            return purchases[0]
+            return default
         for purchase in purchases:
             if transaction_id in (purchase.original_transaction_id, purchase.transaction_id):
                 return purchase

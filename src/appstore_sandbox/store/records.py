@@ -79,6 +79,11 @@ class Purchase:
     def renews_to(self) -> str:
         return self.auto_renew_product_id or self.product_id
 
+    @property
+    def ended(self) -> bool:
+        """Expired or refunded: no renewal will bring it back."""
+        return self.status in ("EXPIRED", "REVOKED")
+
 
 @dataclass(frozen=True)
 class Transaction:

@@ -247,6 +247,14 @@ class Store:
         rows = self._all(select(table).where(table.c.app_id == app_id).order_by(table.c.id))
         return [purchase_of(row) for row in rows]
 
+    def default_purchase(self, app_id: int) -> Purchase | None:
+        """The purchase that commands use when none is named: the most recent whose
+        subscription has not ended, else the most recent."""
+        purchases = self.purchases(app_id)
+        live = [purchase for purchase in purchases if not purchase.ended]
+        candidates = live or purchases
+        return candidates[-1] if candidates else None
+
     def delete_purchase(self, app_id: int, original_transaction_id: str) -> None:
         """Delete a subscription with its transactions."""
         purchases, transactions = schema.purchases, schema.transactions
