@@ -11,6 +11,7 @@ import pytest
 import appstore_sandbox
 from appstore_sandbox import Sandbox, SandboxError
 from tests.conftest import StartSandbox
+from tests.reply_targets import retention_message, target, url_of
 from tests.sandbox_process import SandboxProcess, process_gone
 
 
@@ -78,3 +79,17 @@ def test_trigger_changes_a_subscription_as_its_customer_would(sandbox: SandboxPr
     assert renewing["originalTransactionId"] == original_id
     with pytest.raises(SandboxError, match="already set to renew"):
         sbx.trigger("resubscribe", original_id, bundle_id=app.bundle_id)
+
+
+def test_a_performance_tests_settings_are_its_own(start_sandbox: StartSandbox) -> None:
+    process = start_sandbox()
+    attached = Sandbox.attach(process.base_url)
+    config_path = f"/apps/{process.default_app.bundle_id}/performance-test-config"
+    before = process.control().get(config_path).json()
+    with target(retention_message) as server:
+        with pytest.raises(TypeError, match="did you mean totalRequests"):
+            attached.run_performance_test(url_of(server), total=5)
+        outcome = attached.run_performance_test(url_of(server), totalRequests=5, totalDuration=1000)
+    assert outcome.passed and outcome.result.config is not None
+    assert (outcome.result.config.totalRequests, outcome.result.config.totalDuration) == (5, 1000)
+    assert process.control().get(config_path).json() == before

@@ -15,6 +15,7 @@ HTTP surfaces, as a user's own code would: nothing here imports the server.
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import subprocess
@@ -313,17 +314,26 @@ class Sandbox:
         """Apple's performance test against ``url``, through Apple's endpoints, waited for.
 
         ``config`` takes the control surface's performance-test settings by their JSON names
-        (``totalRequests``, ``maxConcurrentRequests``, ``totalDuration``, ``rate``, ...).
+        (``totalRequests``, ``maxConcurrentRequests``, ``totalDuration``, ``rate``, ...), for
+        this run only: the app's settings are put back once the run has started. A name that
+        is not a setting is a ``TypeError``.
         """
         key = key or self.default_key
-        if config:
-            self._call("PUT", f"/apps/{key.bundle_id}/performance-test-config", config)
+        path = f"/apps/{key.bundle_id}/performance-test-config"
+        saved: dict[str, Any] = dict(self._call("GET", path).json())
+        _check_setting_names(config, saved)
         client = self.client("sandbox", key)
         client.configure_realtime_url(RealtimeUrlRequest(realtimeURL=url))
         transaction = self._default_purchase(key.bundle_id)
-        started = client.initiate_performance_test(
-            PerformanceTestRequest(originalTransactionId=transaction)
-        )
+        if config:
+            self._call("PUT", path, config)
+        try:
+            started = client.initiate_performance_test(
+                PerformanceTestRequest(originalTransactionId=transaction)
+            )
+        finally:
+            if config:  # the run keeps the settings it started with
+                self._call("PUT", path, saved)
         request_id = started.requestId
         if not request_id:
             raise SandboxError("Initiate Performance Test gave no requestId")
@@ -442,3 +452,12 @@ def _environment(name: str) -> Environment:
     if name not in environments:
         raise ValueError(f"environment must be 'sandbox' or 'production', not {name!r}")
     return environments[name]
+
+
+def _check_setting_names(given: dict[str, Any], known: dict[str, Any]) -> None:
+    for name in given:
+        if name not in known:
+            close = [known_name for known_name in known if known_name.startswith(name)]
+            close = close or difflib.get_close_matches(name, list(known), n=1)
+            hint = f"did you mean {close[0]}?" if close else f"the settings are {', '.join(known)}"
+            raise TypeError(f"{name!r} is not a performance-test setting ({hint})")
