@@ -295,6 +295,13 @@ def test_no_server_is_a_one_line_error(tmp_path: Path) -> None:
     assert_one_line_error(result, contains=f"no sandbox server at {server}")
 
 
+def test_a_server_without_a_scheme_is_taken_as_http(sandbox: SandboxProcess) -> None:
+    bare = sandbox.base_url.removeprefix("http://")
+    result = run_cli("apps", "list", "--json", server=bare)
+    assert result.returncode == 0, result.stderr
+    assert sandbox.default_app.bundle_id in [app["bundleId"] for app in result.json()["apps"]]
+
+
 def test_help_lists_the_commands() -> None:
     result = run_cli_process("--help")
     assert result.returncode == 0, result.stderr

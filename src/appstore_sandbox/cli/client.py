@@ -13,6 +13,9 @@ DEFAULT_SERVER = "http://127.0.0.1:8080"
 
 class SandboxClient:
     def __init__(self, server: str, admin_token: str | None = None, timeout: float = 30) -> None:
+        # "localhost:8080", as people type it, means the sandbox's own http URL.
+        if "://" not in server:
+            server = f"http://{server}"
         self.server = server.rstrip("/")
         headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
         try:
