@@ -3,6 +3,7 @@ behind, Apple's clients pointed at it, and an attach mode for a sandbox already 
 
 from __future__ import annotations
 
+import socket
 import time
 from datetime import UTC, datetime
 
@@ -93,3 +94,11 @@ def test_a_performance_tests_settings_are_its_own(start_sandbox: StartSandbox) -
     assert outcome.passed and outcome.result.config is not None
     assert (outcome.result.config.totalRequests, outcome.result.config.totalDuration) == (5, 1000)
     assert process.control().get(config_path).json() == before
+
+
+def test_attaching_to_no_sandbox_says_so() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    with pytest.raises(SandboxError, match=f"no sandbox answers at {url}"):
+        Sandbox.attach(url)

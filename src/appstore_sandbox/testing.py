@@ -406,7 +406,13 @@ class Sandbox:
     def _call(self, method: str, path: str, body: Any = None) -> httpx.Response:
         if self._http is None:
             raise SandboxError("the sandbox is not running: use `with Sandbox() as sbx:`")
-        response = self._http.request(method, path, json=body)
+        try:
+            response = self._http.request(method, path, json=body)
+        except httpx.TransportError as error:
+            raise SandboxError(
+                f"no sandbox answers at {self._url} ({type(error).__name__}: {error}); is "
+                "`appstore-sandbox serve` running there?"
+            ) from error
         if response.is_error:
             raise SandboxError(f"{method} {path}: {response.status_code} {response.text}")
         return response
