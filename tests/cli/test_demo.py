@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cli.running import run_cli
+
 # The example server verifies every request's signature: on a busy machine a few may answer
 # after the 700 ms threshold, so the demo must PASS (95%) but need not reach 100%.
 PASSED = re.compile(r"^PASS  successRate \d+% ≥ 95%", re.MULTILINE)
@@ -71,3 +73,11 @@ def test_ctrl_c_stops_the_demos_servers_and_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in stdout
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/_sandbox/v1/health", timeout=2)
+
+
+@pytest.mark.parametrize("option", ["--total", "--duration"])
+def test_a_bad_size_is_refused_before_anything_starts(tmp_path: Path, option: str) -> None:
+    result = run_cli("demo", option, "0", "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"Invalid value for '{option}'" in result.stderr
+    assert not (tmp_path / "data").exists()  # no sandbox was started

@@ -45,8 +45,21 @@ NEXT_STEPS = (
 
 
 @click.command()
-@click.option("--total", default=100, show_default=True, help="Requests in the performance test.")
-@click.option("--duration", default=5000, show_default=True, help="Test duration in ms.")
+# Checked before any server starts: a bad value stops the demo at once, in one line.
+@click.option(
+    "--total",
+    type=click.IntRange(1, 1_000_000),
+    default=100,
+    show_default=True,
+    help="Requests in the performance test.",
+)
+@click.option(
+    "--duration",
+    type=click.IntRange(1, 3_600_000),
+    default=5000,
+    show_default=True,
+    help="Test duration in ms.",
+)
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),
