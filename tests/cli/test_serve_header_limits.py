@@ -163,14 +163,20 @@ def test_an_authorization_under_the_header_limit_but_over_the_token_limit_is_401
     assert f"longer than {MAX_AUTHORIZATION_BYTES} bytes".encode() in head
 
 
-def test_pipelined_requests_each_get_their_own_count(limited: SandboxProcess) -> None:
+def test_requests_on_one_connection_each_get_their_own_count(limited: SandboxProcess) -> None:
+    # One after the other on a keep-alive connection, each sent once the previous one is
+    # answered: uvicorn's httptools protocol sometimes leaves a pipelined request unanswered
+    # until the keep-alive timeout (seen with a bare uvicorn app too), which no client of the
+    # sandbox does.
     headers = [f"X-{index}: {'a' * 150}" for index in range(MAX_COUNT - 1)]  # 3 KB each
     body = b'{"bundleId": "", "appAppleId": 1}'
     post = (
         "POST /_sandbox/v1/apps HTTP/1.1\r\nHost: localhost\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     )
+    statuses = []
     with _connection(limited) as connection:
-        connection.sendall(post.encode() + b"\r\n" + body + _request(HEALTH, headers) * 2)
-        statuses = [_response(connection).split(b" ", 2)[1] for _ in range(3)]
+        for request in (post.encode() + body, _request(HEALTH, headers), _request(HEALTH, headers)):
+            connection.sendall(request)
+            statuses.append(_response(connection).split(b" ", 2)[1])
     assert statuses == [b"400", b"200", b"200"]
