@@ -73,3 +73,24 @@ def test_a_lease_shorter_than_two_heartbeats_is_refused(tmp_path: Path) -> None:
     assert_one_line_error(result, contains="performance_test_lease_ms (1500) must be at least")
     assert "performance_test_heartbeat_ms (1000)" in result.stderr
     assert not (tmp_path / "sandbox.db").exists(), "refused before anything was created"
+
+
+def test_the_banner_says_what_to_do_when_the_key_file_cannot_be_written(tmp_path: Path) -> None:
+    # A database made before generated keys were kept in it, opened with a new data dir.
+    from sqlalchemy import text
+
+    from appstore_sandbox.cli.serve import banner
+    from appstore_sandbox.sandbox import open_sandbox
+
+    sandbox = open_sandbox(Settings(data_dir=tmp_path))
+    try:
+        with sandbox.store.engine.begin() as connection:
+            connection.execute(text("UPDATE api_keys SET private_key_pem = NULL"))
+            connection.execute(text("DELETE FROM meta WHERE key LIKE 'default_key_pem.%'"))
+        for key_file in (tmp_path / "keys").glob("*.p8"):
+            key_file.unlink()
+        [line] = [line for line in banner(sandbox, "http://x").splitlines() if "Key file" in line]
+    finally:
+        sandbox.close()
+    assert "is missing and this database has no copy of it" in line
+    assert "appstore-sandbox keys create" in line

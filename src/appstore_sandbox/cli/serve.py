@@ -195,7 +195,7 @@ def banner(sandbox: Sandbox, base: str) -> str:
             f"   (appAppleId {credentials.app_apple_id})",
             f"  Issuer id              {credentials.issuer_id}",
             f"  Key id                 {credentials.key_id}",
-            f"  Key file               {credentials.key_file}",
+            f"  Key file               {_key_file_line(credentials.key_file)}",
             f"  originalTransactionId  {credentials.original_transaction_id}"
             "   (active sandbox subscription)",
         ]
@@ -211,3 +211,14 @@ def banner(sandbox: Sandbox, base: str) -> str:
         f"Ready on {base}. Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _key_file_line(path: Path) -> str:
+    if path.exists():
+        return str(path)
+    # A database made before generated keys were kept in it (or a key registered elsewhere)
+    # has no private key to write into this data dir.
+    return (
+        f"{path} is missing and this database has no copy of it; use the data dir that holds "
+        "it, or make a key: appstore-sandbox keys create"
+    )
