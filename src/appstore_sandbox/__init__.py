@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from appstore_sandbox.version import __version__
+
 __all__ = ["AppKey", "PerformanceTestOutcome", "Sandbox", "SandboxError", "__version__"]
 
 if TYPE_CHECKING:

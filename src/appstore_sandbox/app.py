@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from appstore_sandbox import __version__, sandbox_routes
+from appstore_sandbox import sandbox_routes
 from appstore_sandbox.allowed_methods import allowed_methods
 from appstore_sandbox.apple_request import body_error_of, environment_prefix
 from appstore_sandbox.control import catalog as control_catalog
@@ -44,6 +44,7 @@ from appstore_sandbox.perftest import routes as perftest_routes
 from appstore_sandbox.retention import routes as retention_routes
 from appstore_sandbox.sandbox import Sandbox
 from appstore_sandbox.subscriptions import routes as subscription_routes
+from appstore_sandbox.version import __version__
 
 
 def create_app(sandbox: Sandbox) -> FastAPI:

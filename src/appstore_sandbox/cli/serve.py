@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from appstore_sandbox import __version__
 from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.sockets import listen
 from appstore_sandbox.config import Settings
+from appstore_sandbox.version import __version__
 
 if TYPE_CHECKING:
     from appstore_sandbox.sandbox import Sandbox

@@ -7,7 +7,6 @@ import secrets
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 
-from appstore_sandbox import __version__
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import (
     AddKeyRequest,
@@ -28,6 +27,7 @@ from appstore_sandbox.errors import AdminTokenRequired
 from appstore_sandbox.keyfiles import key_file
 from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.subscriptions.service import Trigger
+from appstore_sandbox.version import __version__
 
 
 def check_admin_token(authorization: str | None, expected: str | None) -> None:
