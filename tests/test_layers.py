@@ -130,9 +130,9 @@ def _runtime_imports(
         elif isinstance(node, ast.Call) and node.args:
             called = ast.unparse(node.func)
             if called in {"importlib.import_module", "import_module", "__import__"}:
-                named = _spelled_out(node.args[0], module_name)
-                if named is not None:
-                    note(line, named)
+                spelled = _spelled_out(node.args[0], module_name)
+                if spelled is not None:
+                    note(line, spelled)
         for inner in ast.iter_child_nodes(node):
             visit(inner)
 
