@@ -124,8 +124,9 @@ def _document_errors(app: FastAPI) -> None:
 def error_response(error: SandboxError, *, control_surface: bool = False) -> Response:
     """The only place an error becomes a response; the error brings its own headers.
 
-    On the control surface an Apple error (raised by a service both surfaces share) keeps its
-    status, message and headers but takes the control surface's shape, ``{"error": message}``.
+    On the control surface an Apple error (raised by a service both surfaces share), and the
+    router's own 404 and 405, keep their status, message and headers but take the control
+    surface's shape, ``{"error": message}``.
     """
     if isinstance(error, Unauthorized) and not control_surface:
         # Apple answers 401 with no body; the reason is ours, in WWW-Authenticate.
@@ -137,7 +138,7 @@ def error_response(error: SandboxError, *, control_surface: bool = False) -> Res
             status_code=error.status,
             headers=error.headers,
         )
-    if isinstance(error, RoutingError):
+    if isinstance(error, RoutingError) and not control_surface:
         return PlainTextResponse(error.message, status_code=error.status, headers=error.headers)
     return JSONResponse({"error": error.message}, status_code=error.status, headers=error.headers)
 
@@ -196,11 +197,14 @@ def _body_fields(request: Request) -> list[str]:
 async def _http_error(request: Request, error: Exception) -> Response:
     """Starlette's and FastAPI's own refusals: no route, wrong method, a body it cannot parse."""
     assert isinstance(error, HTTPException)
+    method, path = request.method, request.url.path
+    control_surface = on_control_surface(path)
     if error.status_code == 404:
-        return error_response(RouteNotFound(request.method, request.url.path))
+        return error_response(RouteNotFound(method, path), control_surface=control_surface)
     if error.status_code == 405:
         allowed = allowed_methods(request.app.routes, request.scope)
-        return error_response(MethodNotAllowed(allowed or (error.headers or {}).get("Allow")))
+        refusal = MethodNotAllowed(method, path, allowed or (error.headers or {}).get("Allow"))
+        return error_response(refusal, control_surface=control_surface)
     # 400 is FastAPI's "There was an error parsing the body" (e.g. a body that is not UTF-8);
     # neither raises any other status for the routes here.
     return await _bad_request(request, str(error.detail))
