@@ -38,6 +38,7 @@ from appstore_sandbox.errors import (
     Unauthorized,
 )
 from appstore_sandbox.gate import Gate, on_control_surface
+from appstore_sandbox.home_page import add_home_page
 from appstore_sandbox.notifications import routes as notification_routes
 from appstore_sandbox.openapi_errors import document_errors, document_security
 from appstore_sandbox.perftest import routes as perftest_routes
@@ -101,6 +102,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.include_router(control_faults.router)
     app.include_router(sandbox_routes.router)
     add_docs(app)
+    add_home_page(app)
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
