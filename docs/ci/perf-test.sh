@@ -37,7 +37,7 @@ wait_for() {
   deadline=$(($(date +%s) + READY_TIMEOUT_S))
   until curl -s -o /dev/null "$1"; do
     if ! kill -0 "$2" 2>/dev/null; then
-      echo "perf-test.sh: it exited before $1 answered; $3:" >&2
+      echo "perf-test.sh: the process logging to $3 exited before $1 answered:" >&2
       cat "$3" >&2
       exit 2
     fi
@@ -56,7 +56,8 @@ wait_for "http://127.0.0.1:$SANDBOX_PORT/_sandbox/v1/health" "$!" sandbox.log
 
 # The CLI's server, base URLs, key file and root certificate, for the setup and the backend.
 export APPSTORE_SANDBOX_SERVER="http://127.0.0.1:$SANDBOX_PORT"
-eval "$(appstore-sandbox env --shell)"
+sandbox_env="$(appstore-sandbox env --shell)"  # apart from eval, so that set -e sees a failure
+eval "$sandbox_env"
 if [ -n "${SANDBOX_SETUP:-}" ]; then
   sh -c "$SANDBOX_SETUP"
 fi
