@@ -140,10 +140,27 @@ def test_internal_error_does_not_say_what_failed() -> None:
     assert json.loads(bytes(response.body)) == {"error": "Internal error; see the server log."}
 
 
-def test_routing_errors_are_plain_text() -> None:
+def test_routing_errors_are_plain_text_on_apples_surface() -> None:
     not_found = error_response(RouteNotFound("GET", "/nothing"))
     assert (not_found.status_code, not_found.body) == (404, b"Not Found: no route for GET /nothing")
     assert not_found.headers["content-type"].startswith("text/plain")
-    wrong_method = error_response(MethodNotAllowed("GET, HEAD"))
-    assert (wrong_method.status_code, wrong_method.body) == (405, b"Method Not Allowed")
+    wrong_method = error_response(MethodNotAllowed("POST", "/x", "GET, HEAD"))
+    assert wrong_method.status_code == 405
+    assert wrong_method.body == b"Method Not Allowed: POST /x; it takes GET, HEAD"
     assert wrong_method.headers["allow"] == "GET, HEAD"
+
+
+def test_routing_errors_take_the_control_surfaces_shape_there() -> None:
+    not_found = error_response(RouteNotFound("GET", "/_sandbox/v1/x"), control_surface=True)
+    assert not_found.status_code == 404
+    assert json.loads(bytes(not_found.body)) == {
+        "error": "Not Found: no route for GET /_sandbox/v1/x"
+    }
+    wrong_method = error_response(
+        MethodNotAllowed("PUT", "/_sandbox/v1/x", "GET"), control_surface=True
+    )
+    assert (wrong_method.status_code, wrong_method.headers["allow"]) == (405, "GET")
+    assert wrong_method.headers["content-type"] == "application/json"
+    assert json.loads(bytes(wrong_method.body)) == {
+        "error": "Method Not Allowed: PUT /_sandbox/v1/x; it takes GET"
+    }

@@ -22,7 +22,7 @@ SURFACES = {"retention", "perftest", "notifications", "subscriptions"}
 LAYERS: list[set[str]] = [
     {"__main__", "__init__"},
     {"cli", "testing", "pytest_plugin"},
-    {"app", "gate", "example", "sandbox_routes", "docs_assets"},
+    {"app", "gate", "example", "sandbox_routes", "docs_assets", "home_page"},
     {"sandbox", "reset"},
     {"control"},
     SURFACES,

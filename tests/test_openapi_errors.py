@@ -82,8 +82,24 @@ def test_input_body_and_path_errors_are_declared_where_they_apply(
         assert {"403", "421"} <= responses, (method, path)
         if any(p["in"] == "path" for p in parameters):
             assert "404" in responses, (method, path)
-            not_found = operation["responses"]["404"]["content"]
-            assert not_found["text/plain"]["schema"] == {"type": "string"}
+
+
+def test_a_404_is_plain_text_only_on_apples_surface_when_no_route_matches(
+    document: dict[str, Any],
+) -> None:
+    not_found = [
+        (path, operation["responses"]["404"])
+        for _, path, operation in _operations(document, "/sandbox/", "/_sandbox/")
+        if "404" in operation["responses"]
+    ]
+    assert {path.startswith("/_sandbox/") for path, _ in not_found} == {True, False}
+    for path, response in not_found:
+        if path.startswith("/_sandbox/"):
+            assert set(response["content"]) == {"application/json"}, path
+            assert "plain text" not in response["description"], path
+        else:
+            assert response["content"]["text/plain"]["schema"] == {"type": "string"}, path
+            assert "plain text" in response["description"], path
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from appstore_sandbox.errors import (
     Unauthorized,
 )
 from appstore_sandbox.gate import Gate, on_control_surface
+from appstore_sandbox.home_page import add_home_page
 from appstore_sandbox.notifications import routes as notification_routes
 from appstore_sandbox.openapi_errors import document_errors, document_security
 from appstore_sandbox.perftest import routes as perftest_routes
@@ -102,6 +103,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.include_router(control_faults.router)
     app.include_router(sandbox_routes.router)
     add_docs(app)
+    add_home_page(app)
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
@@ -125,8 +127,9 @@ def _document_errors(app: FastAPI) -> None:
 def error_response(error: SandboxError, *, control_surface: bool = False) -> Response:
     """The only place an error becomes a response; the error brings its own headers.
 
-    On the control surface an Apple error (raised by a service both surfaces share) keeps its
-    status, message and headers but takes the control surface's shape, ``{"error": message}``.
+    On the control surface an Apple error (raised by a service both surfaces share), and the
+    router's own 404 and 405, keep their status, message and headers but take the control
+    surface's shape, ``{"error": message}``.
     """
     if isinstance(error, Unauthorized) and not control_surface:
         # Apple answers 401 with no body; the reason is ours, in WWW-Authenticate.
@@ -138,7 +141,7 @@ def error_response(error: SandboxError, *, control_surface: bool = False) -> Res
             status_code=error.status,
             headers=error.headers,
         )
-    if isinstance(error, RoutingError):
+    if isinstance(error, RoutingError) and not control_surface:
         return PlainTextResponse(error.message, status_code=error.status, headers=error.headers)
     return JSONResponse({"error": error.message}, status_code=error.status, headers=error.headers)
 
@@ -197,11 +200,14 @@ def _body_fields(request: Request) -> list[str]:
 async def _http_error(request: Request, error: Exception) -> Response:
     """Starlette's and FastAPI's own refusals: no route, wrong method, a body it cannot parse."""
     assert isinstance(error, HTTPException)
+    method, path = request.method, request.url.path
+    control_surface = on_control_surface(path)
     if error.status_code == 404:
-        return error_response(RouteNotFound(request.method, request.url.path))
+        return error_response(RouteNotFound(method, path), control_surface=control_surface)
     if error.status_code == 405:
         allowed = allowed_methods(request.app.routes, request.scope)
-        return error_response(MethodNotAllowed(allowed or (error.headers or {}).get("Allow")))
+        refusal = MethodNotAllowed(method, path, allowed or (error.headers or {}).get("Allow"))
+        return error_response(refusal, control_surface=control_surface)
     # 400 is FastAPI's "There was an error parsing the body" (e.g. a body that is not UTF-8);
     # neither raises any other status for the routes here.
     return await _bad_request(request, str(error.detail))

@@ -13,7 +13,8 @@
     ├── HostNotAllowed              421  a Host header that names no address the sandbox serves
     ├── HeaderSectionTooLarge       431  a control-surface request's headers over the limits
     ├── InternalError               500  the control surface's unexpected failure
-    ├── RoutingError                     refused before any route ran; plain text
+    ├── RoutingError                     refused before any route ran; plain text, but
+    │   │                                {"error": message} on the control surface
     │   ├── RouteNotFound           404
     │   └── MethodNotAllowed        405  + Allow
     └── AppleError                       + code; body {errorCode, errorMessage}
@@ -188,7 +189,8 @@ class AdminTokenRequired(SandboxError):
 
 
 class RoutingError(SandboxError):
-    """Refused by the router before any route ran; answered in plain text on both surfaces."""
+    """Refused by the router before any route ran: in plain text (Apple documents no body for a
+    path it does not serve), and in the control surface's own shape on the control surface."""
 
 
 class RouteNotFound(RoutingError):
@@ -204,8 +206,9 @@ class MethodNotAllowed(RoutingError):
     status = 405
     default_message = "Method Not Allowed"
 
-    def __init__(self, allowed: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, method: str, path: str, allowed: str | None = None) -> None:
+        takes = f"; it takes {allowed}" if allowed else ""
+        super().__init__(f"Method Not Allowed: {method} {path}{takes}")
         self.allowed = allowed
 
     @property

@@ -33,7 +33,7 @@ _DESCRIPTIONS = {
     400: "Invalid request.",
     401: "Missing or invalid credentials.",
     403: "Not allowed in the current state, or from a web page of another origin (Origin).",
-    404: "Not found (plain text when no route matches the path).",
+    404: "Not found.",
     409: "Conflicts with the current state (already exists, in use, or running).",
     413: "The request body is over the sandbox's size limit.",
     415: "The request body is not application/json.",
@@ -41,6 +41,8 @@ _DESCRIPTIONS = {
     429: "Rate limit exceeded; Retry-After is when to retry, in UNIX milliseconds.",
     500: "Unexpected error; the details are in the server log.",
 }
+# Apple documents no body for a path it does not serve; the control surface answers its own shape.
+_APPLE_NOT_FOUND = "Not found (plain text when no route matches the path)."
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
 
 
@@ -100,8 +102,10 @@ def _set_content(response: dict[str, Any], status: int, apple: bool) -> None:
         return
     schema = {"$ref": f"#/components/schemas/{APPLE_ERROR if apple else CONTROL_ERROR}"}
     content: dict[str, Any] = {"application/json": {"schema": schema}}
-    if status == 404:
+    if apple and status == 404:
         content["text/plain"] = {"schema": {"type": "string"}}
+        if response.get("description") == _DESCRIPTIONS[404]:
+            response["description"] = _APPLE_NOT_FOUND
     response["content"] = content
 
 
