@@ -64,7 +64,15 @@ def _option_kwargs(field: dataclasses.Field[Any], hints: dict[str, Any]) -> dict
     show_default=True,
     help="Server log level; info logs one line per request.",
 )
-def serve(log_level: str, **values: Any) -> None:
+@click.option(
+    "--ready-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar=ENV_PREFIX + "READY_FILE",
+    show_envvar=True,
+    help="Once the server answers, write its URLs, default app and key here as JSON (for "
+    "launchers: wait for the file instead of reading the banner).",
+)
+def serve(log_level: str, ready_file: Path | None, **values: Any) -> None:
     """Run the sandbox until Ctrl-C."""
     # Imported here: the server's dependencies are heavy and other commands don't need them.
     import uvicorn
@@ -72,6 +80,7 @@ def serve(log_level: str, **values: Any) -> None:
 
     from appstore_sandbox.app import create_app
     from appstore_sandbox.cli.http_protocol import header_deadline_protocol
+    from appstore_sandbox.cli.ready_file import ready_facts, write_ready_file
     from appstore_sandbox.cli.serve_logging import APP_FORMAT, log_config
     from appstore_sandbox.cli.uvicorn_server import Server
     from appstore_sandbox.sandbox import open_sandbox
@@ -122,8 +131,15 @@ def serve(log_level: str, **values: Any) -> None:
         gc.freeze()
         _pin_mmap_threshold()
         # Calls held in delay faults are let go when shutdown begins, so none holds it up.
-        Server(config, before_shutdown=sandbox.faults.close).run(sockets=[listener])
+        facts = ready_facts(sandbox, settings.base_url) if ready_file else {}
+        Server(
+            config,
+            before_shutdown=sandbox.faults.close,
+            when_started=lambda: write_ready_file(ready_file, facts) if ready_file else None,
+        ).run(sockets=[listener])
     finally:
+        if ready_file is not None:
+            ready_file.unlink(missing_ok=True)  # a launcher never mistakes it for this run's
         click.echo(_what_stopped(sandbox))
         sandbox.close()
         listener.close()
