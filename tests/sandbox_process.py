@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import httpx
 from appstoreserverlibrary.api_client import AppStoreServerAPIClient
@@ -22,15 +21,7 @@ from appstore_sandbox.config import Settings
 from appstore_sandbox.store import Store, open_engine
 
 START_TIMEOUT_S = 30
-_BANNER_FIELDS = {
-    "bundle_id": r"Bundle id\s+(\S+)\s+\(appAppleId (\d+)\)",
-    "issuer_id": r"Issuer id\s+(\S+)",
-    "key_id": r"Key id\s+(\S+)",
-    "key_file": r"Key file\s+(\S+)",
-    "original_transaction_id": r"originalTransactionId\s+(\d+)",
-    "root_certificate_file": r"Root certificate\s+(\S+)",
-    "base_url": r"Ready on (http://\S+?)\.\s",
-}
+_POLL_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -65,13 +56,19 @@ class SandboxProcess:
     def start(self) -> SandboxProcess:
         command = [sys.executable, "-m", "appstore_sandbox", "serve", "--port", "0"]
         command += ["--data-dir", str(self.data_dir), *self.extra_args]
+        if "--ready-file" in self.extra_args:
+            ready_file = Path(self.extra_args[self.extra_args.index("--ready-file") + 1])
+        else:
+            # Beside the data dir, one per start: two servers may share a data dir.
+            ready_file = self.data_dir.parent / f"{self.data_dir.name}.ready-{uuid.uuid4()}.json"
+            command += ["--ready-file", str(ready_file)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
         if self.database_url:
             env["APPSTORE_SANDBOX_DATABASE_URL"] = self.database_url
         self._process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
         )
-        self.banner = _read_banner(self._process)
+        self.banner = _wait_for_ready_file(self._process, ready_file)
         return self
 
     def stop(self) -> Stopped | None:
@@ -194,39 +191,26 @@ def process_gone(pid: int, timeout_s: float = 10) -> bool:
     return False
 
 
-def _read_banner(process: subprocess.Popen[str]) -> dict[str, str]:
-    assert process.stdout is not None
-    text = _read_until(process.stdout, "Press Ctrl-C", process)
-    values: dict[str, str] = {}
-    for name, pattern in _BANNER_FIELDS.items():
-        match = re.search(pattern, text)
-        if match:
-            values[name] = match.group(1)
-            if name == "bundle_id":
-                values["app_apple_id"] = match.group(2)
-    _wait_until_healthy(values["base_url"])
+def _wait_for_ready_file(process: subprocess.Popen[str], ready_file: Path) -> dict[str, str]:
+    """What ``serve --ready-file`` wrote once it answered, in the names the tests use."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not ready_file.exists():
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError("sandbox exited during start-up:\n" + output)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"sandbox did not start within {START_TIMEOUT_S} s")
+        time.sleep(_POLL_S)
+    facts = json.loads(ready_file.read_text())
+    values = {"base_url": facts["baseUrl"], "root_certificate_file": facts["rootCertificateFile"]}
+    app = facts["defaultApp"]
+    if app is not None:
+        values |= {
+            "bundle_id": app["bundleId"],
+            "app_apple_id": str(app["appAppleId"]),
+            "issuer_id": app["issuerId"],
+            "key_id": app["keyId"],
+            "key_file": app["keyFile"] or "",
+            "original_transaction_id": app["originalTransactionId"] or "",
+        }
     return values
-
-
-def _read_until(stream: IO[str], marker: str, process: subprocess.Popen[str]) -> str:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    lines: list[str] = []
-    while time.monotonic() < deadline:
-        line = stream.readline()
-        if not line and process.poll() is not None:
-            raise RuntimeError("sandbox exited during start-up:\n" + "".join(lines))
-        lines.append(line)
-        if marker in line:
-            return "".join(lines)
-    raise RuntimeError("sandbox did not start in time:\n" + "".join(lines))
-
-
-def _wait_until_healthy(base_url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base_url + "/_sandbox/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"sandbox at {base_url} never became healthy")
