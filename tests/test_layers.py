@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "appstore_sandbox"
 SURFACES = {"retention", "perftest", "notifications", "subscriptions"}
 LAYERS: list[set[str]] = [
     {"__main__"},
-    {"cli", "testing", "pytest_plugin"},
+    {"cli", "testing", "pytest_plugin", "notification_receiver", "worker_databases"},
     {"app", "gate", "example", "sandbox_routes", "docs_assets"},
     {"sandbox", "reset"},
     {"control"},
