@@ -38,19 +38,18 @@ def worker_database(url: str, worker_id: str) -> Iterator[str]:
     assert name is not None
     admin = _admin_engine(make_url(url))
     try:
-        _drop(admin, name)
-        _run(admin, f"CREATE DATABASE {_quoted(name)}", f"make the xdist worker's database {name}")
+        made = (_drop_statement(name), f"CREATE DATABASE {_quoted(name)}")
+        _run(admin, made, f"make the xdist worker's database {name}")
         try:
             yield worker_url
         finally:
-            _drop(admin, name)
+            _run(admin, (_drop_statement(name),), f"drop the xdist worker's database {name}")
     finally:
         admin.dispose()
 
 
-def _drop(admin: Engine, name: str) -> None:
-    statement = f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)"
-    _run(admin, statement, f"drop the xdist worker's database {name}")
+def _drop_statement(name: str) -> str:
+    return f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)"
 
 
 def _admin_engine(url: URL) -> Engine:
@@ -59,10 +58,11 @@ def _admin_engine(url: URL) -> Engine:
     return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
-def _run(admin: Engine, statement: str, doing: str) -> None:
+def _run(admin: Engine, statements: tuple[str, ...], doing: str) -> None:
     try:
         with admin.connect() as connection:
-            connection.execute(text(statement))
+            for statement in statements:
+                connection.execute(text(statement))
     except SQLAlchemyError as error:
         where = admin.url.render_as_string(hide_password=True)
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
