@@ -21,7 +21,7 @@ ROOT = "appstore_sandbox"
 SURFACES = {"retention", "perftest", "notifications", "subscriptions"}
 LAYERS: list[set[str]] = [
     {"__main__", "__init__"},
-    {"cli", "testing", "pytest_plugin"},
+    {"cli", "testing", "pytest_plugin", "notification_receiver", "worker_databases"},
     {"app", "gate", "example", "sandbox_routes", "docs_assets", "home_page"},
     {"sandbox", "reset"},
     {"control"},
