@@ -168,8 +168,8 @@ def renew_purchase(
 ) -> PurchaseOut:
     """The subscription renews now: a new transactionId, the same originalTransactionId."""
     app = sandbox.control.app(bundle_id)
-    purchase = sandbox.subscriptions.trigger(app, original_transaction_id, Trigger("renew"))
-    return PurchaseOut.of(purchase, bundle_id)
+    renewed = sandbox.subscriptions.trigger(app, original_transaction_id, Trigger("renew"))
+    return PurchaseOut.of(renewed.purchase, bundle_id)
 
 
 @router.delete(

@@ -13,7 +13,13 @@ from appstore_sandbox.control.models import CamelModel, PurchaseOut
 from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.store import App
 from appstore_sandbox.subscriptions.lifecycle import Revocation
-from appstore_sandbox.subscriptions.service import ACTIONS, SubscriptionService, Trigger
+from appstore_sandbox.subscriptions.service import (
+    ACTIONS,
+    SubscriptionService,
+    Trigger,
+    Triggered,
+    TriggeredNotice,
+)
 
 router = APIRouter(
     prefix="/_sandbox/v1/apps/{bundle_id}",
@@ -40,6 +46,58 @@ class TriggerRequest(CamelModel):
     )
 
 
+class FieldChange(CamelModel):
+    field: str = Field(description="The subscription's field, as the purchase names it.")
+    before: str | int | bool | None
+    after: str | int | bool | None
+
+
+class TriggeredNotification(CamelModel):
+    notification_type: str
+    subtype: str | None
+    environment: str
+    url: str | None = Field(
+        description="Where it was sent; null when the app has no notification URL for the "
+        "environment (then nothing was sent)."
+    )
+    notificationUUID: str | None = Field(description="Its notificationUUID; null when not sent.")
+
+    @classmethod
+    def of(cls, notice: TriggeredNotice) -> TriggeredNotification:
+        return cls(
+            notification_type=notice.notification_type,
+            subtype=notice.subtype,
+            environment=notice.environment,
+            url=notice.url,
+            notificationUUID=notice.notification_uuid,
+        )
+
+
+class TriggerOut(PurchaseOut):
+    """The subscription after the trigger, what changed, and the notifications it sent now
+    (those that follow later, such as EXPIRED at the period's end, are not listed)."""
+
+    action: str
+    changes: list[FieldChange]
+    notifications: list[TriggeredNotification]
+
+    @classmethod
+    def of_trigger(cls, action: str, triggered: Triggered, bundle_id: str) -> TriggerOut:
+        before = PurchaseOut.of(triggered.before, bundle_id).model_dump(by_alias=True)
+        after = PurchaseOut.of(triggered.purchase, bundle_id)
+        changes = [
+            FieldChange(field=name, before=before[name], after=value)
+            for name, value in after.model_dump(by_alias=True).items()
+            if before[name] != value
+        ]
+        return cls(
+            **after.model_dump(),
+            action=action,
+            changes=changes,
+            notifications=[TriggeredNotification.of(notice) for notice in triggered.notices],
+        )
+
+
 class SubscriptionSettings(CamelModel):
     renewal_durations: Literal["sandbox", "real"] = Field(
         description="sandbox: Apple's sandbox periods (1 month = 5 minutes, 12 renewals); "
@@ -64,7 +122,7 @@ class SubscriptionSettingsChange(CamelModel):
 @router.post("/purchases/{original_transaction_id}/triggers")
 def trigger(
     bundle_id: str, original_transaction_id: str, body: TriggerRequest, sandbox: SandboxDep
-) -> PurchaseOut:
+) -> TriggerOut:
     """Change the subscription as its customer or Apple would; Apple's notifications follow."""
     app = sandbox.control.app(bundle_id)
     change = Trigger(
@@ -74,9 +132,8 @@ def trigger(
         body.grace_period,
         Revocation(body.revocation_reason, body.revocation_type, body.revocation_percentage),
     )
-    return PurchaseOut.of(
-        sandbox.subscriptions.trigger(app, original_transaction_id, change), bundle_id
-    )
+    triggered = sandbox.subscriptions.trigger(app, original_transaction_id, change)
+    return TriggerOut.of_trigger(body.action, triggered, bundle_id)
 
 
 @router.get("/subscription-settings")
