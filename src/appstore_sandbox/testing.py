@@ -349,6 +349,14 @@ class Sandbox:
         path = f"/apps/{key.bundle_id}/performance-tests/{request_id}"
         return PerformanceTestOutcome(request_id, result, dict(self._call("GET", path).json()))
 
+    def cancel_performance_test(
+        self, request_id: str, bundle_id: str = DEFAULT_BUNDLE_ID
+    ) -> dict[str, Any]:
+        """End a running performance test now (it finishes FAIL, its note saying it was
+        cancelled); the sandbox's report of it. A finished or unknown run is a SandboxError."""
+        path = f"/apps/{bundle_id}/performance-tests/{request_id}/cancel"
+        return dict(self._call("POST", path).json())
+
     # --- faults (the control surface's /faults, where the sandbox has it) ---------------
 
     def trigger(

@@ -284,6 +284,45 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_the_run_going(
         assert wait_until_finished(sandbox, bundle_id, request_id) == "PASS"
 
 
+def test_cancel_ends_a_running_test_as_fail_and_prints_its_report(
+    sandbox: SandboxProcess,
+) -> None:
+    bundle_id = app_with_purchase(sandbox)
+    answer = threading.Event()  # the endpoint holds the first request: the run stays PENDING
+    with target(retention_message, hold=answer) as server:
+        args: tuple[str, ...] = ("--bundle-id", bundle_id, "--url", url_of(server), "--no-wait")
+        # One request at a time, and a held one must not time out before the cancel.
+        args += (*SHORT_RUN, "--concurrency", "1", "--threshold-ms", "5000")
+        started = perf_test(sandbox.base_url, *args)
+        request_id = started.stdout.strip()
+        assert server.first_request.wait(CLI_TIMEOUT_S)
+        cancelled = perf_test(sandbox.base_url, "--bundle-id", bundle_id, "--cancel", request_id)
+        answer.set()
+
+    assert cancelled.returncode == 0, (cancelled.stdout, cancelled.stderr)
+    assert cancelled.stdout.startswith("FAIL  successRate 0% < 95%")
+    assert f"requestId  {request_id}" in cancelled.stdout
+    assert "note       cancelled by a request to the sandbox while the test was running" in (
+        cancelled.stdout
+    )
+    report = report_of(sandbox, bundle_id, request_id)
+    assert report["result"]["result"] == "FAIL"
+    assert report["note"].startswith("cancelled by a request to the sandbox")
+
+    again = perf_test(sandbox.base_url, "--bundle-id", bundle_id, "--cancel", request_id)
+    assert_one_line_error(
+        again, contains=f"performance test {request_id} has already finished (FAIL)"
+    )
+    unknown = perf_test(sandbox.base_url, "--bundle-id", bundle_id, "--cancel", str(uuid.uuid4()))
+    assert_one_line_error(unknown, contains="Performance test run not found")
+
+
+def test_cancel_goes_alone() -> None:
+    result = perf_test("http://127.0.0.1:9", "--cancel", "x", "--request-id", "y")
+    assert result.returncode == 2
+    assert "--cancel goes without --request-id, --records and --junit" in result.stderr
+
+
 # errors
 
 

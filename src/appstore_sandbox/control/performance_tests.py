@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.performance_test_starter import PerformanceTestStarter
 from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.perftest.models import (
     PerformanceTestSettings,
     PerformanceTestSettingsOut,
@@ -61,6 +62,14 @@ def start_test(
 def get_report(bundle_id: str, request_id: str, sandbox: SandboxDep) -> PerformanceTestReport:
     app = sandbox.control.app(bundle_id)
     return PerformanceTestReport.from_domain(sandbox.performance_tests.result(app, request_id))
+
+
+@router.post("/apps/{bundle_id}/performance-tests/{request_id}/cancel", responses=declared(409))
+def cancel_test(bundle_id: str, request_id: str, sandbox: SandboxDep) -> PerformanceTestReport:
+    """End a running test now: it finishes FAIL with the numbers measured so far and a note
+    saying it was cancelled. A finished test is refused (409)."""
+    app = sandbox.control.app(bundle_id)
+    return PerformanceTestReport.from_domain(sandbox.performance_tests.cancel(app, request_id))
 
 
 @router.get("/apps/{bundle_id}/performance-tests/{request_id}/requests")
