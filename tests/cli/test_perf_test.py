@@ -29,6 +29,7 @@ from tests.cli.running import (
     run_cli,
 )
 from tests.cli.watching_proxy import watching_proxy
+from tests.conftest import StartSandbox
 from tests.reply_targets import Reply, html_page, retention_message, server_error, target, url_of
 from tests.sandbox_process import SandboxProcess
 
@@ -321,6 +322,41 @@ def test_cancel_goes_alone() -> None:
     result = perf_test("http://127.0.0.1:9", "--cancel", "x", "--request-id", "y")
     assert result.returncode == 2
     assert "--cancel goes without --request-id, --records and --junit" in result.stderr
+
+
+def test_a_sandbox_that_stops_mid_run_is_a_lost_run_not_no_server(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox()
+    bundle_id = app_with_purchase(sandbox)
+    answer = threading.Event()  # the run stays PENDING until the sandbox is gone
+    with target(retention_message, hold=answer) as server:
+        args: tuple[str, ...] = ("--bundle-id", bundle_id, "--url", url_of(server))
+        args += (*SHORT_RUN, "--concurrency", "1", "--threshold-ms", "5000")
+        process = subprocess.Popen(
+            cli_command("perf-test", "--server", sandbox.base_url, *args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+        )
+        assert process.stderr is not None
+        # Without a terminal the CLI says the run started once it has its requestId.
+        started = process.stderr.readline()
+        request_id = started.split("performance test ")[1].split()[0]
+        sandbox.kill()
+        stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_S)
+        answer.set()
+
+    assert process.returncode == 2, (stdout, stderr)
+    assert "Traceback" not in stderr
+    assert stderr.strip() == (
+        f"error: the sandbox at {sandbox.base_url} stopped answering while performance test "
+        f"{request_id} was in progress; the run was lost (a sandbox started again on the same "
+        f"data closes it as FAIL; see it with: appstore-sandbox perf-test --bundle-id "
+        f"{bundle_id} --request-id {request_id})"
+    )
+    assert stdout == ""
 
 
 # errors

@@ -11,6 +11,10 @@ from appstore_sandbox.cli.errors import CliError
 DEFAULT_SERVER = "http://127.0.0.1:8080"
 
 
+class SandboxUnreachable(CliError):
+    """No answer from the sandbox: nothing listens there, or the connection broke."""
+
+
 class SandboxClient:
     def __init__(self, server: str, admin_token: str | None = None, timeout: float = 30) -> None:
         # "localhost:8080", as people type it, means the sandbox's own http URL.
@@ -27,9 +31,11 @@ class SandboxClient:
         try:
             response = self._http.request(method, path, json=json)
         except httpx.ConnectError as error:
-            raise CliError(
+            raise SandboxUnreachable(
                 f"no sandbox server at {self.server} (start one with: appstore-sandbox serve)"
             ) from error
+        except httpx.TransportError as error:
+            raise SandboxUnreachable(f"request to {self.server} failed: {error}") from error
         except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise CliError(f"request to {self.server} failed: {error}") from error
         if response.status_code >= 400:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from appstore_sandbox.cli import perf_report
-from appstore_sandbox.cli.client import SandboxClient
+from appstore_sandbox.cli.client import SandboxClient, SandboxUnreachable
 from appstore_sandbox.cli.control import API
 from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
@@ -141,9 +141,22 @@ def wait_for_result(
 ) -> Report:
     while report["result"]["result"] == PENDING:
         time.sleep(POLL_S)
-        report = client.json("GET", path)
+        try:
+            report = client.json("GET", path)
+        except SandboxUnreachable as error:
+            raise _run_lost(client, report) from error
         on_update(report)
     return report
+
+
+def _run_lost(client: SandboxClient, report: Report) -> CliError:
+    request_id, bundle_id = report["requestId"], report["bundleId"]
+    return CliError(
+        f"the sandbox at {client.server} stopped answering while performance test {request_id} "
+        "was in progress; the run was lost (a sandbox started again on the same data closes it "
+        f"as FAIL; see it with: appstore-sandbox perf-test --bundle-id {bundle_id} --request-id "
+        f"{request_id})"
+    )
 
 
 def wait_with_progress(
