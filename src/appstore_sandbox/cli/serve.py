@@ -62,6 +62,8 @@ def _option_kwargs(field: dataclasses.Field[Any], hints: dict[str, Any]) -> dict
     type=click.Choice(["critical", "error", "warning", "info", "debug"], case_sensitive=False),
     default="warning",
     show_default=True,
+    envvar=ENV_PREFIX + "LOG_LEVEL",
+    show_envvar=True,
     help="Server log level; info logs one line per request.",
 )
 @click.option(
