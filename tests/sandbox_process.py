@@ -1,27 +1,25 @@
-"""Runs the real ``appstore-sandbox serve`` in a subprocess on a free loopback port."""
+"""The real ``appstore-sandbox serve`` in a subprocess on a free loopback port, started by the one
+launcher (:mod:`appstore_sandbox.serve_process`), with what the tests ask of it."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from appstoreserverlibrary.api_client import AppStoreServerAPIClient
 from appstoreserverlibrary.models.Environment import Environment
 
 from appstore_sandbox.config import Settings
+from appstore_sandbox.control_client import ControlClient
+from appstore_sandbox.serve_process import ServeProcess, Stopped
 from appstore_sandbox.store import Store, open_engine
-
-START_TIMEOUT_S = 30
-_POLL_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -35,62 +33,39 @@ class AppCredentials:
     private_key: bytes
 
 
-@dataclass(frozen=True)
-class Stopped:
-    """How a ``serve`` process ended."""
-
-    returncode: int
-    output: str
-
-
 @dataclass
 class SandboxProcess:
-    """A ``serve`` process; ``restart()`` keeps its data dir and database."""
+    """A ``serve`` process (started by the one launcher); ``restart()`` keeps its data dir and
+    database."""
 
     data_dir: Path
     database_url: str | None = None
     extra_args: list[str] = field(default_factory=list)
     banner: dict[str, str] = field(default_factory=dict)
-    _process: subprocess.Popen[str] | None = None
+    _server: ServeProcess | None = None
 
     def start(self) -> SandboxProcess:
-        command = [sys.executable, "-m", "appstore_sandbox", "serve", "--port", "0"]
-        command += ["--data-dir", str(self.data_dir), *self.extra_args]
-        if "--ready-file" in self.extra_args:
-            ready_file = Path(self.extra_args[self.extra_args.index("--ready-file") + 1])
-        else:
-            # Beside the data dir, one per start: two servers may share a data dir.
-            ready_file = self.data_dir.parent / f"{self.data_dir.name}.ready-{uuid.uuid4()}.json"
-            command += ["--ready-file", str(ready_file)]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
-        if self.database_url:
-            env["APPSTORE_SANDBOX_DATABASE_URL"] = self.database_url
-        self._process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-        )
-        self.banner = _wait_for_ready_file(self._process, ready_file)
+        self._server = ServeProcess(
+            self.data_dir, database_url=self.database_url, serve_args=self.extra_args
+        ).start()
+        self.banner = _named(self._server.facts)
         return self
 
     def stop(self) -> Stopped | None:
-        """SIGTERM the server; its exit status and what it printed after the banner."""
-        if self._process is None:
-            return None
-        process, self._process = self._process, None
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        return Stopped(process.returncode, output or "")
+        """SIGTERM the server; its exit status and everything it printed."""
+        server, self._server = self._server, None
+        return server.stop() if server is not None else None
+
+    def terminate(self) -> None:
+        """SIGTERM without waiting (``stop`` then waits)."""
+        if self._server is not None and self._server.process is not None:
+            self._server.process.terminate()
 
     def kill(self) -> None:
         """SIGKILL: the server gets no chance to clean up, as in a crash."""
-        if self._process is None:
-            return
-        process, self._process = self._process, None
-        process.kill()
-        process.communicate()
+        server, self._server = self._server, None
+        if server is not None:
+            server.kill()
 
     def restart(self) -> SandboxProcess:
         self.stop()
@@ -98,12 +73,12 @@ class SandboxProcess:
 
     @property
     def running(self) -> bool:
-        return self._process is not None
+        return self._server is not None
 
     @property
     def pid(self) -> int:
-        assert self._process is not None, "the sandbox is not running"
-        return self._process.pid
+        assert self._server is not None, "the sandbox is not running"
+        return self._server.pid
 
     @property
     def base_url(self) -> str:
@@ -121,7 +96,8 @@ class SandboxProcess:
         return Path(self.banner["root_certificate_file"]).read_bytes()
 
     def control(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url + "/_sandbox/v1", timeout=10)
+        """The control surface, raw: the test checks statuses itself."""
+        return ControlClient(self.base_url + "/_sandbox/v1", timeout=10).http
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -173,8 +149,7 @@ class SandboxProcess:
 def stop_all(processes: list[SandboxProcess]) -> None:
     """SIGTERM every server first, then wait for each: they shut down side by side."""
     for sandbox in processes:
-        if sandbox._process is not None:
-            sandbox._process.terminate()
+        sandbox.terminate()
     for sandbox in processes:
         sandbox.stop()
 
@@ -191,17 +166,8 @@ def process_gone(pid: int, timeout_s: float = 10) -> bool:
     return False
 
 
-def _wait_for_ready_file(process: subprocess.Popen[str], ready_file: Path) -> dict[str, str]:
-    """What ``serve --ready-file`` wrote once it answered, in the names the tests use."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not ready_file.exists():
-        if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise RuntimeError("sandbox exited during start-up:\n" + output)
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"sandbox did not start within {START_TIMEOUT_S} s")
-        time.sleep(_POLL_S)
-    facts = json.loads(ready_file.read_text())
+def _named(facts: dict[str, Any]) -> dict[str, str]:
+    """What ``serve --ready-file`` wrote, in the names the tests use."""
     values = {"base_url": facts["baseUrl"], "root_certificate_file": facts["rootCertificateFile"]}
     app = facts["defaultApp"]
     if app is not None:

@@ -22,6 +22,7 @@ SURFACES = {"retention", "perftest", "notifications", "subscriptions"}
 LAYERS: list[set[str]] = [
     {"__main__", "__init__"},
     {"cli", "testing", "pytest_plugin", "notification_receiver", "worker_databases"},
+    {"serve_process", "control_client"},
     {"app", "gate", "example", "sandbox_routes", "docs_assets", "home_page"},
     {"sandbox", "reset"},
     {"control"},

@@ -1,29 +1,27 @@
-"""``serve --ready-file``: the facts a launcher needs, written once the server answers."""
+"""``serve --ready-file``: the facts a launcher needs, written once the server answers (and the
+one launcher, which waits for that file)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import StartSandbox
+from appstore_sandbox.serve_process import ServeProcess
 
 
-def test_the_ready_file_names_what_the_banner_shows_and_goes_at_stop(
-    start_sandbox: StartSandbox, tmp_path: Path
-) -> None:
-    ready_file = tmp_path / "ready.json"
-    server = start_sandbox("--ready-file", str(ready_file))
-    facts = json.loads(ready_file.read_text())
+def test_the_ready_file_names_what_the_banner_shows_and_goes_at_stop(tmp_path: Path) -> None:
+    server = ServeProcess(tmp_path / "data").start()
+    facts = server.facts
+    assert [path.suffix for path in tmp_path.glob("*.ready.json")] == [".json"]
     assert facts["pid"] == server.pid
     assert httpx.get(facts["controlUrl"] + "/health").status_code == 200
-    assert Path(facts["defaultApp"]["keyFile"]).read_bytes() == server.private_key
+    app = facts["defaultApp"]
+    assert Path(app["keyFile"]).read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
 
     stopped = server.stop()
-    assert stopped is not None
+    assert stopped is not None and stopped.returncode == 0, stopped
     banner = stopped.output.split("Press Ctrl-C")[0]
-    app = facts["defaultApp"]
     for shown in (
         f"Ready on {facts['baseUrl']}.",
         f"Sandbox base URL       {facts['sandboxUrl']}",
@@ -37,5 +35,5 @@ def test_the_ready_file_names_what_the_banner_shows_and_goes_at_stop(
         f"Data dir               {facts['dataDir']}",
     ):
         assert shown in banner
-    assert not ready_file.exists()
-    assert list(tmp_path.iterdir()) == []  # no partial file left either
+    # serve removed its ready file (and left no partial one); the launcher removed its log.
+    assert [path.name for path in tmp_path.iterdir()] == ["data"]
