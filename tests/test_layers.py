@@ -21,7 +21,14 @@ ROOT = "appstore_sandbox"
 SURFACES = {"retention", "perftest", "notifications", "subscriptions"}
 LAYERS: list[set[str]] = [
     {"__main__", "__init__"},
-    {"cli", "testing", "pytest_plugin", "notification_receiver", "worker_databases"},
+    {
+        "cli",
+        "testing",
+        "pytest_plugin",
+        "notification_receiver",
+        "worker_databases",
+        "serve_thread",
+    },
     {"serve_process", "control_client"},
     {"app", "gate", "example", "sandbox_routes", "docs_assets", "home_page"},
     {"sandbox", "reset"},

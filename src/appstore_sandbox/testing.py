@@ -42,6 +42,7 @@ from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 from appstore_sandbox.control_client import ControlClient, ControlError, ControlRefused
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.serve_process import ServeFailed, ServeProcess
+from appstore_sandbox.serve_thread import ServeThread
 
 _POLL_S = 0.05
 
@@ -88,11 +89,22 @@ class Sandbox:
         self._database_url = database_url
         self._serve_args = serve_args
         self._admin_token = admin_token
-        self._server: ServeProcess | None = None
+        self._server: ServeProcess | ServeThread | None = None
+        self._thread_settings: dict[str, Any] | None = None
         self._data_dir: Path | None = None
         self._url: str | None = None
         self._http: ControlClient | None = None
         self._env: dict[str, Any] | None = None
+
+    @classmethod
+    def in_process(cls, **settings: Any) -> Sandbox:
+        """A sandbox served from a thread of this process (``serve``'s app, server and
+        settings, by their ``Settings`` names: ``rate_limits="off"``...) on a free
+        loopback port with a throwaway data dir: no child process to start. Use it as
+        ``Sandbox()``; it has no ``pid``."""
+        sandbox = cls(admin_token=settings.get("admin_token"))
+        sandbox._thread_settings = settings
+        return sandbox
 
     @classmethod
     def attach(cls, url: str, admin_token: str | None = None) -> Sandbox:
@@ -110,12 +122,15 @@ class Sandbox:
             return self
         self._data_dir = Path(tempfile.mkdtemp(prefix="appstore-sandbox-"))
         env = {"APPSTORE_SANDBOX_ADMIN_TOKEN": self._admin_token} if self._admin_token else {}
-        self._server = ServeProcess(
-            self._data_dir / "data",
-            database_url=self._database_url,
-            serve_args=self._serve_args,
-            env=env,
-        )
+        if self._thread_settings is not None:
+            self._server = ServeThread(self._data_dir / "data", **self._thread_settings)
+        else:
+            self._server = ServeProcess(
+                self._data_dir / "data",
+                database_url=self._database_url,
+                serve_args=self._serve_args,
+                env=env,
+            )
         try:
             self._url = self._server.start().base_url
             self._connect()
@@ -153,7 +168,8 @@ class Sandbox:
     @property
     def pid(self) -> int | None:
         """The server's process id, when this process started it."""
-        return self._server.pid if self._server is not None and self._server.running else None
+        server = self._server
+        return server.pid if isinstance(server, ServeProcess) and server.running else None
 
     # --- where it is and who the default app is ----------------------------------
 

@@ -77,14 +77,11 @@ def _option_kwargs(field: dataclasses.Field[Any], hints: dict[str, Any]) -> dict
 def serve(log_level: str, ready_file: Path | None, **values: Any) -> None:
     """Run the sandbox until Ctrl-C."""
     # Imported here: the server's dependencies are heavy and other commands don't need them.
-    import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
 
-    from appstore_sandbox.app import create_app
-    from appstore_sandbox.cli.http_protocol import header_deadline_protocol
     from appstore_sandbox.cli.ready_file import ready_facts, write_ready_file
-    from appstore_sandbox.cli.serve_logging import APP_FORMAT, log_config
-    from appstore_sandbox.cli.uvicorn_server import Server
+    from appstore_sandbox.cli.serve_logging import APP_FORMAT
+    from appstore_sandbox.cli.uvicorn_server import Server, uvicorn_config
     from appstore_sandbox.sandbox import open_sandbox
     from appstore_sandbox.signing import ChainError
 
@@ -112,18 +109,7 @@ def serve(log_level: str, ready_file: Path | None, **values: Any) -> None:
         ) from error
     try:
         click.echo(banner(sandbox, settings.base_url))
-        config = uvicorn.Config(
-            create_app(sandbox),
-            log_level=log_level,
-            log_config=log_config(sandbox.clock, log_level),
-            access_log=log_level in {"debug", "info"},
-            http=header_deadline_protocol(
-                settings.header_timeout_s, settings.max_header_bytes, settings.max_header_count
-            ),
-            timeout_keep_alive=settings.keep_alive_timeout_s,
-            loop="uvloop",
-            lifespan="on",
-        )
+        config = uvicorn_config(sandbox, log_level)
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler it found;
         # with the default handler the process would die by the signal (status -15, no cleanup).
         signal.signal(signal.SIGTERM, _exit_cleanly)

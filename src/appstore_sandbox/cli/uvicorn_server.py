@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import uvicorn
+
+if TYPE_CHECKING:
+    from appstore_sandbox.sandbox import Sandbox
 
 
 class Server(uvicorn.Server):
@@ -34,3 +38,27 @@ class Server(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self._before_shutdown()
         await super().shutdown(sockets)
+
+
+def uvicorn_config(sandbox: Sandbox, log_level: str, own_logging: bool = True) -> uvicorn.Config:
+    """How ``serve`` runs the app: its header limits and deadlines, its logs, uvloop.
+
+    Without ``own_logging`` the process's logging configuration is left as it is (a sandbox in
+    a thread of someone else's process)."""
+    from appstore_sandbox.app import create_app
+    from appstore_sandbox.cli.http_protocol import header_deadline_protocol
+    from appstore_sandbox.cli.serve_logging import log_config
+
+    settings = sandbox.settings
+    return uvicorn.Config(
+        create_app(sandbox),
+        log_level=log_level,
+        log_config=log_config(sandbox.clock, log_level) if own_logging else None,
+        access_log=log_level in {"debug", "info"},
+        http=header_deadline_protocol(
+            settings.header_timeout_s, settings.max_header_bytes, settings.max_header_count
+        ),
+        timeout_keep_alive=settings.keep_alive_timeout_s,
+        loop="uvloop",
+        lifespan="on",
+    )
