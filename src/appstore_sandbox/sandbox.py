@@ -13,7 +13,7 @@ from pathlib import Path
 
 from appstore_sandbox.auth import TokenVerifier
 from appstore_sandbox.catalog.service import CatalogService
-from appstore_sandbox.clock import Clock
+from appstore_sandbox.clock import Clock, SharedClock
 from appstore_sandbox.config import Settings
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
@@ -108,7 +108,8 @@ def open_sandbox(
     review = ReviewService(store, clock, settings.review)
     faults = Faults(settings.max_faults)
     subscriptions = SubscriptionService(store, clock, signer)
-    control = ControlService(store, clock)
+    shared_clock = SharedClock(store.clock, clock)
+    control = ControlService(store, clock, shared_clock)
     sandbox = Sandbox(
         settings=settings,
         clock=clock,
@@ -143,11 +144,13 @@ def open_sandbox(
             store,
             clock,
             signer,
-            _delivery_worker(settings, store, clock, transports, faults, subscriptions),
+            _delivery_worker(
+                settings, store, shared_clock, clock, transports, faults, subscriptions
+            ),
             policy,
         ),
     )
-    sandbox.control.sync_clock()
+    shared_clock.sync()
     _create_defaults(sandbox)
     _adopt_default_key_file(sandbox)
     write_default_key_file(sandbox)
@@ -189,17 +192,17 @@ def _records_policy(settings: Settings) -> RecordsPolicy:
 def _delivery_worker(
     settings: Settings,
     store: Store,
+    shared_clock: SharedClock,
     clock: Clock,
     transports: Transports,
     faults: Faults,
     subscriptions: SubscriptionService,
 ) -> DeliveryWorker:
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    control = ControlService(store, clock)
 
     def before_poll() -> None:
         # Subscriptions renew (and their notifications become due) as the sandbox clock runs.
-        control.sync_clock()
+        shared_clock.sync()
         try:
             subscriptions.catch_up()
         except Exception:  # a failed renewal must not stop the delivery of everything else

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from appstore_sandbox.clock import Clock
-from appstore_sandbox.control.clock import CLOCK_OFFSET_META_KEY, SharedClock
+from appstore_sandbox.clock import Clock, SharedClock
 from appstore_sandbox.store import Store, migrate, open_engine
+from appstore_sandbox.store.clock import CLOCK_OFFSET_META_KEY
 from tests.in_process import InProcess, in_process
 
 CLOCK = "/_sandbox/v1/clock"
@@ -89,7 +89,11 @@ def two_processes(tmp_path: Path) -> Iterator[tuple[SharedClock, SharedClock, Cl
     first, second = _store(tmp_path), _store(tmp_path)
     second_clock = Clock()
     try:
-        yield SharedClock(first, Clock()), SharedClock(second, second_clock), second_clock
+        yield (
+            SharedClock(first.clock, Clock()),
+            SharedClock(second.clock, second_clock),
+            second_clock,
+        )
     finally:
         first.engine.dispose()
         second.engine.dispose()

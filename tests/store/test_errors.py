@@ -9,7 +9,7 @@ import pytest
 
 from appstore_sandbox.catalog.products import AUTO_RENEWABLE
 from appstore_sandbox.catalog.service import CatalogService
-from appstore_sandbox.clock import Clock
+from appstore_sandbox.clock import Clock, SharedClock
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.errors import Conflict, SandboxError
 from appstore_sandbox.store import AlreadyExists, App, Product, Store, migrate, open_engine
@@ -66,7 +66,8 @@ def test_catalog_service_answers_a_duplicate_with_conflict(store: Store, app: Ap
 def test_control_service_answers_a_lost_race_with_conflict(
     store: Store, app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    control = ControlService(store, Clock())
+    clock = Clock()
+    control = ControlService(store, clock, SharedClock(store.clock, clock))
     key = control.create_key(app.bundle_id).key
     pem = key.public_key_pem
     # Another process adds the same key between the service's check and its insert.

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from pydantic.alias_generators import to_camel
 
 from appstore_sandbox.catalog.products import AUTO_RENEWABLE
-from appstore_sandbox.control.clock import SandboxTime
+from appstore_sandbox.clock import SandboxTime
 from appstore_sandbox.store import ApiKey, App, Product, Purchase
 
 

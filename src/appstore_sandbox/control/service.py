@@ -14,8 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from appstore_sandbox.catalog.products import AUTO_RENEWABLE, DEFAULT_SUBSCRIPTION_GROUP
 from appstore_sandbox.catalog.service import conflict_if_exists
-from appstore_sandbox.clock import Clock
-from appstore_sandbox.control.clock import SharedClock
+from appstore_sandbox.clock import Clock, SharedClock
 from appstore_sandbox.errors import BadInput, Conflict, NotFound
 from appstore_sandbox.store import ApiKey, App, Product, Purchase, Store
 
@@ -37,10 +36,10 @@ class NewKey:
 class ControlService:
     """One method per control-surface operation; no HTTP here."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, shared_clock: SharedClock) -> None:
         self._store = store
         self._clock = clock
-        self.clock = SharedClock(store, clock)
+        self.clock = shared_clock  # the clock's routes move it for every process
 
     @property
     def issuer_id(self) -> str:
@@ -49,12 +48,6 @@ class ControlService:
         if issuer_id is None:  # the first of several processes starting at once sets it
             issuer_id = self._store.first_meta_value(ISSUER_ID_META_KEY, str(uuid.uuid4()))
         return issuer_id
-
-    # the sandbox clock
-
-    def sync_clock(self) -> None:
-        """Adopt the clock offset stored by any process (called before each delivery poll)."""
-        self.clock.sync()
 
     # apps
 

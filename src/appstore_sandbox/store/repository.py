@@ -12,8 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.catalog import CatalogStore
+from appstore_sandbox.store.clock import ClockStore
 from appstore_sandbox.store.database import exclusive, transaction, upsert
 from appstore_sandbox.store.errors import AlreadyExists
+from appstore_sandbox.store.meta import MetaStore
 from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
 from appstore_sandbox.store.records import ApiKey, App, Product, Purchase
@@ -53,6 +55,8 @@ class Store:
         self.catalog = CatalogStore(engine)
         self.chain = ChainStore(engine)
         self.subscriptions = SubscriptionStore(engine)
+        self.meta = MetaStore(engine)
+        self.clock = ClockStore(engine)
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:
@@ -80,51 +84,21 @@ class Store:
     # meta
 
     def meta_value(self, key: str) -> str | None:
-        row = self._one(select(schema.meta.c.value).where(schema.meta.c.key == key))
-        return row.value if row else None
+        return self.meta.value(key)
 
     def set_meta_value(self, key: str, value: str) -> None:
-        with transaction(self.engine) as connection:
-            upsert(connection, schema.meta, {"key": key, "value": value})
+        self.meta.set_value(key, value)
 
     def swap_meta_value(self, key: str, expected: str | None, value: str) -> bool:
-        """Store ``value`` under ``key`` if it still holds ``expected`` (None: nothing yet);
-        False, storing nothing, when another writer changed it since it was read.
-
-        One conditional statement: on PostgreSQL a concurrent writer's UPDATE waits for this
-        one and then finds the value changed, so two read-modify-writes never both succeed.
-        """
-        try:
-            with transaction(self.engine) as connection:
-                if expected is None:
-                    connection.execute(insert(schema.meta).values(key=key, value=value))
-                    return True
-                changed = connection.execute(
-                    update(schema.meta)
-                    .where(schema.meta.c.key == key, schema.meta.c.value == expected)
-                    .values(value=value)
-                )
-                return bool(changed.rowcount == 1)
-        except IntegrityError:  # another process stored a first value meanwhile
-            return False
+        """See :meth:`MetaStore.swap_value`."""
+        return self.meta.swap_value(key, expected, value)
 
     def delete_meta_value(self, key: str) -> None:
-        self._delete(schema.meta, schema.meta.c.key == key)
+        self.meta.delete_value(key)
 
     def first_meta_value(self, key: str, value: str) -> str:
-        """The value under ``key``; ``value`` is stored only if none is yet. Processes sharing
-        the database all get the value the first of them stored."""
-        stored = self.meta_value(key)
-        if stored is not None:
-            return stored
-        try:
-            with transaction(self.engine) as connection:
-                connection.execute(insert(schema.meta).values(key=key, value=value))
-        except IntegrityError:  # another process stored one first
-            kept = self.meta_value(key)
-            assert kept is not None
-            return kept
-        return value
+        """See :meth:`MetaStore.first_value`."""
+        return self.meta.first_value(key, value)
 
     # apps
 
