@@ -53,6 +53,7 @@ LAYERS: list[set[str]] = [
         "inbound_hosts",
         "allowed_methods",
         "version",
+        "ticker",
     },
 ]
 

@@ -53,8 +53,10 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         sandbox.performance_tests.start()
         sandbox.notifications.worker.start()
+        sandbox.renewal_ticker.start()
         yield
         sandbox.faults.close()  # a delivery held in a delay fault goes out now
+        await asyncio.to_thread(sandbox.renewal_ticker.stop)
         await asyncio.to_thread(sandbox.notifications.worker.stop)
         await asyncio.to_thread(sandbox.performance_tests.stop)
 

@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from appstore_sandbox.signing import CertificateChain, JwsSigner, open_chain
 from appstore_sandbox.store import ApiKey, Store, migrate, open_engine
 from appstore_sandbox.store.image_files import ImageFiles
 from appstore_sandbox.subscriptions.service import SubscriptionService
+from appstore_sandbox.ticker import Ticker
 
 _DEFAULT_KEY_META = "default_key_id"
 logger = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class Sandbox:
     cancel_simulator: CancelSimulator
     faults: Faults
     subscriptions: SubscriptionService
+    renewal_ticker: Ticker
 
     @property
     def root_certificate_file(self) -> Path:
@@ -110,6 +112,7 @@ def open_sandbox(
     subscriptions = SubscriptionService(store, clock, signer)
     shared_clock = SharedClock(store.clock, clock)
     control = ControlService(store, clock, shared_clock)
+    delivery = _delivery_worker(settings, store, clock, transports, faults)
     sandbox = Sandbox(
         settings=settings,
         clock=clock,
@@ -140,16 +143,10 @@ def open_sandbox(
         cancel_simulator=CancelSimulator(store, clock, signer, transports),
         faults=faults,
         subscriptions=subscriptions,
-        notifications=NotificationService(
-            store,
-            clock,
-            signer,
-            _delivery_worker(
-                settings, store, shared_clock, clock, transports, faults, subscriptions
-            ),
-            policy,
-        ),
+        notifications=NotificationService(store, clock, signer, delivery, policy),
+        renewal_ticker=_renewal_ticker(settings, shared_clock, subscriptions, delivery.wake),
     )
+    shared_clock.on_move(sandbox.renewal_ticker.wake)
     shared_clock.sync()
     _create_defaults(sandbox)
     _adopt_default_key_file(sandbox)
@@ -190,24 +187,9 @@ def _records_policy(settings: Settings) -> RecordsPolicy:
 
 
 def _delivery_worker(
-    settings: Settings,
-    store: Store,
-    shared_clock: SharedClock,
-    clock: Clock,
-    transports: Transports,
-    faults: Faults,
-    subscriptions: SubscriptionService,
+    settings: Settings, store: Store, clock: Clock, transports: Transports, faults: Faults
 ) -> DeliveryWorker:
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-    def before_poll() -> None:
-        # Subscriptions renew (and their notifications become due) as the sandbox clock runs.
-        shared_clock.sync()
-        try:
-            subscriptions.catch_up()
-        except Exception:  # a failed renewal must not stop the delivery of everything else
-            logger.exception("could not apply the subscriptions' due renewals")
-
     return DeliveryWorker(
         store.notifications,
         clock,
@@ -216,11 +198,27 @@ def _delivery_worker(
         owner,
         transports,
         poll_s=settings.notification_poll_ms / 1000,
-        before_poll=before_poll,
         faults=faults,
         bundle_id_of=lambda app_id: app.bundle_id if (app := store.app_by_id(app_id)) else None,
         lease_ms=settings.notification_lease_ms,
     )
+
+
+def _renewal_ticker(
+    settings: Settings,
+    shared_clock: SharedClock,
+    subscriptions: SubscriptionService,
+    deliver_now: Callable[[], None],
+) -> Ticker:
+    """Subscriptions renew (and their notifications become due) as the sandbox clock runs, at
+    the delivery worker's pace; first the clock adopts the offset every process shares."""
+
+    def tick() -> None:
+        shared_clock.sync()
+        if subscriptions.catch_up():
+            deliver_now()  # the renewals' notifications, without waiting for the next poll
+
+    return Ticker("subscription-renewals", tick, settings.notification_poll_ms / 1000)
 
 
 def _create_defaults(sandbox: Sandbox) -> None:

@@ -90,7 +90,7 @@ def test_a_refunded_subscription_is_not_resubscribed(sandbox: Sandbox) -> None:
 
 
 def test_a_trigger_comes_after_what_the_clock_made_due(sandbox: Sandbox) -> None:
-    # No delivery worker runs in process: only the trigger can apply the grace period's end.
+    # No renewal ticker runs in process: only the trigger can apply the grace period's end.
     app = _app(sandbox)
     sandbox.notifications.set_url(app, Environment.SANDBOX, "http://127.0.0.1:9/notifications")
     otid = sandbox.subscriptions.buy(app).original_transaction_id

@@ -73,7 +73,6 @@ class DeliveryWorker:
         transports: Transports,
         *,
         poll_s: float,
-        before_poll: Callable[[], None] = lambda: None,
         faults: Faults | None = None,
         bundle_id_of: Callable[[int], str | None] = lambda app_id: None,
         lease_ms: int = CLAIM_LEASE_MS,
@@ -88,7 +87,6 @@ class DeliveryWorker:
         self._poll_s = poll_s
         self.owner = owner
         self.lease_ms = lease_ms
-        self._before_poll = before_poll
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._handed_over: deque[Notification] = deque()  # appended by request threads
@@ -184,7 +182,6 @@ class DeliveryWorker:
 
     def _claim(self) -> list[Notification]:
         try:
-            self._before_poll()
             wall_ms = int(time.time() * 1000)
             return self._store.claim_due(
                 self.owner, self._clock.now_ms(), wall_ms, self.lease_ms, BATCH
