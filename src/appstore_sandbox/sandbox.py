@@ -109,10 +109,12 @@ def open_sandbox(
     transports = SenderTransports(policy, settings.realtime_max_response_bytes)
     review = ReviewService(store, clock, settings.review)
     faults = Faults(settings.max_faults)
-    subscriptions = SubscriptionService(store, clock, signer)
     shared_clock = SharedClock(store.clock, clock)
     control = ControlService(store, clock, shared_clock)
     delivery = _delivery_worker(settings, store, clock, transports, faults)
+    notifications = NotificationService(store, clock, signer, delivery, policy)
+    # The notifications service is the outbox subscriptions announce their notifications to.
+    subscriptions = SubscriptionService(store, clock, signer, outbox=notifications)
     sandbox = Sandbox(
         settings=settings,
         clock=clock,
@@ -143,7 +145,7 @@ def open_sandbox(
         cancel_simulator=CancelSimulator(store, clock, signer, transports),
         faults=faults,
         subscriptions=subscriptions,
-        notifications=NotificationService(store, clock, signer, delivery, policy),
+        notifications=notifications,
         renewal_ticker=_renewal_ticker(settings, shared_clock, subscriptions, delivery.wake),
     )
     shared_clock.on_move(sandbox.renewal_ticker.wake)

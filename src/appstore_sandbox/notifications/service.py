@@ -1,10 +1,12 @@
-"""Notification testing: URLs, Request a Test Notification, its status, and history."""
+"""Notifications: URLs, the outbox's one producer, Request a Test Notification, its status,
+and history."""
 
 from __future__ import annotations
 
 import secrets
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ from appstore_sandbox.sealing import KEY_META
 from appstore_sandbox.signing import JwsSigner
 from appstore_sandbox.store import App, Notification, SendAttempt, Store
 from appstore_sandbox.store.notifications import HistoryQuery, NewNotification
+from appstore_sandbox.store.outbox import Announcement
 
 
 @dataclass(frozen=True)
@@ -74,32 +77,58 @@ class NotificationService:
     def urls(self, app: App) -> dict[str, str]:
         return self._notifications.urls(app.id)
 
+    # the outbox: every notification the sandbox sends is made here
+
+    def outgoing(
+        self, app: App, environment: Environment, announcements: Sequence[Announcement]
+    ) -> list[NewNotification]:
+        """The rows that send ``announcements`` (a subscription's changes) to the app's URL for
+        ``environment``, signed; none without a URL. The caller stores them with its change."""
+        url = self._url(app, environment)
+        if url is None:
+            return []
+        return [self._new(app, environment, url, announced) for announced in announcements]
+
+    def _url(self, app: App, environment: Environment) -> str | None:
+        return self._notifications.url(app.id, environment.value)
+
+    def _new(
+        self,
+        app: App,
+        environment: Environment,
+        url: str,
+        announcement: Announcement,
+        test_token: str | None = None,
+    ) -> NewNotification:
+        payload = payloads.notification_payload(announcement, announcement.data())
+        return NewNotification(
+            notification_uuid=payload["notificationUUID"],
+            app_id=app.id,
+            environment=environment.value,
+            notification_type=announcement.notification_type,
+            subtype=announcement.subtype,
+            transaction_id=announcement.transaction_id,
+            test_token=test_token,
+            url=url,
+            signed_payload=self._signer.sign(payload),
+            created_ms=announcement.at_ms,
+        )
+
     # Apple's operations
 
     def request_test(self, app: App, environment: Environment) -> Notification:
-        url = self._notifications.url(app.id, environment.value)
+        url = self._url(app, environment)
         if url is None:
             raise ServerNotificationUrlNotFound(
                 f"No {environment.value} notification URL is set for {app.bundle_id} "
                 "(appstore-sandbox apps set-notification-url)."
             )
         now = self._clock.now_ms()
-        payload = payloads.test_notification(app, environment, now)
+        test = Announcement("TEST", None, now, lambda: payloads.test_data(app, environment))
         # This process sends the first attempt itself, so the row is stored already claimed.
         claimed_by = self.worker.owner if self.worker.running else None
         notification = self._notifications.add(
-            NewNotification(
-                notification_uuid=payload["notificationUUID"],
-                app_id=app.id,
-                environment=environment.value,
-                notification_type="TEST",
-                subtype=None,
-                transaction_id=None,
-                test_token=str(uuid.uuid4()),
-                url=url,
-                signed_payload=self._signer.sign(payload),
-                created_ms=now,
-            ),
+            self._new(app, environment, url, test, test_token=str(uuid.uuid4())),
             claimed_by,
             int(time.time() * 1000) + self.worker.lease_ms,
         )

@@ -2,9 +2,10 @@
 
 A change to a subscription (a renewal, a failed renewal, the customer turning auto-renew off)
 is written in one transaction with the transactions it adds or amends and the notifications it
-sends, so a crash never leaves a renewal without its notification, or the other way round. The
-update is conditional on the state it was computed from: when two sandbox processes share a
-database, only one of them applies a given change.
+sends (rows the notifications service made, see ``store.outbox``), so a crash never leaves a
+renewal without its notification, or the other way round. The update is conditional on the
+state it was computed from: when two sandbox processes share a database, only one of them
+applies a given change.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
-"""The decoded payloads of signed transactions, renewal info and subscription notifications.
+"""The decoded payloads of signed transactions and renewal info, and subscription
+notifications' ``data``.
 
 Fields and values are those of Apple's JWSTransactionDecodedPayload, JWSRenewalInfoDecodedPayload
-and responseBodyV2DecodedPayload models; a field without a value is left out, as Apple does.
+and responseBodyV2DecodedPayload (its ``data``) models; a field without a value is left out, as
+Apple does.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from appstore_sandbox.store import App, Purchase, Transaction
@@ -112,16 +113,14 @@ def _offer(
     return fields
 
 
-def notification_payload(
+def notification_data(
     app: App,
     bundle_version: str,
     purchase: Purchase,
-    notification_type: str,
-    subtype: str | None,
-    signed_ms: int,
     signed_transaction: str,
     signed_renewal: str,
 ) -> dict[str, Any]:
+    """A subscription notification's ``data``; the notifications service wraps and signs it."""
     data: dict[str, Any] = {
         "bundleId": app.bundle_id,
         "bundleVersion": bundle_version,
@@ -132,13 +131,4 @@ def notification_payload(
     }
     if purchase.environment == "Production":
         data["appAppleId"] = app.app_apple_id
-    payload: dict[str, Any] = {
-        "notificationType": notification_type,
-        "notificationUUID": str(uuid.uuid4()),
-        "data": data,
-        "version": "2.0",
-        "signedDate": signed_ms,
-    }
-    if subtype is not None:
-        payload["subtype"] = subtype
-    return payload
+    return data

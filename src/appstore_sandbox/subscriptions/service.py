@@ -26,6 +26,7 @@ from appstore_sandbox.signing import JwsSigner
 from appstore_sandbox.store import App, Product, Purchase, Store, Transaction
 from appstore_sandbox.store.catalog import IntroductoryOffer, PromotionalOffer
 from appstore_sandbox.store.notifications import NewNotification
+from appstore_sandbox.store.outbox import Announcement, Outbox
 from appstore_sandbox.store.subscriptions import SubscriptionChange
 from appstore_sandbox.subscriptions import history, lifecycle, payloads
 from appstore_sandbox.subscriptions.lifecycle import Step, Subscription
@@ -109,8 +110,9 @@ class SignedSubscription:
 
 
 class SubscriptionService:
-    def __init__(self, store: Store, clock: Clock, signer: JwsSigner) -> None:
+    def __init__(self, store: Store, clock: Clock, signer: JwsSigner, outbox: Outbox) -> None:
         self._store = store
+        self._outbox = outbox
         self._subscriptions = store.subscriptions
         self._clock = clock
         self._signer = signer
@@ -427,40 +429,27 @@ class SubscriptionService:
     def _notifications(
         self, app: App, purchase: Purchase, notices: list[lifecycle.Notice]
     ) -> list[NewNotification]:
-        """The notifications for ``notices``, if the app has a URL for them (else none)."""
+        """The notifications for ``notices``, made by the outbox (none without a URL)."""
         environment = Environment(purchase.environment.lower())
-        url = self._store.notifications.url(app.id, environment.value)
-        if url is None:
-            return []
-        made = []
-        for notice in notices:
+        return self._outbox.outgoing(
+            app, environment, [self._announcement(app, purchase, notice) for notice in notices]
+        )
+
+    def _announcement(self, app: App, purchase: Purchase, notice: lifecycle.Notice) -> Announcement:
+        def data() -> dict[str, Any]:
             signed_transaction = self.sign_transaction(app, notice.transaction, at_ms=notice.at_ms)
             signed_renewal = self._signer.sign(payloads.renewal_payload(purchase, notice.at_ms))
-            payload = payloads.notification_payload(
-                app,
-                self.bundle_version(app),
-                purchase,
-                notice.notification_type,
-                notice.subtype,
-                notice.at_ms,
-                signed_transaction,
-                signed_renewal,
+            return payloads.notification_data(
+                app, self.bundle_version(app), purchase, signed_transaction, signed_renewal
             )
-            made.append(
-                NewNotification(
-                    notification_uuid=payload["notificationUUID"],
-                    app_id=app.id,
-                    environment=environment.value,
-                    notification_type=notice.notification_type,
-                    subtype=notice.subtype,
-                    transaction_id=purchase.original_transaction_id,
-                    test_token=None,
-                    url=url,
-                    signed_payload=self._signer.sign(payload),
-                    created_ms=notice.at_ms,
-                )
-            )
-        return made
+
+        return Announcement(
+            notice.notification_type,
+            notice.subtype,
+            notice.at_ms,
+            data,
+            transaction_id=purchase.original_transaction_id,
+        )
 
 
 def _triggered_notices(step: Step, change: SubscriptionChange) -> tuple[TriggeredNotice, ...]:
