@@ -54,6 +54,7 @@ LAYERS: list[set[str]] = [
         "allowed_methods",
         "version",
         "ticker",
+        "resettable",
     },
 ]
 

@@ -1,5 +1,6 @@
 """Reset brings back the first-start default key (same id, same private key, its .p8 in the data
-dir) whatever happened to it since: deleted beside another key, or deleted with its app."""
+dir) whatever happened to it since: deleted beside another key, or deleted with its app; and
+each part of the sandbox that keeps state of its own resets it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 import pytest
 
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
+from appstore_sandbox.errors import RateLimitExceeded
+from appstore_sandbox.faults import FaultSpec
+from appstore_sandbox.ratelimit import hourly_budget
 from tests.in_process import InProcess, in_process
 
 CONTROL = "/_sandbox/v1"
@@ -87,3 +91,23 @@ def test_drop_keys_still_makes_a_new_default_key_and_a_later_reset_keeps_that_on
     _reset(sbx)
 
     _assert_default_key_back(sbx, second, pem)
+
+
+def test_each_part_resets_itself_the_rate_limit_windows_the_faults_and_the_clock(
+    tmp_path: Path,
+) -> None:
+    with in_process(tmp_path, rate_limits="apple") as sbx:
+        sandbox = sbx.sandbox
+        limiter = sandbox.rate_limiter
+        for _ in range(hourly_budget("get_image_list", "sandbox")):
+            limiter.hit(1, "get_image_list", "sandbox")
+        with pytest.raises(RateLimitExceeded):
+            limiter.hit(1, "get_image_list", "sandbox")
+        sandbox.faults.add(FaultSpec("drop"))
+        sandbox.control.clock.advance(3600)
+
+        _reset(sbx)
+
+        limiter.hit(1, "get_image_list", "sandbox")  # a full budget again
+        assert sandbox.faults.all() == []
+        assert sandbox.control.clock.time().offset_ms == 0

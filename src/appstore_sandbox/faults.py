@@ -225,6 +225,10 @@ class Faults:
             self._release([*self._faults, *self._holding.values()])
             self._faults = []
 
+    def reset(self) -> None:
+        """No faults, as at the first start (see :meth:`clear`)."""
+        self.clear()
+
     def close(self) -> None:
         """Let go every held call and hold none from now on: the process is stopping."""
         with self._lock:

@@ -23,6 +23,14 @@ def key_file(directory: Path, key_id: str) -> Path:
     return directory / f"SubscriptionKey_{key_id}.p8"
 
 
+def remove_key_files(directory: Path, kept_key_ids: set[str]) -> None:
+    """Delete every key's .p8 in ``directory`` but those of ``kept_key_ids``."""
+    kept = {key_file(directory, key_id) for key_id in kept_key_ids}
+    for path in directory.glob("*.p8"):
+        if path not in kept:
+            path.unlink(missing_ok=True)
+
+
 def write_private_key(path: Path, pem: str) -> None:
     """Write a private key readable by its owner only (also when ``path`` already existed)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -58,7 +58,7 @@ class RateLimiter:
         self.enabled = enabled
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    def clear(self) -> None:
+    def reset(self) -> None:
         """Forget every window: each budget starts full again."""
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 

@@ -1,10 +1,11 @@
 """Reset: the sandbox back to its first-start state, with its certificate chain and, unless
 asked otherwise, its default key.
 
-Everything an app owns (products, offers, keys, purchases, messages, images and their files,
-default messages, realtime and notification URLs, notifications and their attempts,
-performance-test settings, runs and records) goes with the apps; then the clock's offset, the
-rate-limit windows and the faults set. The default app comes back with a new purchase; with
+Everything an app owns (products, offers, keys, purchases, messages, images, default messages,
+realtime and notification URLs, notifications and their attempts, performance-test settings,
+runs and records) goes with the apps, and their key files with them; then each part of the
+sandbox resets itself (``Sandbox.resettables``: the image files, the clock's offset, the
+rate-limit windows, the faults). The default app comes back with a new purchase; with
 ``keep_keys`` it also keeps its appAppleId and keys (same key ids, same .p8 files), and its
 default key comes back even if it was deleted (the database keeps it), so a client made before
 the reset still authenticates.
@@ -12,12 +13,11 @@ the reset still authenticates.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.errors import Conflict
-from appstore_sandbox.keyfiles import key_file
+from appstore_sandbox.keyfiles import remove_key_files
 from appstore_sandbox.sandbox import Sandbox, create_defaults, default_key
 from appstore_sandbox.store import ApiKey, App
 
@@ -42,22 +42,26 @@ def reset_sandbox(sandbox: Sandbox, keep_keys: bool = True, force: bool = False)
 
 
 def _reset(sandbox: Sandbox, keep_keys: bool, force: bool) -> ResetSummary:
+    interrupted = _stop_performance_tests(sandbox, force)
+    default_app = sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID)
+    keys = _kept_keys(sandbox, default_app) if keep_keys else []
+    removed = sandbox.control.delete_apps()
+    remove_key_files(sandbox.settings.keys_dir, kept_key_ids={key.key_id for key in keys})
+    for part in sandbox.resettables:
+        part.reset()
+    create_defaults(sandbox, default_app.app_apple_id if keys and default_app else None, keys)
+    return ResetSummary(removed, interrupted, bool(keys))
+
+
+def _stop_performance_tests(sandbox: Sandbox, force: bool) -> int:
+    """How many runs were interrupted; a Conflict if some run and ``force`` is not given."""
     running = sandbox.performance_tests.running()
     if running and not force:
         raise Conflict(
             f"{running} performance test(s) running; wait for them to finish, or reset with "
             "force (they end FAIL)."
         )
-    interrupted = sandbox.performance_tests.interrupt_all(INTERRUPTED) if running else 0
-    default_app = sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID)
-    keys = _kept_keys(sandbox, default_app) if keep_keys else []
-    removed = sandbox.store.delete_apps()
-    _remove_files(sandbox, kept_key_ids={key.key_id for key in keys})
-    sandbox.control.clock.reset()  # for every process on the database
-    sandbox.rate_limiter.clear()
-    sandbox.faults.clear()
-    create_defaults(sandbox, default_app.app_apple_id if keys and default_app else None, keys)
-    return ResetSummary(removed, interrupted, bool(keys))
+    return sandbox.performance_tests.interrupt_all(INTERRUPTED) if running else 0
 
 
 def _kept_keys(sandbox: Sandbox, default_app: App | None) -> list[ApiKey]:
@@ -67,12 +71,3 @@ def _kept_keys(sandbox: Sandbox, default_app: App | None) -> list[ApiKey]:
     if default is not None and default.key_id not in {key.key_id for key in keys}:
         keys.append(default)
     return keys
-
-
-def _remove_files(sandbox: Sandbox, kept_key_ids: set[str]) -> None:
-    settings = sandbox.settings
-    shutil.rmtree(settings.images_dir, ignore_errors=True)
-    kept = {key_file(settings.keys_dir, key_id) for key_id in kept_key_ids}
-    for path in settings.keys_dir.glob("*.p8"):
-        if path not in kept:
-            path.unlink(missing_ok=True)

@@ -29,6 +29,7 @@ from appstore_sandbox.perftest.config import PerformanceTestLimits
 from appstore_sandbox.perftest.pruning import DAY_MS, RecordsPolicy
 from appstore_sandbox.perftest.service import EngineSetup, LeaseTiming, PerformanceTestService
 from appstore_sandbox.ratelimit import RateLimiter
+from appstore_sandbox.resettable import Resettable
 from appstore_sandbox.retention.cancel_simulation import CancelSimulator
 from appstore_sandbox.retention.default_messages import DefaultMessageService
 from appstore_sandbox.retention.images import ImageService
@@ -79,6 +80,13 @@ class Sandbox:
     faults: Faults
     subscriptions: SubscriptionService
     renewal_ticker: Ticker
+
+    @property
+    def resettables(self) -> list[Resettable]:
+        """What a reset puts back, in this order, once the apps and all they own are gone (see
+        ``reset.reset_sandbox``): the image files, the clock of every process, the rate-limit
+        windows and the faults."""
+        return [self.images, self.control.clock, self.rate_limiter, self.faults]
 
     @property
     def root_certificate_file(self) -> Path:

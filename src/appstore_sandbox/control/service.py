@@ -94,6 +94,10 @@ class ControlService:
         self._store.delete_app(app.id)
         return app, keys
 
+    def delete_apps(self) -> int:
+        """Every app and all it owns, running performance tests' rows too; how many apps."""
+        return self._store.delete_apps()
+
     def set_performance_test_passed(self, bundle_id: str, passed: bool) -> App:
         app = self.app(bundle_id)
         self._store.set_performance_test_passed(app.id, self._clock.now_ms() if passed else None)

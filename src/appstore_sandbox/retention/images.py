@@ -126,6 +126,10 @@ class ImageService:
         """The files of an app whose rows are gone (the app was deleted)."""
         self._files.delete_app(app.id)
 
+    def reset(self) -> None:
+        """The images folder goes (their rows went with the apps)."""
+        self._files.delete_all()
+
     def list(self, app: App, environment: Environment) -> list[RetentionImage]:
         with self._store.retention.reading(app.id, environment.value) as content:
             return content.images()

@@ -68,6 +68,10 @@ class ImageFiles:
         """Every image file of a deleted app."""
         shutil.rmtree(self.root / str(app_id), ignore_errors=True)
 
+    def delete_all(self) -> None:
+        """Every image file, with the folder that holds them."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
     def keys(self) -> set[ImageKey]:
         """Every image file there is, by app, environment and identifier."""
         return {
