@@ -131,7 +131,8 @@ class Settings:
     notification_poll_ms: int = _setting(
         250,
         "Advanced (testing): how often the delivery worker looks for notifications that are "
-        "due (retries made due by the sandbox clock go out within this interval).",
+        "due, and the renewal ticker for renewals (retries and renewals made due by the sandbox "
+        "clock go out within this interval).",
     )
     notification_lease_ms: int = _setting(
         60_000,
