@@ -17,14 +17,10 @@ from starlette.exceptions import HTTPException
 from appstore_sandbox import sandbox_routes
 from appstore_sandbox.allowed_methods import allowed_methods
 from appstore_sandbox.apple_request import body_error_of, environment_prefix
-from appstore_sandbox.control import catalog as control_catalog
-from appstore_sandbox.control import faults as control_faults
-from appstore_sandbox.control import notifications as control_notifications
-from appstore_sandbox.control import performance_tests as control_performance_tests
-from appstore_sandbox.control import review as control_review
+from appstore_sandbox.control import catalog_routes as control_catalog
+from appstore_sandbox.control import clock_routes as control_clock
+from appstore_sandbox.control import fault_routes as control_faults
 from appstore_sandbox.control import routes as control_routes
-from appstore_sandbox.control import simulation as control_simulation
-from appstore_sandbox.control import subscriptions as control_subscriptions
 from appstore_sandbox.docs_assets import add_docs
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
@@ -39,13 +35,18 @@ from appstore_sandbox.errors import (
 )
 from appstore_sandbox.gate import Gate, on_control_surface
 from appstore_sandbox.home_page import add_home_page
+from appstore_sandbox.notifications import control_routes as notification_control
 from appstore_sandbox.notifications import routes as notification_routes
 from appstore_sandbox.openapi_errors import document_errors, document_security
+from appstore_sandbox.perftest import control_routes as perftest_control
 from appstore_sandbox.perftest import routes as perftest_routes
+from appstore_sandbox.retention import control_routes as retention_control
 from appstore_sandbox.retention import routes as retention_routes
 from appstore_sandbox.sandbox import Sandbox
+from appstore_sandbox.subscriptions import control_routes as subscription_control
 from appstore_sandbox.subscriptions import routes as subscription_routes
 from appstore_sandbox.version import __version__
+from appstore_sandbox.workflows import performance_test_starter, simulate_cancel
 
 
 def create_app(sandbox: Sandbox) -> FastAPI:
@@ -92,16 +93,21 @@ def create_app(sandbox: Sandbox) -> FastAPI:
         prefix=f"/{Environment.PRODUCTION.value}",
         dependencies=[Depends(environment_prefix(Environment.PRODUCTION))],
     )
-    app.include_router(control_routes.public)
-    app.include_router(control_performance_tests.router)
-    app.include_router(control_review.router)
-    app.include_router(control_notifications.router)
-    app.include_router(control_catalog.router)
-    app.include_router(control_simulation.router)
-    app.include_router(control_subscriptions.router)
-    app.include_router(control_routes.router)
-    app.include_router(control_faults.router)
-    app.include_router(sandbox_routes.router)
+    for router in (
+        control_routes.public,
+        perftest_control.router,
+        performance_test_starter.router,
+        retention_control.router,
+        notification_control.router,
+        control_clock.router,
+        control_catalog.router,
+        simulate_cancel.router,
+        subscription_control.router,
+        control_routes.router,
+        control_faults.router,
+        sandbox_routes.router,
+    ):
+        app.include_router(router)
     add_docs(app)
     add_home_page(app)
     app.add_exception_handler(SandboxError, _sandbox_error)

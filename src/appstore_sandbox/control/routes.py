@@ -14,19 +14,15 @@ from appstore_sandbox.control.models import (
     AppOut,
     CreateAppRequest,
     CreateKeyRequest,
-    CreatePurchaseRequest,
     Health,
     KeyList,
     KeyOut,
     NewKeyOut,
     PerformanceTestPassedRequest,
-    PurchaseList,
-    PurchaseOut,
 )
 from appstore_sandbox.errors import AdminTokenRequired
 from appstore_sandbox.keyfiles import key_file
 from appstore_sandbox.openapi_errors import declared
-from appstore_sandbox.subscriptions.service import Trigger
 from appstore_sandbox.version import __version__
 
 
@@ -137,47 +133,6 @@ def delete_key(bundle_id: str, key_id: str, sandbox: SandboxDep) -> None:
     """Tokens the key signs are refused (401) from now on; a .p8 the sandbox wrote goes too."""
     sandbox.control.delete_key(bundle_id, key_id)
     key_file(sandbox.settings.keys_dir, key_id).unlink(missing_ok=True)
-
-
-@router.get("/apps/{bundle_id}/purchases")
-def list_purchases(bundle_id: str, sandbox: SandboxDep) -> PurchaseList:
-    purchases = sandbox.control.purchases(bundle_id)
-    default = sandbox.control.default_purchase(sandbox.control.app(bundle_id))
-    return PurchaseList(
-        purchases=[PurchaseOut.of(p, bundle_id) for p in purchases],
-        default_original_transaction_id=default.original_transaction_id if default else None,
-    )
-
-
-@router.post("/apps/{bundle_id}/purchases", status_code=201, responses=declared(409))
-def create_purchase(
-    bundle_id: str, body: CreatePurchaseRequest, sandbox: SandboxDep
-) -> PurchaseOut:
-    app = sandbox.control.app(bundle_id)
-    purchase = sandbox.subscriptions.buy(app, body.product_id, body.family_shared)
-    return PurchaseOut.of(purchase, bundle_id)
-
-
-@router.post(
-    "/apps/{bundle_id}/purchases/{original_transaction_id}/renewals",
-    status_code=201,
-    responses=declared(409),
-)
-def renew_purchase(
-    bundle_id: str, original_transaction_id: str, sandbox: SandboxDep
-) -> PurchaseOut:
-    """The subscription renews now: a new transactionId, the same originalTransactionId."""
-    app = sandbox.control.app(bundle_id)
-    purchase = sandbox.subscriptions.trigger(app, original_transaction_id, Trigger("renew"))
-    return PurchaseOut.of(purchase, bundle_id)
-
-
-@router.delete(
-    "/apps/{bundle_id}/purchases/{original_transaction_id}",
-    status_code=204,
-)
-def delete_purchase(bundle_id: str, original_transaction_id: str, sandbox: SandboxDep) -> None:
-    sandbox.control.delete_purchase(bundle_id, original_transaction_id)
 
 
 # Open whatever the admin token: the gate (appstore_sandbox.gate) lets these through.

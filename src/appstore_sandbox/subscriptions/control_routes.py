@@ -1,5 +1,5 @@
-"""Control surface for subscriptions: triggers (what a customer or Apple does) and how long
-the app's subscription periods last."""
+"""Control surface for subscriptions: purchases, triggers (what a customer or Apple does) and
+how long the app's subscription periods last."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.models import CamelModel, PurchaseOut
+from appstore_sandbox.control.models import CamelModel
 from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.store import App
+from appstore_sandbox.subscriptions.control_models import (
+    CreatePurchaseRequest,
+    PurchaseList,
+    PurchaseOut,
+)
 from appstore_sandbox.subscriptions.lifecycle import Revocation
 from appstore_sandbox.subscriptions.service import ACTIONS, SubscriptionService, Trigger
 
@@ -59,6 +65,47 @@ class SubscriptionSettingsChange(CamelModel):
     bundle_version: str | None = Field(
         None, description=SubscriptionSettings.model_fields["bundle_version"].description
     )
+
+
+@router.get("/purchases")
+def list_purchases(bundle_id: str, sandbox: SandboxDep) -> PurchaseList:
+    purchases = sandbox.control.purchases(bundle_id)
+    default = sandbox.control.default_purchase(sandbox.control.app(bundle_id))
+    return PurchaseList(
+        purchases=[PurchaseOut.of(p, bundle_id) for p in purchases],
+        default_original_transaction_id=default.original_transaction_id if default else None,
+    )
+
+
+@router.post("/purchases", status_code=201, responses=declared(409))
+def create_purchase(
+    bundle_id: str, body: CreatePurchaseRequest, sandbox: SandboxDep
+) -> PurchaseOut:
+    app = sandbox.control.app(bundle_id)
+    purchase = sandbox.subscriptions.buy(app, body.product_id, body.family_shared)
+    return PurchaseOut.of(purchase, bundle_id)
+
+
+@router.post(
+    "/purchases/{original_transaction_id}/renewals",
+    status_code=201,
+    responses=declared(409),
+)
+def renew_purchase(
+    bundle_id: str, original_transaction_id: str, sandbox: SandboxDep
+) -> PurchaseOut:
+    """The subscription renews now: a new transactionId, the same originalTransactionId."""
+    app = sandbox.control.app(bundle_id)
+    purchase = sandbox.subscriptions.trigger(app, original_transaction_id, Trigger("renew"))
+    return PurchaseOut.of(purchase, bundle_id)
+
+
+@router.delete(
+    "/purchases/{original_transaction_id}",
+    status_code=204,
+)
+def delete_purchase(bundle_id: str, original_transaction_id: str, sandbox: SandboxDep) -> None:
+    sandbox.control.delete_purchase(bundle_id, original_transaction_id)
 
 
 @router.post("/purchases/{original_transaction_id}/triggers")

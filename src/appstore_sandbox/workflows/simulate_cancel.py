@@ -1,4 +1,5 @@
-"""Control surface: simulate a customer tapping Cancel Subscription (one realtime request)."""
+"""Control surface: simulate a customer tapping Cancel Subscription (one realtime request to the
+retention surface's URL) and, when asked, what the customer does next (a subscriptions trigger)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, StrictStr
 
 from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.models import CamelModel, PurchaseOut
+from appstore_sandbox.control.models import CamelModel
 from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.store import App
+from appstore_sandbox.subscriptions.control_models import PurchaseOut
 from appstore_sandbox.subscriptions.service import Trigger
 
 if TYPE_CHECKING:
@@ -108,27 +110,6 @@ class CancelSimulation(BaseModel):
     attempt: SimulatedAttempt | None = Field(description="null when no realtime URL is set.")
     request: dict[str, Any] = Field(description="The decoded signedPayload that was sent.")
     then: FollowUp | None = Field(None, description="With ``then``: what followed.")
-
-
-class RealtimeCalls(CamelModel):
-    realtime_calls: Literal["always", "defaultMessage"] = Field(
-        description="When a cancellation calls the realtime URL: always, or only when a default "
-        "message exists for the product and locale (RevenueCat's observation of Apple; "
-        "unconfirmed by Apple's docs)."
-    )
-
-
-@router.get("/realtime-calls")
-def get_realtime_calls(bundle_id: str, sandbox: SandboxDep) -> RealtimeCalls:
-    app = sandbox.control.app(bundle_id)
-    return RealtimeCalls(realtime_calls=sandbox.cancel_simulator.realtime_calls(app))
-
-
-@router.put("/realtime-calls")
-def set_realtime_calls(bundle_id: str, body: RealtimeCalls, sandbox: SandboxDep) -> RealtimeCalls:
-    app = sandbox.control.app(bundle_id)
-    when = sandbox.cancel_simulator.set_realtime_calls(app, body.realtime_calls)
-    return RealtimeCalls(realtime_calls=when)
 
 
 @router.post("/simulate-cancel")

@@ -1,4 +1,5 @@
-"""Control surface for review: approve or reject uploaded images and messages.
+"""Control surface for retention: review (approve or reject uploaded images and messages), and
+when a simulated cancellation calls the realtime URL.
 
 Under ``serve --review manual`` new content stays PENDING until it is decided here, as Apple's
 App Review would; under the default ``--review auto`` it is APPROVED at upload.
@@ -6,7 +7,10 @@ App Review would; under the default ``--review auto`` it is APPROVED at upload.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends
+from pydantic import Field
 
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import CamelModel
@@ -15,7 +19,7 @@ from appstore_sandbox.environments import Environment
 from appstore_sandbox.retention.review import ReviewedItem
 
 router = APIRouter(
-    prefix="/_sandbox/v1/apps/{bundle_id}/review/{environment}",
+    prefix="/_sandbox/v1/apps/{bundle_id}",
     tags=["Sandbox control"],
     dependencies=[Depends(require_admin_token)],
 )
@@ -44,7 +48,7 @@ def _out(item: ReviewedItem, environment: Environment, bundle_id: str) -> Review
     )
 
 
-@router.get("")
+@router.get("/review/{environment}")
 def list_items(bundle_id: str, environment: Environment, sandbox: SandboxDep) -> ReviewList:
     """The app's images and messages in this environment, with their review state."""
     app = sandbox.control.app(bundle_id)
@@ -71,7 +75,7 @@ def list_items(bundle_id: str, environment: Environment, sandbox: SandboxDep) ->
     return ReviewList(mode=sandbox.review.mode, items=items)
 
 
-@router.post("/{identifier}/approve")
+@router.post("/review/{environment}/{identifier}/approve")
 def approve(
     bundle_id: str, environment: Environment, identifier: str, sandbox: SandboxDep
 ) -> ReviewItemOut:
@@ -80,10 +84,31 @@ def approve(
     return _out(sandbox.review.approve(app, environment, identifier), environment, bundle_id)
 
 
-@router.post("/{identifier}/reject")
+@router.post("/review/{environment}/{identifier}/reject")
 def reject(
     bundle_id: str, environment: Environment, identifier: str, sandbox: SandboxDep
 ) -> ReviewItemOut:
     """Reject an image or a message; it stays listed, as REJECTED."""
     app = sandbox.control.app(bundle_id)
     return _out(sandbox.review.reject(app, environment, identifier), environment, bundle_id)
+
+
+class RealtimeCalls(CamelModel):
+    realtime_calls: Literal["always", "defaultMessage"] = Field(
+        description="When a cancellation calls the realtime URL: always, or only when a default "
+        "message exists for the product and locale (RevenueCat's observation of Apple; "
+        "unconfirmed by Apple's docs)."
+    )
+
+
+@router.get("/realtime-calls")
+def get_realtime_calls(bundle_id: str, sandbox: SandboxDep) -> RealtimeCalls:
+    app = sandbox.control.app(bundle_id)
+    return RealtimeCalls(realtime_calls=sandbox.cancel_simulator.realtime_calls(app))
+
+
+@router.put("/realtime-calls")
+def set_realtime_calls(bundle_id: str, body: RealtimeCalls, sandbox: SandboxDep) -> RealtimeCalls:
+    app = sandbox.control.app(bundle_id)
+    when = sandbox.cancel_simulator.set_realtime_calls(app, body.realtime_calls)
+    return RealtimeCalls(realtime_calls=when)

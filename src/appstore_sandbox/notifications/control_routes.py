@@ -1,4 +1,4 @@
-"""Control surface for notifications: URLs, test sends, full delivery records, the clock."""
+"""Control surface for notifications: URLs, test sends, full delivery records."""
 
 from __future__ import annotations
 
@@ -7,16 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.models import ClockAdvance, ClockSet, SandboxTimeOut
-from appstore_sandbox.control.notification_models import (
+from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.environments import Environment
+from appstore_sandbox.notifications.control_models import (
     NotificationList,
     NotificationRecord,
     NotificationUrl,
     NotificationUrls,
     TestRequest,
 )
-from appstore_sandbox.control.routes import require_admin_token
-from appstore_sandbox.environments import Environment
 from appstore_sandbox.notifications.service import SentNotification
 
 router = APIRouter(
@@ -69,31 +68,3 @@ def get_notification(bundle_id: str, token_or_uuid: str, sandbox: SandboxDep) ->
     """One notification by testNotificationToken or notificationUUID, with every attempt."""
     app = sandbox.control.app(bundle_id)
     return NotificationRecord.from_domain(sandbox.notifications.find(app, token_or_uuid))
-
-
-@router.get("/clock")
-def get_clock(sandbox: SandboxDep) -> SandboxTimeOut:
-    """Sandbox time, real time and the offset between them."""
-    return SandboxTimeOut.from_domain(sandbox.control.clock.time())
-
-
-@router.post("/clock/advance")
-def advance_clock(body: ClockAdvance, sandbox: SandboxDep) -> SandboxTimeOut:
-    """Move sandbox time forward: notification retries that become due are sent right away."""
-    time = sandbox.control.clock.advance(body.seconds)
-    sandbox.notifications.worker.wake()
-    return SandboxTimeOut.from_domain(time)
-
-
-@router.post("/clock/set")
-def set_clock(body: ClockSet, sandbox: SandboxDep) -> SandboxTimeOut:
-    """Make sandbox time ``now`` from now on: any time from the real time up to 2200."""
-    time = sandbox.control.clock.set(body.now)
-    sandbox.notifications.worker.wake()
-    return SandboxTimeOut.from_domain(time)
-
-
-@router.post("/clock/reset")
-def reset_clock(sandbox: SandboxDep) -> SandboxTimeOut:
-    """Back to real time, for every process on the database."""
-    return SandboxTimeOut.from_domain(sandbox.control.clock.reset())

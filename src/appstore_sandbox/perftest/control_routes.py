@@ -1,5 +1,5 @@
-"""Control surface for performance tests: per-app settings, starting runs, full reports, and
-pruning per-request records."""
+"""Control surface for performance tests: per-app settings, full reports, and pruning
+per-request records (starting a run from here is ``workflows.performance_test_starter``)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.performance_test_starter import PerformanceTestStarter
 from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.perftest.models import (
     PerformanceTestSettings,
     PerformanceTestSettingsOut,
     PrunedRecords,
     PruneRecords,
-    StartPerformanceTest,
 )
 from appstore_sandbox.perftest.report import PerformanceTestReport, RequestResults
 
@@ -24,10 +22,6 @@ router = APIRouter(
     tags=["Sandbox control"],
     dependencies=[Depends(require_admin_token)],
 )
-
-
-async def _starter(sandbox: SandboxDep) -> PerformanceTestStarter:
-    return PerformanceTestStarter(sandbox.control, sandbox.realtime_urls, sandbox.performance_tests)
 
 
 @router.get("/apps/{bundle_id}/performance-test-config")
@@ -44,17 +38,6 @@ def set_config(
     app = sandbox.control.app(bundle_id)
     config = sandbox.performance_tests.set_app_config(app, body.overrides())
     return PerformanceTestSettingsOut.from_domain(config)
-
-
-@router.post("/apps/{bundle_id}/performance-tests", status_code=201)
-def start_test(
-    bundle_id: str,
-    body: StartPerformanceTest,
-    starter: Annotated[PerformanceTestStarter, Depends(_starter)],
-) -> PerformanceTestReport:
-    """Run Apple's test with this run's overrides; the same rules as Initiate Performance Test."""
-    view = starter.start(bundle_id, body.overrides(), body.originalTransactionId, body.url)
-    return PerformanceTestReport.from_domain(view)
 
 
 @router.get("/apps/{bundle_id}/performance-tests/{request_id}")
