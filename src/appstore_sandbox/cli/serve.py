@@ -70,10 +70,10 @@ def serve(log_level: str, **values: Any) -> None:
     import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
 
-    from appstore_sandbox.app import create_app
     from appstore_sandbox.cli.http_protocol import header_deadline_protocol
     from appstore_sandbox.cli.serve_logging import APP_FORMAT, log_config
     from appstore_sandbox.cli.uvicorn_server import Server
+    from appstore_sandbox.http.app import create_app
     from appstore_sandbox.sandbox import open_sandbox
     from appstore_sandbox.signing import ChainError
 

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field, StrictInt, StrictStr
 
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.catalog.service import OfferTerms
 from appstore_sandbox.control.models import CamelModel, ProductOut
-from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.errors import NotFound
-from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.store.catalog import IntroductoryOffer, PromotionalOffer
 
-router = APIRouter(
-    prefix="/_sandbox/v1/apps/{bundle_id}",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1/apps/{bundle_id}", tags=["Sandbox control"])
 
 
 class CreateProductRequest(CamelModel):

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import ClockAdvance, ClockSet, SandboxTimeOut
-from appstore_sandbox.control.routes import require_admin_token
 
-router = APIRouter(
-    prefix="/_sandbox/v1",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
 
 
 @router.get("/clock")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.routing import APIRoute
 
 from appstore_sandbox.apple_request import SandboxDep
@@ -20,32 +18,12 @@ from appstore_sandbox.control.models import (
     NewKeyOut,
     PerformanceTestPassedRequest,
 )
-from appstore_sandbox.errors import AdminTokenRequired
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.keyfiles import key_file
-from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.version import __version__
 
-
-def check_admin_token(authorization: str | None, expected: str | None) -> None:
-    """Pass when the control surface is open or ``authorization`` is exactly ``Bearer TOKEN``."""
-    if not expected:
-        return
-    scheme, _, given = (authorization or "").partition(" ")
-    # The scheme is case-insensitive (RFC 9110 section 11.1); the token is compared whole, in
-    # constant time.
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.encode(), expected.encode()):
-        raise AdminTokenRequired()
-
-
-async def require_admin_token(request: Request, sandbox: SandboxDep) -> None:
-    """The routes' own check; the app's gate has already made it before the body was read."""
-    check_admin_token(request.headers.get("authorization"), sandbox.settings.admin_token)
-
-
 public = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
-router = APIRouter(
-    prefix="/_sandbox/v1", tags=["Sandbox control"], dependencies=[Depends(require_admin_token)]
-)
+router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
 
 
 @public.get("/health")
@@ -135,5 +113,5 @@ def delete_key(bundle_id: str, key_id: str, sandbox: SandboxDep) -> None:
     key_file(sandbox.settings.keys_dir, key_id).unlink(missing_ok=True)
 
 
-# Open whatever the admin token: the gate (appstore_sandbox.gate) lets these through.
+# Open whatever the admin token: the gate (appstore_sandbox.http.gate) lets these through.
 PUBLIC_PATHS = frozenset(route.path for route in public.routes if isinstance(route, APIRoute))

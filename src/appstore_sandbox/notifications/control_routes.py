@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.notifications.control_models import (
     NotificationList,
@@ -18,11 +17,7 @@ from appstore_sandbox.notifications.control_models import (
 )
 from appstore_sandbox.notifications.service import SentNotification
 
-router = APIRouter(
-    prefix="/_sandbox/v1",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
 
 
 @router.get("/apps/{bundle_id}/notification-urls")

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.notifications.models import (
     CheckTestNotificationResponse,
     NotificationHistoryRequest,
     NotificationHistoryResponse,
     SendTestNotificationResponse,
 )
-from appstore_sandbox.openapi_errors import declared
 
 router = APIRouter(prefix="/inApps/v1/notifications", tags=["App Store Server API"])
 _HISTORY_BODY = {

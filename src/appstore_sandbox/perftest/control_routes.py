@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.perftest.models import (
     PerformanceTestSettings,
     PerformanceTestSettingsOut,
@@ -17,11 +16,7 @@ from appstore_sandbox.perftest.models import (
 )
 from appstore_sandbox.perftest.report import PerformanceTestReport, RequestResults
 
-router = APIRouter(
-    prefix="/_sandbox/v1",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
 
 
 @router.get("/apps/{bundle_id}/performance-test-config")

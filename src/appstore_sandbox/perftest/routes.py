@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request, body_error
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.errors import InvalidPerformanceTestRequest, PerformanceTestRunNotFound
-from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.perftest.models import (
     PerformanceTestRequest,
     PerformanceTestResponse,

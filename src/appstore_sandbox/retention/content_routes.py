@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
-from appstore_sandbox.openapi_errors import declared
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.retention.models import (
     DefaultConfigurationRequest,
     DefaultConfigurationResponse,
@@ -61,7 +61,7 @@ async def upload_image(
     sandbox: SandboxDep,
     image_size: Annotated[str | None, Query(alias="imageSize")] = None,
 ) -> Response:
-    # The app's gate (appstore_sandbox.gate) refuses a body over the max_image_bytes setting.
+    # The app's gate (appstore_sandbox.http.gate) refuses a body over the max_image_bytes setting.
     images = sandbox.images
     with images.receiving(call.app, call.environment, image_identifier, image_size) as upload:
         await _receive(request, upload.file)

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import CamelModel
-from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.retention.review import ReviewedItem
 
-router = APIRouter(
-    prefix="/_sandbox/v1/apps/{bundle_id}",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1/apps/{bundle_id}", tags=["Sandbox control"])
 
 
 class ReviewItemOut(CamelModel):

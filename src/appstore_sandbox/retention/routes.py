@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request, body_error
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.errors import InvalidRealtimeUrl
-from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.retention import content_routes
 from appstore_sandbox.retention.models import RealtimeUrlRequest, RealtimeUrlResponse
 

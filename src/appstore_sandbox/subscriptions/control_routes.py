@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import CamelModel
-from appstore_sandbox.control.routes import require_admin_token
-from appstore_sandbox.openapi_errors import declared
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.store import App
 from appstore_sandbox.subscriptions.control_models import (
     CreatePurchaseRequest,
@@ -21,11 +20,7 @@ from appstore_sandbox.subscriptions.control_models import (
 from appstore_sandbox.subscriptions.lifecycle import Revocation
 from appstore_sandbox.subscriptions.service import ACTIONS, SubscriptionService, Trigger
 
-router = APIRouter(
-    prefix="/_sandbox/v1/apps/{bundle_id}",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1/apps/{bundle_id}", tags=["Sandbox control"])
 
 
 class TriggerRequest(CamelModel):

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.perftest.models import StartPerformanceTest
@@ -18,11 +17,7 @@ from appstore_sandbox.perftest.service import PerformanceTestService
 from appstore_sandbox.perftest.view import RunView
 from appstore_sandbox.retention.realtime_url import RealtimeUrlService
 
-router = APIRouter(
-    prefix="/_sandbox/v1",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictStr
 
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import CamelModel
-from appstore_sandbox.control.routes import require_admin_token
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.store import App
 from appstore_sandbox.subscriptions.control_models import PurchaseOut
@@ -19,11 +18,7 @@ from appstore_sandbox.subscriptions.service import Trigger
 if TYPE_CHECKING:
     from appstore_sandbox.sandbox import Sandbox
 
-router = APIRouter(
-    prefix="/_sandbox/v1/apps/{bundle_id}",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1/apps/{bundle_id}", tags=["Sandbox control"])
 
 
 class SimulateCancelRequest(CamelModel):

@@ -3,20 +3,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 
 from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.control.models import CamelModel
-from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.errors import NotFound
-from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.reset import reset_sandbox
 from appstore_sandbox.sandbox import default_credentials
 
-router = APIRouter(
-    prefix="/_sandbox/v1", tags=["Sandbox control"], dependencies=[Depends(require_admin_token)]
-)
+router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
 
 
 class ResetRequest(CamelModel):

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from appstore_sandbox.apple_request import CALLER_STATE
-from appstore_sandbox.control.routes import PUBLIC_PATHS, check_admin_token
+from appstore_sandbox.control.routes import PUBLIC_PATHS
 from appstore_sandbox.errors import (
     BodyTimedOut,
     ContentTooLarge,
@@ -41,7 +41,8 @@ from appstore_sandbox.errors import (
     UnsupportedMediaType,
 )
 from appstore_sandbox.faults import CLOSE_CONNECTION, DropConnection
-from appstore_sandbox.inbound_hosts import InboundHosts
+from appstore_sandbox.http.admin_token import check_admin_token
+from appstore_sandbox.http.inbound_hosts import InboundHosts
 
 if TYPE_CHECKING:
     from appstore_sandbox.sandbox import Sandbox

@@ -18,10 +18,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.routes import check_admin_token
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
-from appstore_sandbox.docs_assets import DOCS_PATH
 from appstore_sandbox.errors import AdminTokenRequired
+from appstore_sandbox.http.admin_token import check_admin_token
+from appstore_sandbox.http.docs_assets import DOCS_PATH
 from appstore_sandbox.sandbox import Sandbox, default_key
 from appstore_sandbox.version import __version__
 
