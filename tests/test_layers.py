@@ -34,6 +34,7 @@ LAYERS: list[set[str]] = [
     {
         "errors",
         "declared_errors",
+        "service_registry",
         "config",
         "clock",
         "signing",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
 from fastapi.routing import APIRoute
 
-from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.control.dependencies import Certificates, Control, SandboxSettings
 from appstore_sandbox.control.models import (
     AddKeyRequest,
     AppList,
@@ -20,10 +24,27 @@ from appstore_sandbox.control.models import (
 )
 from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.keyfiles import key_file
+from appstore_sandbox.service_registry import provider
+from appstore_sandbox.store import App
 from appstore_sandbox.version import __version__
 
 public = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
 router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
+
+
+@dataclass(frozen=True)
+class AppLeftovers:
+    """What else goes with a deleted app, beyond its rows and key files: the retention images'
+    files. The app names the removers; control may not import the surfaces."""
+
+    removers: tuple[Callable[[App], None], ...] = ()
+
+    def remove(self, app: App) -> None:
+        for remove in self.removers:
+            remove(app)
+
+
+Leftovers = Annotated[AppLeftovers, Depends(provider(AppLeftovers))]
 
 
 @public.get("/health")
@@ -36,81 +57,78 @@ def health() -> Health:
     response_class=Response,
     responses={200: {"content": {"application/pkix-cert": {}}}},
 )
-def root_certificate(sandbox: SandboxDep) -> Response:
+def root_certificate(chain: Certificates) -> Response:
     """The root certificate (DER) to give Apple's SignedDataVerifier."""
     return Response(
-        sandbox.chain.root_der(),
+        chain.root_der(),
         media_type="application/pkix-cert",
         headers={"Content-Disposition": 'attachment; filename="AppStoreSandboxRootCA.cer"'},
     )
 
 
 @router.get("/apps")
-def list_apps(sandbox: SandboxDep) -> AppList:
-    control = sandbox.control
+def list_apps(control: Control) -> AppList:
     return AppList(apps=[AppOut.of(app, control.products(app)) for app in control.apps()])
 
 
 @router.post("/apps", status_code=201, responses=declared(409))
-def create_app(body: CreateAppRequest, sandbox: SandboxDep) -> AppOut:
-    app = sandbox.control.create_app(body.bundle_id, body.app_apple_id)
-    return AppOut.of(app, sandbox.control.products(app))
+def create_app(body: CreateAppRequest, control: Control) -> AppOut:
+    app = control.create_app(body.bundle_id, body.app_apple_id)
+    return AppOut.of(app, control.products(app))
 
 
 @router.get("/apps/{bundle_id}")
-def get_app(bundle_id: str, sandbox: SandboxDep) -> AppOut:
-    app = sandbox.control.app(bundle_id)
-    return AppOut.of(app, sandbox.control.products(app))
+def get_app(bundle_id: str, control: Control) -> AppOut:
+    app = control.app(bundle_id)
+    return AppOut.of(app, control.products(app))
 
 
 @router.delete("/apps/{bundle_id}", status_code=204, responses=declared(409))
-def delete_app(bundle_id: str, sandbox: SandboxDep) -> None:
+def delete_app(
+    bundle_id: str, control: Control, leftovers: Leftovers, settings: SandboxSettings
+) -> None:
     """Delete the app and everything it owns, with its image files and key files."""
-    app, keys = sandbox.control.delete_app(bundle_id)
-    sandbox.images.delete_files(app)
+    app, keys = control.delete_app(bundle_id)
+    leftovers.remove(app)
     for key in keys:
-        key_file(sandbox.settings.keys_dir, key.key_id).unlink(missing_ok=True)
+        key_file(settings.keys_dir, key.key_id).unlink(missing_ok=True)
 
 
 @router.put("/apps/{bundle_id}/performance-test-passed")
 def set_performance_test_passed(
-    bundle_id: str, body: PerformanceTestPassedRequest, sandbox: SandboxDep
+    bundle_id: str, body: PerformanceTestPassedRequest, control: Control
 ) -> AppOut:
     """Open (or close) the production realtime URL gate without running a performance test."""
-    app = sandbox.control.set_performance_test_passed(bundle_id, body.passed)
-    return AppOut.of(app, sandbox.control.products(app))
+    app = control.set_performance_test_passed(bundle_id, body.passed)
+    return AppOut.of(app, control.products(app))
 
 
 @router.get("/apps/{bundle_id}/keys")
-def list_keys(bundle_id: str, sandbox: SandboxDep) -> KeyList:
-    return KeyList(keys=[KeyOut.of(key, bundle_id) for key in sandbox.control.keys(bundle_id)])
+def list_keys(bundle_id: str, control: Control) -> KeyList:
+    return KeyList(keys=[KeyOut.of(key, bundle_id) for key in control.keys(bundle_id)])
 
 
 @router.post("/apps/{bundle_id}/keys", status_code=201, responses=declared(409))
-def create_key(
-    bundle_id: str, sandbox: SandboxDep, body: CreateKeyRequest | None = None
-) -> NewKeyOut:
+def create_key(bundle_id: str, control: Control, body: CreateKeyRequest | None = None) -> NewKeyOut:
     """Generate an In-App Purchase key; the private key is in the response (and the database).
     It signs for every app of the sandbox's team unless ``onlyOwnApp``."""
     only_own_app = body.only_own_app if body is not None else False
-    new = sandbox.control.create_key(bundle_id, only_own_app)
+    new = control.create_key(bundle_id, only_own_app)
     return NewKeyOut(**KeyOut.of(new.key, bundle_id).model_dump(), private_key=new.private_key_pem)
 
 
 @router.put("/apps/{bundle_id}/keys/{key_id}", status_code=201, responses=declared(409))
-def add_key(bundle_id: str, key_id: str, body: AddKeyRequest, sandbox: SandboxDep) -> KeyOut:
+def add_key(bundle_id: str, key_id: str, body: AddKeyRequest, control: Control) -> KeyOut:
     """Register a key made elsewhere (for example a real App Store Connect key)."""
-    key = sandbox.control.add_key(
-        bundle_id, body.issuer_id, key_id, body.public_key, body.only_own_app
-    )
+    key = control.add_key(bundle_id, body.issuer_id, key_id, body.public_key, body.only_own_app)
     return KeyOut.of(key, bundle_id)
 
 
 @router.delete("/apps/{bundle_id}/keys/{key_id}", status_code=204)
-def delete_key(bundle_id: str, key_id: str, sandbox: SandboxDep) -> None:
+def delete_key(bundle_id: str, key_id: str, control: Control, settings: SandboxSettings) -> None:
     """Tokens the key signs are refused (401) from now on; a .p8 the sandbox wrote goes too."""
-    sandbox.control.delete_key(bundle_id, key_id)
-    key_file(sandbox.settings.keys_dir, key_id).unlink(missing_ok=True)
+    control.delete_key(bundle_id, key_id)
+    key_file(settings.keys_dir, key_id).unlink(missing_ok=True)
 
 
 # Open whatever the admin token: the gate (appstore_sandbox.http.gate) lets these through.

@@ -6,7 +6,7 @@ import secrets
 
 from fastapi import Request
 
-from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.control.dependencies import SandboxSettings
 from appstore_sandbox.errors import AdminTokenRequired
 
 
@@ -21,6 +21,6 @@ def check_admin_token(authorization: str | None, expected: str | None) -> None:
         raise AdminTokenRequired()
 
 
-async def require_admin_token(request: Request, sandbox: SandboxDep) -> None:
+async def require_admin_token(request: Request, settings: SandboxSettings) -> None:
     """The routes' own check; the app's gate has already made it before the body was read."""
-    check_admin_token(request.headers.get("authorization"), sandbox.settings.admin_token)
+    check_admin_token(request.headers.get("authorization"), settings.admin_token)

@@ -37,6 +37,7 @@ from appstore_sandbox.http.docs_assets import add_docs
 from appstore_sandbox.http.gate import Gate, on_control_surface
 from appstore_sandbox.http.home_page import add_home_page
 from appstore_sandbox.http.openapi_errors import document_errors, document_security
+from appstore_sandbox.http.route_services import route_services
 from appstore_sandbox.notifications import control_routes as notification_control
 from appstore_sandbox.notifications import routes as notification_routes
 from appstore_sandbox.perftest import control_routes as perftest_control
@@ -72,7 +73,7 @@ def create_app(sandbox: Sandbox) -> FastAPI:
         # the client controls; a 404 that says why is safer and Apple's clients never add one.
         redirect_slashes=False,
     )
-    app.state.sandbox = sandbox
+    route_services(sandbox).install(app)
     _include_apple_routes(app)
     _include_control_routes(app)
     add_docs(app)
@@ -80,7 +81,9 @@ def create_app(sandbox: Sandbox) -> FastAPI:
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_middleware(Gate, sandbox=sandbox, respond=error_response)
+    app.add_middleware(
+        Gate, settings=sandbox.settings, tokens=sandbox.tokens, respond=error_response
+    )
     _document_errors(app)
     return app
 

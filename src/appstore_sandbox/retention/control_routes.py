@@ -12,9 +12,10 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import Field
 
-from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.control.dependencies import Control
 from appstore_sandbox.control.models import CamelModel
 from appstore_sandbox.environments import Environment
+from appstore_sandbox.retention.dependencies import CancelSimulations, Review
 from appstore_sandbox.retention.review import ReviewedItem
 
 router = APIRouter(prefix="/_sandbox/v1/apps/{bundle_id}", tags=["Sandbox control"])
@@ -44,10 +45,12 @@ def _out(item: ReviewedItem, environment: Environment, bundle_id: str) -> Review
 
 
 @router.get("/review/{environment}")
-def list_items(bundle_id: str, environment: Environment, sandbox: SandboxDep) -> ReviewList:
+def list_items(
+    bundle_id: str, environment: Environment, control: Control, review: Review
+) -> ReviewList:
     """The app's images and messages in this environment, with their review state."""
-    app = sandbox.control.app(bundle_id)
-    queue = sandbox.review.items(app, environment)
+    app = control.app(bundle_id)
+    queue = review.items(app, environment)
     items = [
         ReviewItemOut(
             kind="image",
@@ -67,25 +70,25 @@ def list_items(bundle_id: str, environment: Environment, sandbox: SandboxDep) ->
         )
         for message in queue.messages
     ]
-    return ReviewList(mode=sandbox.review.mode, items=items)
+    return ReviewList(mode=review.mode, items=items)
 
 
 @router.post("/review/{environment}/{identifier}/approve")
 def approve(
-    bundle_id: str, environment: Environment, identifier: str, sandbox: SandboxDep
+    bundle_id: str, environment: Environment, identifier: str, control: Control, review: Review
 ) -> ReviewItemOut:
     """Approve an image or a message (by its identifier)."""
-    app = sandbox.control.app(bundle_id)
-    return _out(sandbox.review.approve(app, environment, identifier), environment, bundle_id)
+    app = control.app(bundle_id)
+    return _out(review.approve(app, environment, identifier), environment, bundle_id)
 
 
 @router.post("/review/{environment}/{identifier}/reject")
 def reject(
-    bundle_id: str, environment: Environment, identifier: str, sandbox: SandboxDep
+    bundle_id: str, environment: Environment, identifier: str, control: Control, review: Review
 ) -> ReviewItemOut:
     """Reject an image or a message; it stays listed, as REJECTED."""
-    app = sandbox.control.app(bundle_id)
-    return _out(sandbox.review.reject(app, environment, identifier), environment, bundle_id)
+    app = control.app(bundle_id)
+    return _out(review.reject(app, environment, identifier), environment, bundle_id)
 
 
 class RealtimeCalls(CamelModel):
@@ -97,13 +100,17 @@ class RealtimeCalls(CamelModel):
 
 
 @router.get("/realtime-calls")
-def get_realtime_calls(bundle_id: str, sandbox: SandboxDep) -> RealtimeCalls:
-    app = sandbox.control.app(bundle_id)
-    return RealtimeCalls(realtime_calls=sandbox.cancel_simulator.realtime_calls(app))
+def get_realtime_calls(
+    bundle_id: str, control: Control, cancel_simulator: CancelSimulations
+) -> RealtimeCalls:
+    app = control.app(bundle_id)
+    return RealtimeCalls(realtime_calls=cancel_simulator.realtime_calls(app))
 
 
 @router.put("/realtime-calls")
-def set_realtime_calls(bundle_id: str, body: RealtimeCalls, sandbox: SandboxDep) -> RealtimeCalls:
-    app = sandbox.control.app(bundle_id)
-    when = sandbox.cancel_simulator.set_realtime_calls(app, body.realtime_calls)
+def set_realtime_calls(
+    bundle_id: str, body: RealtimeCalls, control: Control, cancel_simulator: CancelSimulations
+) -> RealtimeCalls:
+    app = control.app(bundle_id)
+    when = cancel_simulator.set_realtime_calls(app, body.realtime_calls)
     return RealtimeCalls(realtime_calls=when)

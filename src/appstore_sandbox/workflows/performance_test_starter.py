@@ -8,13 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.control.dependencies import Control
 from appstore_sandbox.control.service import ControlService
 from appstore_sandbox.environments import Environment
+from appstore_sandbox.perftest.dependencies import PerformanceTests
 from appstore_sandbox.perftest.models import StartPerformanceTest
 from appstore_sandbox.perftest.report import PerformanceTestReport
 from appstore_sandbox.perftest.service import PerformanceTestService
 from appstore_sandbox.perftest.view import RunView
+from appstore_sandbox.retention.dependencies import RealtimeUrls
 from appstore_sandbox.retention.realtime_url import RealtimeUrlService
 
 router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
@@ -47,8 +49,10 @@ class PerformanceTestStarter:
         return self.performance_tests.initiate(app, transaction_id, overrides)
 
 
-async def _starter(sandbox: SandboxDep) -> PerformanceTestStarter:
-    return PerformanceTestStarter(sandbox.control, sandbox.realtime_urls, sandbox.performance_tests)
+async def _starter(
+    control: Control, realtime_urls: RealtimeUrls, performance_tests: PerformanceTests
+) -> PerformanceTestStarter:
+    return PerformanceTestStarter(control, realtime_urls, performance_tests)
 
 
 @router.post("/apps/{bundle_id}/performance-tests", status_code=201)
