@@ -29,14 +29,14 @@ logger = logging.getLogger(__name__)
 # Where the app's gate leaves the caller it authenticated from the headers (request.state).
 CALLER_STATE = "caller"
 _BODY_ERROR = "apple_body_error"
-Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
 
-def body_error(error: type[AppleError]) -> Callable[[Endpoint], Endpoint]:
+def body_error(error: type[AppleError]) -> Callable[[_Endpoint], _Endpoint]:
     """Marks an endpoint whose body Apple refuses with an error of its own rather than
     GeneralBadRequest (Configure Realtime URL's ``{}`` is 4000215, not 4000000)."""
 
-    def mark(endpoint: Endpoint) -> Endpoint:
+    def mark(endpoint: _Endpoint) -> _Endpoint:
         setattr(endpoint, _BODY_ERROR, error)
         return endpoint
 

@@ -45,12 +45,12 @@ from appstore_sandbox.faults import CLOSE_CONNECTION, DropConnection
 from appstore_sandbox.http.admin_token import check_admin_token
 from appstore_sandbox.http.inbound_hosts import InboundHosts
 
-CONTROL_PREFIX = "/_sandbox/"
+_CONTROL_PREFIX = "/_sandbox/"
 _APPLE_API = re.compile(r"/(?:sandbox|production)/inApps/")
 _IMAGE_UPLOAD = re.compile(r"/(?:sandbox|production)/inApps/v1/messaging/image/[^/]+")
 
 logger = logging.getLogger("appstore_sandbox")
-Respond = Callable[[SandboxError], Response]
+_Respond = Callable[[SandboxError], Response]
 _DISCONNECT_WAIT_S = 5.0
 
 
@@ -61,7 +61,7 @@ class _Limit:
 
 
 def on_control_surface(path: str) -> bool:
-    return path.startswith(CONTROL_PREFIX)
+    return path.startswith(_CONTROL_PREFIX)
 
 
 class Gate:
@@ -73,7 +73,7 @@ class Gate:
     """
 
     def __init__(
-        self, app: ASGIApp, settings: Settings, tokens: TokenVerifier, respond: Respond
+        self, app: ASGIApp, settings: Settings, tokens: TokenVerifier, respond: _Respond
     ) -> None:
         self.app = app
         self._settings = settings

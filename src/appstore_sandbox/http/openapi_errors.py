@@ -95,7 +95,7 @@ def _set_content(response: dict[str, Any], status: int, apple: bool) -> None:
     response["content"] = content
 
 
-SECURITY_SCHEMES = {
+_SECURITY_SCHEMES = {
     "appleToken": {
         "type": "http",
         "scheme": "bearer",
@@ -114,7 +114,7 @@ SECURITY_SCHEMES = {
 
 def document_security(document: dict[str, Any], public_paths: frozenset[str]) -> dict[str, Any]:
     """Declare the bearer schemes, so "Try it out" in /docs can send a token."""
-    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    document.setdefault("components", {})["securitySchemes"] = _SECURITY_SCHEMES
     for path, operations in document["paths"].items():
         if path.startswith(("/sandbox/", "/production/")):
             requirement: list[dict[str, list[str]]] = [{"appleToken": []}]
