@@ -1,4 +1,6 @@
-"""The /_sandbox/v1 control surface: the sandbox's own API, not Apple's."""
+"""The /_sandbox/v1 control surface, the sandbox's own API (not Apple's): its health, the root
+certificate, apps and their keys. Each Apple surface keeps its own control routes beside it
+(``perftest.control_routes``, ...); the app puts them all behind the admin token."""
 
 from __future__ import annotations
 
