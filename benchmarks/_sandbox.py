@@ -1,9 +1,9 @@
 """The product path: a sandbox started with ``serve``, runs started with the ``perf-test`` CLI.
 
-Everything here goes through the command line and the HTTP control surface, never through the
-package's modules, so the benchmarks measure what a user runs whatever the engine looks like
-inside. The CLI runs under a pseudo-terminal, so its live progress bar (and the polling behind
-it) is on as a user sees it.
+Everything here goes through the command line (``serve`` started by the package's one launcher,
+as ``Sandbox()`` starts it) and the HTTP control surface, never through the server's modules, so
+the benchmarks measure what a user runs whatever the engine looks like inside. The CLI runs under
+a pseudo-terminal, so its live progress bar (and the polling behind it) is on as a user sees it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ from urllib.request import Request, urlopen
 import jwt
 from _common import GENERATOR_CORE, MESSAGE_BODY, pinned, send_json
 
+from appstore_sandbox.control_client import ControlClient
+from appstore_sandbox.serve_process import ServeProcess
+
 Report = dict[str, Any]
 BUNDLE_ID = "com.example.app"
 MESSAGE_ID = json.loads(MESSAGE_BODY)["message"]["messageIdentifier"]
@@ -47,7 +50,7 @@ _PROGRESS_BAR = "━"  # rich's BarColumn; only drawn while the live progress is
 class Sandbox:
     base: str  # http://127.0.0.1:PORT
     pid: int
-    banner: str
+    facts: dict[str, Any]  # what serve wrote in its ready file
 
     def runs_path(self) -> str:
         return f"/_sandbox/v1/apps/{quote(BUNDLE_ID, safe='')}/performance-tests"
@@ -56,51 +59,27 @@ class Sandbox:
         return f"{self.base}{self.runs_path()}/{request_id}"
 
     def get(self, path_or_url: str, timeout_s: float = 30) -> Any:
-        url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
-        with urlopen(url, timeout=timeout_s) as response:
-            return json.load(response)
+        path = path_or_url.removeprefix(self.base)
+        with ControlClient(self.base, timeout=timeout_s) as control:
+            return control.json("GET", path)
 
 
 @contextlib.contextmanager
 def sandbox(core: int = GENERATOR_CORE) -> Iterator[Sandbox]:
     """``appstore-sandbox serve`` on a fresh data dir and a free port, pinned to ``core``."""
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as data_dir:
-        command = [sys.executable, "-m", "appstore_sandbox", "serve", "--port", "0"]
-        command += ["--data-dir", data_dir]
-        process = subprocess.Popen(
-            pinned(core, command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        server = ServeProcess(
+            Path(data_dir) / "data",
+            command_prefix=pinned(core, []),
+            start_timeout_s=START_TIMEOUT_S,
         )
         try:
-            banner = _banner(process)
-            base = _banner_value(banner, "Ready on", r"(http://\S+?)\.\s")
-            box = Sandbox(base, process.pid, banner)
+            server.start()
+            box = Sandbox(server.base_url, server.pid, server.facts)
             upload_message(box)
             yield box
         finally:
-            _stop(process)
-
-
-def _banner(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + START_TIMEOUT_S
-    seen: list[str] = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            raise RuntimeError("serve exited during start-up:\n" + "".join(seen[-20:]))
-        seen.append(line)
-        if line.startswith("Ready on "):
-            # Keep reading what it prints, so a full pipe never blocks it.
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            return "".join(seen)
-    raise RuntimeError(f"serve did not start within {START_TIMEOUT_S} s")
-
-
-def _banner_value(banner: str, label: str, pattern: str = r"(\S+)") -> str:
-    found = re.search(rf"{label}\s+{pattern}", banner)
-    if found is None:
-        raise RuntimeError(f"no {label!r} in the serve banner:\n{banner}")
-    return found.group(1)
+            server.stop()
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:
@@ -113,18 +92,19 @@ def _stop(process: subprocess.Popen[Any]) -> None:
 
 
 def bearer_token(box: Sandbox) -> str:
-    """A token for Apple's API of the default app, signed with the banner's key (30 minutes)."""
+    """A token for Apple's API of the default app, signed with its key (30 minutes)."""
     now = int(time.time())
-    claims = {"iss": _banner_value(box.banner, "Issuer id"), "iat": now, "exp": now + 1800}
+    app = box.facts["defaultApp"]
+    claims = {"iss": app["issuerId"], "iat": now, "exp": now + 1800}
     claims |= {"aud": "appstoreconnect-v1", "bid": BUNDLE_ID}
-    key = Path(_banner_value(box.banner, "Key file")).read_bytes()
-    kid = _banner_value(box.banner, "Key id")
+    key = Path(app["keyFile"]).read_bytes()
+    kid = app["keyId"]
     return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
 
 
 def upload_message(box: Sandbox) -> None:
     """Upload the message the targets answer with (Apple's Upload Message, signed with the
-    banner's key), so every reply fits the app's catalog as a developer's would."""
+    default key), so every reply fits the app's catalog as a developer's would."""
     headers = {"Authorization": f"Bearer {bearer_token(box)}", "Content-Type": "application/json"}
     body = json.dumps({"header": "Before you go", "body": "Stay one more month."}).encode()
     url = f"{box.base}/sandbox/inApps/v1/messaging/message/{MESSAGE_ID}"

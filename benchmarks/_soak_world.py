@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import re
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +25,8 @@ from _common import send_json
 from appstoreserverlibrary.api_client import APIException, AppStoreServerAPIClient
 from appstoreserverlibrary.models.Environment import Environment
 from appstoreserverlibrary.models.ImageSize import ImageSize
+
+from appstore_sandbox.serve_process import ServeProcess
 
 T = TypeVar("T")
 START_TIMEOUT_S = 60
@@ -134,36 +133,23 @@ class Serve:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / "serve.log"
         self.starts = 0
-        self._process: subprocess.Popen[bytes] | None = None
-        self._flags = _supported(QUICK_FLAGS)
+        args = ["--retry-schedule", "fast", *_supported(QUICK_FLAGS)]
+        self._server = ServeProcess(
+            data_dir, serve_args=args, port=self.port, log_file=self.log, start_timeout_s=60
+        )
 
-    def start(self) -> str:
-        """Start and wait until healthy; the banner it printed."""
-        offset = self.log.stat().st_size if self.log.exists() else 0
-        command = [sys.executable, "-m", "appstore_sandbox", "serve", "--port", str(self.port)]
-        command += ["--data-dir", str(self.data_dir), "--retry-schedule", "fast", *self._flags]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
-        with self.log.open("ab") as log:
-            self._process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
+    def start(self) -> dict[str, Any]:
+        """Start and wait until it answers; what it wrote in its ready file."""
+        self._server.start()
         self.starts += 1
-        _wait_healthy(self.base, self._process)
-        return self.log.read_bytes()[offset:].decode(errors="replace")
+        return self._server.facts
 
     def kill(self) -> None:
         """SIGKILL, as a crash: no cleanup. Its engine processes stop when their pipe closes."""
-        if self._process is not None:
-            self._process.send_signal(signal.SIGKILL)
-            self._process.wait(10)
-            self._process = None
+        self._server.kill()
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(20)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-            self._process = None
+        self._server.stop()
 
 
 def _supported(flags: dict[str, str]) -> list[str]:
@@ -178,34 +164,15 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"serve exited with status {process.returncode} while starting")
-        try:
-            if httpx.get(f"{base}/_sandbox/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError("serve did not become healthy in time")
-
-
-def credentials(banner: str) -> Credentials:
-    """The default app's key, from the first start's banner."""
-
-    def field(label: str) -> str:
-        match = re.search(rf"{label}\s+(\S+)", banner)
-        if match is None:
-            raise RuntimeError(f"no {label!r} in the banner:\n{banner}")
-        return match.group(1)
-
+def credentials(facts: dict[str, Any]) -> Credentials:
+    """The default app's key, from what the first start wrote in its ready file."""
+    app = facts["defaultApp"]
     return Credentials(
-        bundle_id=field("Bundle id"),
-        issuer_id=field("Issuer id"),
-        key_id=field("Key id"),
-        private_key=Path(field("Key file")).read_bytes(),
-        original_transaction_id=field("originalTransactionId"),
+        bundle_id=app["bundleId"],
+        issuer_id=app["issuerId"],
+        key_id=app["keyId"],
+        private_key=Path(app["keyFile"]).read_bytes(),
+        original_transaction_id=app["originalTransactionId"],
     )
 
 

@@ -19,10 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,15 +31,10 @@ import jwt
 from _common import GENERATOR_CORE, SERVER_CORE, pinned, print_table, require, warn_if_busy
 from aiohttp import web
 
+from appstore_sandbox.serve_process import ServeProcess
+
 SEQUENTIAL, BURST = 200, 100
 TEST_PATH = "/sandbox/inApps/v1/notifications/test"
-_BANNER = {
-    "base_url": r"Ready on (http://\S+?)\.\s",
-    "bundle_id": r"Bundle id\s+(\S+)",
-    "issuer_id": r"Issuer id\s+(\S+)",
-    "key_id": r"Key id\s+(\S+)",
-    "key_file": r"Key file\s+(\S+)",
-}
 
 
 class Receiver:
@@ -84,19 +76,16 @@ class Receiver:
                 raise SystemExit(f"only {len(self.arrivals)} of {count} notifications arrived")
 
 
-def start_sandbox(data_dir: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    command = [sys.executable, "-m", "appstore_sandbox", "serve", "--port", "0"]
-    command += ["--data-dir", data_dir]
-    process = subprocess.Popen(pinned(SERVER_CORE, command), stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    banner = ""
-    for line in process.stdout:
-        banner += line
-        if line.startswith("Ready on "):
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            found = {name: re.search(pattern, banner) for name, pattern in _BANNER.items()}
-            return process, {name: match.group(1) for name, match in found.items() if match}
-    raise SystemExit("the sandbox did not start")
+def start_sandbox(data_dir: str) -> tuple[ServeProcess, dict[str, str]]:
+    server = ServeProcess(Path(data_dir) / "data", command_prefix=pinned(SERVER_CORE, [])).start()
+    app = server.facts["defaultApp"]
+    return server, {
+        "base_url": server.base_url,
+        "bundle_id": app["bundleId"],
+        "issuer_id": app["issuerId"],
+        "key_id": app["keyId"],
+        "key_file": app["keyFile"],
+    }
 
 
 def bearer_token(sandbox: dict[str, str]) -> str:
@@ -194,12 +183,11 @@ def main() -> None:
     receiver = Receiver()
     receiver.start()
     with tempfile.TemporaryDirectory(prefix="bench-notifications-") as data_dir:
-        process, sandbox = start_sandbox(data_dir)
+        server, sandbox = start_sandbox(data_dir)
         try:
             rows = asyncio.run(main_async(receiver, sandbox, args.runs))
         finally:
-            process.terminate()
-            process.wait(10)
+            server.stop()
     print_table(["measure", "sandbox", "direct POST (floor)", "target"], rows)
 
 

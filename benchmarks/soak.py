@@ -230,9 +230,11 @@ class Worker:
 # --- the run ---------------------------------------------------------------------
 
 
-def prepare(serve: Serve, receiver: Receiver, banner: str, seed: int, workers: int) -> Soak:
+def prepare(
+    serve: Serve, receiver: Receiver, facts: dict[str, Any], seed: int, workers: int
+) -> Soak:
     """The default app, pointed at the receiver, with a message its realtime replies name."""
-    creds = credentials(banner)
+    creds = credentials(facts)
     app = f"{serve.base}/_sandbox/v1/apps/{creds.bundle_id}"
     httpx.put(f"{app}/performance-test-config", json=RUN_CONFIG).raise_for_status()
     httpx.put(

@@ -1,36 +1,25 @@
-"""Runs the real ``appstore-sandbox serve`` in a subprocess on a free loopback port."""
+"""The real ``appstore-sandbox serve`` in a subprocess on a free loopback port, started by the one
+launcher (:mod:`appstore_sandbox.serve_process`), with what the tests ask of it."""
 
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 import httpx
 from appstoreserverlibrary.api_client import AppStoreServerAPIClient
 from appstoreserverlibrary.models.Environment import Environment
 
 from appstore_sandbox.config import Settings
+from appstore_sandbox.control_client import ControlClient
+from appstore_sandbox.serve_process import ServeProcess, Stopped
 from appstore_sandbox.store import Store, open_engine
-
-START_TIMEOUT_S = 30
-_BANNER_FIELDS = {
-    "bundle_id": r"Bundle id\s+(\S+)\s+\(appAppleId (\d+)\)",
-    "issuer_id": r"Issuer id\s+(\S+)",
-    "key_id": r"Key id\s+(\S+)",
-    "key_file": r"Key file\s+(\S+)",
-    "original_transaction_id": r"originalTransactionId\s+(\d+)",
-    "root_certificate_file": r"Root certificate\s+(\S+)",
-    "base_url": r"Ready on (http://\S+?)\.\s",
-}
 
 
 @dataclass(frozen=True)
@@ -44,56 +33,39 @@ class AppCredentials:
     private_key: bytes
 
 
-@dataclass(frozen=True)
-class Stopped:
-    """How a ``serve`` process ended."""
-
-    returncode: int
-    output: str
-
-
 @dataclass
 class SandboxProcess:
-    """A ``serve`` process; ``restart()`` keeps its data dir and database."""
+    """A ``serve`` process (started by the one launcher); ``restart()`` keeps its data dir and
+    database."""
 
     data_dir: Path
     database_url: str | None = None
     extra_args: list[str] = field(default_factory=list)
     banner: dict[str, str] = field(default_factory=dict)
-    _process: subprocess.Popen[str] | None = None
+    _server: ServeProcess | None = None
 
     def start(self) -> SandboxProcess:
-        command = [sys.executable, "-m", "appstore_sandbox", "serve", "--port", "0"]
-        command += ["--data-dir", str(self.data_dir), *self.extra_args]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
-        if self.database_url:
-            env["APPSTORE_SANDBOX_DATABASE_URL"] = self.database_url
-        self._process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-        )
-        self.banner = _read_banner(self._process)
+        self._server = ServeProcess(
+            self.data_dir, database_url=self.database_url, serve_args=self.extra_args
+        ).start()
+        self.banner = _named(self._server.facts)
         return self
 
     def stop(self) -> Stopped | None:
-        """SIGTERM the server; its exit status and what it printed after the banner."""
-        if self._process is None:
-            return None
-        process, self._process = self._process, None
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        return Stopped(process.returncode, output or "")
+        """SIGTERM the server; its exit status and everything it printed."""
+        server, self._server = self._server, None
+        return server.stop() if server is not None else None
+
+    def terminate(self) -> None:
+        """SIGTERM without waiting (``stop`` then waits)."""
+        if self._server is not None and self._server.process is not None:
+            self._server.process.terminate()
 
     def kill(self) -> None:
         """SIGKILL: the server gets no chance to clean up, as in a crash."""
-        if self._process is None:
-            return
-        process, self._process = self._process, None
-        process.kill()
-        process.communicate()
+        server, self._server = self._server, None
+        if server is not None:
+            server.kill()
 
     def restart(self) -> SandboxProcess:
         self.stop()
@@ -101,12 +73,12 @@ class SandboxProcess:
 
     @property
     def running(self) -> bool:
-        return self._process is not None
+        return self._server is not None
 
     @property
     def pid(self) -> int:
-        assert self._process is not None, "the sandbox is not running"
-        return self._process.pid
+        assert self._server is not None, "the sandbox is not running"
+        return self._server.pid
 
     @property
     def base_url(self) -> str:
@@ -124,7 +96,8 @@ class SandboxProcess:
         return Path(self.banner["root_certificate_file"]).read_bytes()
 
     def control(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url + "/_sandbox/v1", timeout=10)
+        """The control surface, raw: the test checks statuses itself."""
+        return ControlClient(self.base_url + "/_sandbox/v1", timeout=10).http
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -176,8 +149,7 @@ class SandboxProcess:
 def stop_all(processes: list[SandboxProcess]) -> None:
     """SIGTERM every server first, then wait for each: they shut down side by side."""
     for sandbox in processes:
-        if sandbox._process is not None:
-            sandbox._process.terminate()
+        sandbox.terminate()
     for sandbox in processes:
         sandbox.stop()
 
@@ -194,39 +166,17 @@ def process_gone(pid: int, timeout_s: float = 10) -> bool:
     return False
 
 
-def _read_banner(process: subprocess.Popen[str]) -> dict[str, str]:
-    assert process.stdout is not None
-    text = _read_until(process.stdout, "Press Ctrl-C", process)
-    values: dict[str, str] = {}
-    for name, pattern in _BANNER_FIELDS.items():
-        match = re.search(pattern, text)
-        if match:
-            values[name] = match.group(1)
-            if name == "bundle_id":
-                values["app_apple_id"] = match.group(2)
-    _wait_until_healthy(values["base_url"])
+def _named(facts: dict[str, Any]) -> dict[str, str]:
+    """What ``serve --ready-file`` wrote, in the names the tests use."""
+    values = {"base_url": facts["baseUrl"], "root_certificate_file": facts["rootCertificateFile"]}
+    app = facts["defaultApp"]
+    if app is not None:
+        values |= {
+            "bundle_id": app["bundleId"],
+            "app_apple_id": str(app["appAppleId"]),
+            "issuer_id": app["issuerId"],
+            "key_id": app["keyId"],
+            "key_file": app["keyFile"] or "",
+            "original_transaction_id": app["originalTransactionId"] or "",
+        }
     return values
-
-
-def _read_until(stream: IO[str], marker: str, process: subprocess.Popen[str]) -> str:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    lines: list[str] = []
-    while time.monotonic() < deadline:
-        line = stream.readline()
-        if not line and process.poll() is not None:
-            raise RuntimeError("sandbox exited during start-up:\n" + "".join(lines))
-        lines.append(line)
-        if marker in line:
-            return "".join(lines)
-    raise RuntimeError("sandbox did not start in time:\n" + "".join(lines))
-
-
-def _wait_until_healthy(base_url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base_url + "/_sandbox/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"sandbox at {base_url} never became healthy")

@@ -23,7 +23,15 @@ ROOT = "appstore_sandbox"
 SURFACES = {"retention", "perftest", "notifications", "subscriptions"}
 LAYERS: list[set[str]] = [
     {"__main__", "__init__"},
-    {"cli", "testing", "pytest_plugin"},
+    {
+        "cli",
+        "testing",
+        "pytest_plugin",
+        "notification_receiver",
+        "worker_databases",
+        "serve_thread",
+    },
+    {"serve_process", "control_client"},
     {"http", "example"},  # the ASGI app and its pipeline; the example endpoint
     {"sandbox", "reset"},  # the composition root
     {"workflows"},  # the only code that crosses surfaces

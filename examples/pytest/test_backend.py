@@ -1,6 +1,7 @@
 """What a subscription backend's own tests look like with appstore-sandbox's pytest plugin.
 
-Run with ``pytest examples/pytest`` once ``pip install appstore-sandbox`` is done: the plugin's
+Run with ``pytest examples/pytest`` once appstore-sandbox is installed (from a checkout of its
+repository: ``pip install /path/to/appstore-sandbox``; it is not on PyPI yet): the plugin's
 fixtures start a sandbox for the session and reset it before each test. The two "backend" pieces
 here stand in for yours: a notification receiver and a Get Retention Message endpoint.
 """

@@ -32,7 +32,16 @@ class ResetSummary:
 
 
 def reset_sandbox(sandbox: Sandbox, keep_keys: bool = True, force: bool = False) -> ResetSummary:
-    """Refused (409) while a performance test runs, unless ``force`` stops this process's runs."""
+    """Refused (409) while a performance test runs, unless ``force`` stops this process's runs.
+
+    Resets run one at a time, across the processes sharing the database: interleaved, one
+    re-made the default app while another deleted it or made it too (409, or a 500).
+    """
+    with sandbox.store.defaults_lock():
+        return _reset(sandbox, keep_keys, force)
+
+
+def _reset(sandbox: Sandbox, keep_keys: bool, force: bool) -> ResetSummary:
     running = sandbox.performance_tests.running()
     if running and not force:
         raise Conflict(

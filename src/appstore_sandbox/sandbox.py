@@ -221,9 +221,10 @@ def _delivery_worker(
 
 
 def _create_defaults(sandbox: Sandbox) -> None:
-    if sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID) is not None or sandbox.store.apps():
-        return
-    create_defaults(sandbox)
+    """On an empty database; several processes starting on it at once make them once."""
+    with sandbox.store.defaults_lock():
+        if sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID) is None and not sandbox.store.apps():
+            create_defaults(sandbox)
 
 
 def create_defaults(

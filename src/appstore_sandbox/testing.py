@@ -16,10 +16,7 @@ HTTP surfaces, as a user's own code would: nothing here imports the server.
 from __future__ import annotations
 
 import difflib
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -42,11 +39,11 @@ from appstoreserverlibrary.models.PerformanceTestStatus import PerformanceTestSt
 from appstoreserverlibrary.models.RealtimeUrlRequest import RealtimeUrlRequest
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier
 
+from appstore_sandbox.control_client import ControlClient, ControlError, ControlRefused
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
+from appstore_sandbox.serve_process import ServeFailed, ServeProcess
+from appstore_sandbox.serve_thread import ServeThread
 
-START_TIMEOUT_S = 30
-STOP_TIMEOUT_S = 10
-_READY = "Ready on "
 _POLL_S = 0.05
 
 
@@ -92,11 +89,22 @@ class Sandbox:
         self._database_url = database_url
         self._serve_args = serve_args
         self._admin_token = admin_token
-        self._process: subprocess.Popen[bytes] | None = None
+        self._server: ServeProcess | ServeThread | None = None
+        self._thread_settings: dict[str, Any] | None = None
         self._data_dir: Path | None = None
         self._url: str | None = None
-        self._http: httpx.Client | None = None
+        self._http: ControlClient | None = None
         self._env: dict[str, Any] | None = None
+
+    @classmethod
+    def in_process(cls, **settings: Any) -> Sandbox:
+        """A sandbox served from a thread of this process (``serve``'s app, server and
+        settings, by their ``Settings`` names: ``rate_limits="off"``...) on a free
+        loopback port with a throwaway data dir: no child process to start. Use it as
+        ``Sandbox()``; it has no ``pid``."""
+        sandbox = cls(admin_token=settings.get("admin_token"))
+        sandbox._thread_settings = settings
+        return sandbox
 
     @classmethod
     def attach(cls, url: str, admin_token: str | None = None) -> Sandbox:
@@ -113,16 +121,22 @@ class Sandbox:
         if self._url is not None:
             return self
         self._data_dir = Path(tempfile.mkdtemp(prefix="appstore-sandbox-"))
-        log = self._data_dir / "serve.log"
-        command = [sys.executable, "-m", "appstore_sandbox", "serve", "--port", "0"]
-        command += ["--data-dir", str(self._data_dir / "data"), *self._serve_args]
-        with log.open("wb") as output:
-            self._process = subprocess.Popen(
-                command, stdout=output, stderr=subprocess.STDOUT, env=self._child_env()
+        env = {"APPSTORE_SANDBOX_ADMIN_TOKEN": self._admin_token} if self._admin_token else {}
+        if self._thread_settings is not None:
+            self._server = ServeThread(self._data_dir / "data", **self._thread_settings)
+        else:
+            self._server = ServeProcess(
+                self._data_dir / "data",
+                database_url=self._database_url,
+                serve_args=self._serve_args,
+                env=env,
             )
         try:
-            self._url = self._wait_until_ready(log)
+            self._url = self._server.start().base_url
             self._connect()
+        except ServeFailed as error:
+            self.stop()
+            raise SandboxError(str(error)) from error
         except BaseException:
             self.stop()
             raise
@@ -133,14 +147,9 @@ class Sandbox:
         if self._http is not None:
             self._http.close()
             self._http = None
-        process, self._process = self._process, None
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
         if self._data_dir is not None:
             shutil.rmtree(self._data_dir, ignore_errors=True)
             self._data_dir = None
@@ -159,7 +168,8 @@ class Sandbox:
     @property
     def pid(self) -> int | None:
         """The server's process id, when this process started it."""
-        return self._process.pid if self._process is not None else None
+        server = self._server
+        return server.pid if isinstance(server, ServeProcess) and server.running else None
 
     # --- where it is and who the default app is ----------------------------------
 
@@ -349,6 +359,14 @@ class Sandbox:
         path = f"/apps/{key.bundle_id}/performance-tests/{request_id}"
         return PerformanceTestOutcome(request_id, result, dict(self._call("GET", path).json()))
 
+    def cancel_performance_test(
+        self, request_id: str, bundle_id: str = DEFAULT_BUNDLE_ID
+    ) -> dict[str, Any]:
+        """End a running performance test now (it finishes FAIL, its note saying it was
+        cancelled); the sandbox's report of it. A finished or unknown run is a SandboxError."""
+        path = f"/apps/{bundle_id}/performance-tests/{request_id}/cancel"
+        return dict(self._call("POST", path).json())
+
     # --- faults (the control surface's /faults, where the sandbox has it) ---------------
 
     def trigger(
@@ -399,23 +417,24 @@ class Sandbox:
     # --- internals ------------------------------------------------------------------
 
     def _connect(self) -> None:
-        headers = {"Authorization": f"Bearer {self._admin_token}"} if self._admin_token else {}
-        self._http = httpx.Client(base_url=self.control_url, headers=headers, timeout=30)
+        self._http = ControlClient(self.control_url, self._admin_token)
         self._call("GET", "/health")
 
     def _call(self, method: str, path: str, body: Any = None) -> httpx.Response:
         if self._http is None:
             raise SandboxError("the sandbox is not running: use `with Sandbox() as sbx:`")
         try:
-            response = self._http.request(method, path, json=body)
-        except httpx.TransportError as error:
+            return self._http.request(method, path, body)
+        except ControlRefused as error:
             raise SandboxError(
-                f"no sandbox answers at {self._url} ({type(error).__name__}: {error}); is "
+                f"{method} {path}: {error.status_code} {error.response.text}"
+            ) from error
+        except ControlError as error:
+            cause = error.__cause__ or error
+            raise SandboxError(
+                f"no sandbox answers at {self._url} ({type(cause).__name__}: {cause}); is "
                 "`appstore-sandbox serve` running there?"
             ) from error
-        if response.is_error:
-            raise SandboxError(f"{method} {path}: {response.status_code} {response.text}")
-        return response
 
     def _defaults(self) -> dict[str, Any]:
         return dict(self._call("GET", "/env").json())
@@ -431,26 +450,6 @@ class Sandbox:
         if default is None:
             return str(self.create_purchase(bundle_id)["originalTransactionId"])
         return str(default)
-
-    def _child_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("APPSTORE_SANDBOX_")}
-        if self._database_url:
-            env["APPSTORE_SANDBOX_DATABASE_URL"] = self._database_url
-        if self._admin_token:
-            env["APPSTORE_SANDBOX_ADMIN_TOKEN"] = self._admin_token
-        return env
-
-    def _wait_until_ready(self, log: Path) -> str:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            text = log.read_text(errors="replace")
-            for line in text.splitlines():
-                if _READY in line:
-                    return line.split(_READY, 1)[1].split()[0].rstrip(".")
-            if self._process is None or self._process.poll() is not None:
-                raise SandboxError(f"appstore-sandbox serve exited:\n{text.strip()}")
-            time.sleep(_POLL_S)
-        raise SandboxError(f"appstore-sandbox serve not ready after {START_TIMEOUT_S} s")
 
 
 def _environment(name: str) -> Environment:

@@ -165,7 +165,36 @@ def test_keys_create_writes_a_working_private_key(sandbox: SandboxProcess, tmp_p
     assert [k["keyId"] for k in keys] == [key["keyId"]]
 
 
-def test_keys_create_defaults_to_subscription_key_file_in_cwd(
+def test_keys_create_writes_into_the_sandboxs_data_dir_not_the_current_directory(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    bundle_id = _bundle_id()
+    _create_app(sandbox, bundle_id)
+    result = run_cli(
+        "keys", "create", "--bundle-id", bundle_id, server=sandbox.base_url, cwd=tmp_path
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == [], "nothing lands in the current directory"
+    [key_id] = [k["keyId"] for k in _control_json(sandbox, f"/apps/{bundle_id}/keys")["keys"]]
+    expected = (sandbox.data_dir / "keys" / f"SubscriptionKey_{key_id}.p8").resolve()
+    assert result.stdout.splitlines()[-1] == f"private key written to {expected}"
+    assert stat.S_IMODE(expected.stat().st_mode) == 0o600
+    app = _control_json(sandbox, f"/apps/{bundle_id}")
+    _assert_authenticates(
+        sandbox,
+        AppCredentials(
+            bundle_id, app["appAppleId"], key_id, sandbox.banner["issuer_id"], expected.read_bytes()
+        ),
+    )
+    # The sandbox's own file: deleting the key deletes it.
+    deleted = run_cli("keys", "delete", "--bundle-id", bundle_id, "--key-id", key_id,
+                      server=sandbox.base_url)  # fmt: skip
+    assert deleted.returncode == 0, deleted.stderr
+    assert not expected.exists()
+
+
+def test_keys_create_json_names_the_file_and_keeps_the_private_key_out(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
     bundle_id = _bundle_id()
@@ -174,10 +203,15 @@ def test_keys_create_defaults_to_subscription_key_file_in_cwd(
         "keys", "create", "--bundle-id", bundle_id, "--json", server=sandbox.base_url, cwd=tmp_path
     ).json()
 
-    expected = tmp_path / f"SubscriptionKey_{key['keyId']}.p8"
-    assert [path.name for path in tmp_path.iterdir()] == [expected.name]
+    expected = sandbox.data_dir / "keys" / f"SubscriptionKey_{key['keyId']}.p8"
     assert key["privateKeyFile"] == str(expected.resolve())
-    assert stat.S_IMODE(expected.stat().st_mode) == 0o600
+    assert "privateKey" not in key
+    assert expected.is_file() and list(tmp_path.iterdir()) == []
+    # Other clients of the control route get no file unless they ask for it.
+    with sandbox.control() as control:
+        bare = control.post(f"/apps/{bundle_id}/keys", json={}).raise_for_status().json()
+    assert bare["privateKeyFile"] is None
+    assert not (sandbox.data_dir / "keys" / f"SubscriptionKey_{bare['keyId']}.p8").exists()
     private_key = serialization.load_pem_private_key(expected.read_bytes(), password=None)
     assert isinstance(private_key, ec.EllipticCurvePrivateKey)
     assert private_key.curve.name == "secp256r1"

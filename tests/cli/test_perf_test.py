@@ -29,6 +29,7 @@ from tests.cli.running import (
     run_cli,
 )
 from tests.cli.watching_proxy import watching_proxy
+from tests.conftest import StartSandbox
 from tests.reply_targets import Reply, html_page, retention_message, server_error, target, url_of
 from tests.sandbox_process import SandboxProcess
 
@@ -282,6 +283,80 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_the_run_going(
         assert report_of(sandbox, bundle_id, request_id)["result"]["result"] == "PENDING"
         answer.set()
         assert wait_until_finished(sandbox, bundle_id, request_id) == "PASS"
+
+
+def test_cancel_ends_a_running_test_as_fail_and_prints_its_report(
+    sandbox: SandboxProcess,
+) -> None:
+    bundle_id = app_with_purchase(sandbox)
+    answer = threading.Event()  # the endpoint holds the first request: the run stays PENDING
+    with target(retention_message, hold=answer) as server:
+        args: tuple[str, ...] = ("--bundle-id", bundle_id, "--url", url_of(server), "--no-wait")
+        # One request at a time, and a held one must not time out before the cancel.
+        args += (*SHORT_RUN, "--concurrency", "1", "--threshold-ms", "5000")
+        started = perf_test(sandbox.base_url, *args)
+        request_id = started.stdout.strip()
+        assert server.first_request.wait(CLI_TIMEOUT_S)
+        cancelled = perf_test(sandbox.base_url, "--bundle-id", bundle_id, "--cancel", request_id)
+        answer.set()
+
+    assert cancelled.returncode == 0, (cancelled.stdout, cancelled.stderr)
+    assert cancelled.stdout.startswith("FAIL  successRate 0% < 95%")
+    assert f"requestId  {request_id}" in cancelled.stdout
+    assert "note       cancelled by a request to the sandbox while the test was running" in (
+        cancelled.stdout
+    )
+    report = report_of(sandbox, bundle_id, request_id)
+    assert report["result"]["result"] == "FAIL"
+    assert report["note"].startswith("cancelled by a request to the sandbox")
+
+    again = perf_test(sandbox.base_url, "--bundle-id", bundle_id, "--cancel", request_id)
+    assert_one_line_error(
+        again, contains=f"performance test {request_id} has already finished (FAIL)"
+    )
+    unknown = perf_test(sandbox.base_url, "--bundle-id", bundle_id, "--cancel", str(uuid.uuid4()))
+    assert_one_line_error(unknown, contains="Performance test run not found")
+
+
+def test_cancel_goes_alone() -> None:
+    result = perf_test("http://127.0.0.1:9", "--cancel", "x", "--request-id", "y")
+    assert result.returncode == 2
+    assert "--cancel goes without --request-id, --records and --junit" in result.stderr
+
+
+def test_a_sandbox_that_stops_mid_run_is_a_lost_run_not_no_server(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox()
+    bundle_id = app_with_purchase(sandbox)
+    answer = threading.Event()  # the run stays PENDING until the sandbox is gone
+    with target(retention_message, hold=answer) as server:
+        args: tuple[str, ...] = ("--bundle-id", bundle_id, "--url", url_of(server))
+        args += (*SHORT_RUN, "--concurrency", "1", "--threshold-ms", "5000")
+        process = subprocess.Popen(
+            cli_command("perf-test", "--server", sandbox.base_url, *args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+        )
+        assert process.stderr is not None
+        # Without a terminal the CLI says the run started once it has its requestId.
+        started = process.stderr.readline()
+        request_id = started.split("performance test ")[1].split()[0]
+        sandbox.kill()
+        stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_S)
+        answer.set()
+
+    assert process.returncode == 2, (stdout, stderr)
+    assert "Traceback" not in stderr
+    assert stderr.strip() == (
+        f"error: the sandbox at {sandbox.base_url} stopped answering while performance test "
+        f"{request_id} was in progress; the run was lost (a sandbox started again on the same "
+        f"data closes it as FAIL; see it with: appstore-sandbox perf-test --bundle-id "
+        f"{bundle_id} --request-id {request_id})"
+    )
+    assert stdout == ""
 
 
 # errors

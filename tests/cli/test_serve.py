@@ -52,16 +52,37 @@ def test_every_setting_is_an_option_and_a_variable() -> None:
     ]
 
 
-def test_the_readmes_configuration_table_lists_every_setting() -> None:
+def _serve_options() -> list[click.Option]:
+    return [
+        param for param in serve.params if isinstance(param, click.Option) and param.name != "help"
+    ]
+
+
+def test_every_serve_option_has_its_environment_variable() -> None:
+    for option in _serve_options():
+        assert option.name is not None
+        assert option.envvar == f"APPSTORE_SANDBOX_{option.name.upper()}", option.opts
+        assert option.show_envvar, option.opts
+
+
+def test_serve_help_names_each_options_variable() -> None:
+    result = run_cli("serve", "--help")
+    assert result.returncode == 0, result.stderr
+    text = "".join(result.stdout.split())  # click wraps and breaks the lines anywhere
+    for option in _serve_options():
+        assert f"envvar:{option.envvar}" in text, option.opts
+
+
+def test_the_readmes_configuration_table_lists_every_option() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     table = readme.partition("\n## Configuration\n")[2].partition("\n## ")[0]
     rows = [line for line in table.splitlines() if line.startswith("| `--")]
     listed = [row.split("`")[1] for row in rows]
-    for field in dataclasses.fields(Settings):
-        option = f"--{field.name.replace('_', '-')}"
-        assert option in listed, f"README's configuration table lacks {option}"
-        row = rows[listed.index(option)]
-        assert f"`APPSTORE_SANDBOX_{field.name.upper()}`" in row
+    for option in _serve_options():
+        [name] = option.opts
+        assert name in listed, f"README's configuration table lacks {name}"
+        row = rows[listed.index(name)]
+        assert f"`{option.envvar}`" in row
 
 
 def test_a_lease_shorter_than_two_heartbeats_is_refused(tmp_path: Path) -> None:

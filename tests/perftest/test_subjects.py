@@ -33,7 +33,7 @@ def _bought(sandbox: Sandbox) -> tuple[App, str]:
 
 def test_an_older_renewals_transaction_id_is_not_an_original_one(sandbox: Sandbox) -> None:
     app, original_id = _bought(sandbox)
-    first_renewal = sandbox.subscriptions.trigger(app, original_id, Trigger("renew"))
+    first_renewal = sandbox.subscriptions.trigger(app, original_id, Trigger("renew")).purchase
     sandbox.subscriptions.trigger(app, original_id, Trigger("renew"))
     with pytest.raises(TransactionIdNotOriginal, match=original_id):
         sandbox.performance_tests.initiate(app, first_renewal.transaction_id)

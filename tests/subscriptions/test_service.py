@@ -81,7 +81,7 @@ def test_reads_catch_up_with_the_clock_without_a_worker(sandbox: Sandbox) -> Non
 def test_a_refunded_subscription_is_not_resubscribed(sandbox: Sandbox) -> None:
     app = _app(sandbox)
     otid = sandbox.subscriptions.buy(app).original_transaction_id
-    refunded = sandbox.subscriptions.trigger(app, otid, Trigger("refund"))
+    refunded = sandbox.subscriptions.trigger(app, otid, Trigger("refund")).purchase
     assert refunded.status == "REVOKED" and refunded.next_event_ms is None
     with pytest.raises(BadInput, match="refunded"):
         sandbox.subscriptions.trigger(app, otid, Trigger("resubscribe"))

@@ -15,7 +15,7 @@ from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
 from appstore_sandbox.cli.perf_settings import settings_body, settings_options
 from appstore_sandbox.environments import Environment
-from appstore_sandbox.keyfiles import key_file, write_private_key
+from appstore_sandbox.keyfiles import write_private_key
 
 API = "/_sandbox/v1"
 
@@ -225,7 +225,8 @@ def _key_lines(key: dict[str, Any]) -> list[str]:
     "out_file",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Where to write the .p8 (default: ./SubscriptionKey_<KEYID>.p8).",
+    help="Write the .p8 here instead (default: the sandbox's data dir, "
+    "DATA_DIR/keys/SubscriptionKey_<KEYID>.p8, beside the default key).",
 )
 @click.option(
     "--only-this-app",
@@ -237,18 +238,30 @@ def keys_create(
     client: SandboxClient, out: Output, bundle_id: str, out_file: Path | None, only_this_app: bool
 ) -> None:
     """Generate a key; its private half is written to a .p8 file. Like Apple's team keys, it
-    signs for every app of the sandbox: the token's bid picks the app."""
-    if out_file is not None and out_file.exists():
+    signs for every app of the sandbox: the token's bid picks the app.
+
+    The .p8 goes into the sandbox's data dir (where keys delete, apps delete and reset remove
+    it), or to --out FILE."""
+    if out_file is not None:
+        _check_writable(out_file)
+    body = {"onlyOwnApp": only_this_app, "writeKeyFile": out_file is None}
+    key = client.json("POST", _app_path(bundle_id, "/keys"), body)
+    pem = key.pop("privateKey")
+    if out_file is not None:
+        write_private_key(out_file, pem)
+        key["privateKeyFile"] = str(out_file.resolve())
+    written = f"private key written to {key['privateKeyFile']}"
+    if not Path(key["privateKeyFile"]).is_file():  # the sandbox runs on another machine
+        written += " on the sandbox's machine (--out FILE writes it here)"
+    out.emit(key, [*_key_lines(key), written])
+
+
+def _check_writable(out_file: Path) -> None:
+    # Checked first: the private key exists only in the response and would be lost.
+    if out_file.exists():
         raise CliError(f"{out_file} exists; choose another --out")
-    target_dir = (out_file or Path.cwd() / "x").resolve().parent
-    if not os.access(target_dir, os.W_OK):
-        # Checked first: the private key exists only in the response and would be lost.
-        raise CliError(f"cannot write the key file into {target_dir}")
-    key = client.json("POST", _app_path(bundle_id, "/keys"), {"onlyOwnApp": only_this_app})
-    path = out_file or key_file(Path.cwd(), key["keyId"])
-    write_private_key(path, key.pop("privateKey"))
-    key["privateKeyFile"] = str(path.resolve())
-    out.emit(key, [*_key_lines(key), f"private key written to {key['privateKeyFile']}"])
+    if not os.access(out_file.resolve().parent, os.W_OK):
+        raise CliError(f"cannot write the key file into {out_file.resolve().parent}")
 
 
 @keys.command("add")

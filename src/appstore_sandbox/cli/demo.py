@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -34,6 +36,7 @@ from appstore_sandbox.cli.processes import child
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
 from appstore_sandbox.example.server import DEFAULT_MESSAGE_ID
 from appstore_sandbox.keyfiles import key_file
+from appstore_sandbox.serve_process import ServeFailed, ServeProcess
 
 console = Console(highlight=False, soft_wrap=True)
 NEXT_STEPS = (
@@ -70,7 +73,7 @@ def demo(total: int, duration: int, data_dir: Path | None) -> None:
     """Start a sandbox and an example endpoint, pass Apple's performance test, go to production."""
     try:
         with tempfile.TemporaryDirectory(prefix="appstore-sandbox-demo-") as scratch:
-            passed = _run(data_dir or Path(scratch), total, duration)
+            passed = _run(data_dir or Path(scratch) / "data", Path(scratch), total, duration)
     except KeyboardInterrupt:
         kept = f"; its state stays in {data_dir}" if data_dir else " and its state removed"
         click.echo(
@@ -80,11 +83,24 @@ def demo(total: int, duration: int, data_dir: Path | None) -> None:
     sys.exit(0 if passed else perf_test.FAIL_EXIT)
 
 
-def _run(data_dir: Path, total: int, duration: int) -> bool:
+@contextmanager
+def _serving(data_dir: Path, scratch: Path) -> Iterator[str]:
+    """``serve`` on a free port (its output kept in the scratch dir); its base URL."""
+    server = ServeProcess(data_dir, run_dir=scratch, start_timeout_s=60)
+    try:
+        server.start()
+    except ServeFailed as error:
+        last = str(error).strip().splitlines()[-1]
+        raise CliError(f"the sandbox did not start: {last}") from error
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
+
+
+def _run(data_dir: Path, scratch: Path, total: int, duration: int) -> bool:
     _step(1, f"Starting the sandbox (data in {data_dir})")
-    serve = ["serve", "--port", "0", "--data-dir", str(data_dir)]
-    with child(serve, "Ready on ") as ready:
-        base = ready.split(". Press")[0]
+    with _serving(data_dir, scratch) as base:
         console.print(f"   Sandbox base URL {base}/sandbox, production {base}/production")
         _step(2, "Starting the example Get Retention Message endpoint")
         example = ["example-server", "--port", "0", "--server", base, "--quiet"]

@@ -18,24 +18,74 @@ def faults() -> None:
 
 @faults.command("add")
 @click.argument("kind", type=click.Choice(["429", "500", "401", "delay", "drop"]))
-@click.option("--notifications", is_flag=True, help="Act on notification deliveries instead.")
+@click.option(
+    "--notifications",
+    is_flag=True,
+    help="Act on notification deliveries (KIND delay or drop) instead of Apple's API.",
+)
 @click.option("--bundle-id", default=None, help="Only this app (default: every app).")
-@click.option("--environment", type=click.Choice(["sandbox", "production", "both"]), default=None)
+@click.option(
+    "--environment",
+    type=click.Choice(["sandbox", "production", "both"]),
+    default=None,
+    help="Only calls to this environment (default: both).",
+)
 @click.option(
     "--operation",
     default=None,
     help="Apple's operation name (getImageList, 'Get Image List', get_image_list) or a path like "
     "/inApps/v1/messaging/image/* (default: every operation).",
 )
-@click.option("--method", default=None, help="Only this HTTP method.")
-@click.option("--count", type=click.IntRange(min=1), default=None, help="The next N calls.")
-@click.option("--fraction", type=click.FloatRange(0, 1, min_open=True), default=None)
-@click.option("--seed", type=int, default=None, help="Seed for --fraction.")
-@click.option("--delay-ms", type=click.IntRange(min=0), default=1000, show_default=True)
-@click.option("--retry-after-s", type=click.IntRange(min=0), default=60, show_default=True)
+@click.option("--method", default=None, help="Only this HTTP method (default: every method).")
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Act on the next N matching calls, then stop (default: every call).",
+)
+@click.option(
+    "--fraction",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="Act on this share of matching calls, picked at random (0.1 is one in ten).",
+)
+@click.option("--seed", type=int, default=None, help="Seed for --fraction, to repeat a run.")
+@click.option(
+    "--delay-ms",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="delay: how long the call (or the notification's attempt) is held before it goes on.",
+)
+@click.option(
+    "--retry-after-s",
+    type=click.IntRange(min=0),
+    default=60,
+    show_default=True,
+    help="429: when the answer's Retry-After says to retry, in seconds from now (sent as UNIX "
+    "milliseconds, as Apple does).",
+)
 @control_command
 def faults_add(client: SandboxClient, out: Output, notifications: bool, **spec: Any) -> None:
-    """Add a fault of KIND (429, 500, 401, delay, drop; notifications: delay, drop)."""
+    """Add a fault: Apple's API, or a notification delivery, fails on purpose.
+
+    A fault of KIND acts on the calls it matches (--bundle-id, --environment, --operation,
+    --method; by default every call): the next --count of them, a --fraction of them, or all.
+    It lasts until it is used up or cleared (faults clear), a reset or a restart of serve.
+
+    \b
+    KIND:
+      429    Apple's rate limit: 4290000 with Retry-After (--retry-after-s)
+      500    Apple's 5000000
+      401    no body, as Apple answers a bad token
+      delay  wait --delay-ms, then answer as usual (a notification's attempt waits)
+      drop   close the connection with no response (a notification: NO_RESPONSE)
+
+    Example, the next two Get Image List calls are rate-limited for 5 seconds:
+
+    \b
+      appstore-sandbox faults add 429 --operation "Get Image List" --count 2 --retry-after-s 5
+    """
     body = {_camel(name): value for name, value in spec.items() if value is not None}
     body["target"] = "notifications" if notifications else "api"
     fault = client.json("POST", f"{API}/faults", body)

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from appstore_sandbox.cli import perf_report
-from appstore_sandbox.cli.client import SandboxClient
+from appstore_sandbox.cli.client import SandboxClient, SandboxUnreachable
 from appstore_sandbox.cli.control import API
 from appstore_sandbox.cli.errors import CliError
 from appstore_sandbox.cli.options import Output, bundle_id_option, control_command
@@ -58,6 +58,14 @@ Report = dict[str, Any]
     is_flag=True,
     help="With --request-id: print the run's per-request records, one JSON object a line.",
 )
+@click.option(
+    "--cancel",
+    "cancel_id",
+    default=None,
+    metavar="REQUEST_ID",
+    help="End the running test with this requestId now: it finishes FAIL with what it measured, "
+    "its report noting it was cancelled; prints the report.",
+)
 @control_command
 def perf_test(
     client: SandboxClient,
@@ -67,11 +75,13 @@ def perf_test(
     junit: Path | None,
     request_id: str | None,
     records: bool,
+    cancel_id: str | None,
     **settings: Any,
 ) -> None:
     """Run Apple's performance test of your Get Retention Message endpoint.
 
     Exit status: 0 PASS, 1 FAIL, 2 usage or connection error, 130 interrupted while waiting.
+    With --cancel: 0 once the test is cancelled, 2 if it had already finished or is unknown.
     """
     if junit is not None and not wait:
         raise click.UsageError("--junit needs --wait")
@@ -81,6 +91,11 @@ def perf_test(
         raise click.UsageError("--records needs --request-id")
     app = f"{API}/apps/{quote(bundle_id, safe='')}"
     runs = f"{app}/performance-tests"
+    if cancel_id is not None:
+        if request_id is not None or records or junit is not None:
+            raise click.UsageError("--cancel goes without --request-id, --records and --junit")
+        print_report(client.json("POST", f"{runs}/{quote(cancel_id, safe='')}/cancel"), out.as_json)
+        return
     if request_id is not None:
         started: Report = client.json("GET", f"{runs}/{quote(request_id, safe='')}")
         if records:
@@ -126,9 +141,22 @@ def wait_for_result(
 ) -> Report:
     while report["result"]["result"] == PENDING:
         time.sleep(POLL_S)
-        report = client.json("GET", path)
+        try:
+            report = client.json("GET", path)
+        except SandboxUnreachable as error:
+            raise _run_lost(client, report) from error
         on_update(report)
     return report
+
+
+def _run_lost(client: SandboxClient, report: Report) -> CliError:
+    request_id, bundle_id = report["requestId"], report["bundleId"]
+    return CliError(
+        f"the sandbox at {client.server} stopped answering while performance test {request_id} "
+        "was in progress; the run was lost (a sandbox started again on the same data closes it "
+        f"as FAIL; see it with: appstore-sandbox perf-test --bundle-id {bundle_id} --request-id "
+        f"{request_id})"
+    )
 
 
 def wait_with_progress(

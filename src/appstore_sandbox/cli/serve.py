@@ -62,18 +62,26 @@ def _option_kwargs(field: dataclasses.Field[Any], hints: dict[str, Any]) -> dict
     type=click.Choice(["critical", "error", "warning", "info", "debug"], case_sensitive=False),
     default="warning",
     show_default=True,
+    envvar=ENV_PREFIX + "LOG_LEVEL",
+    show_envvar=True,
     help="Server log level; info logs one line per request.",
 )
-def serve(log_level: str, **values: Any) -> None:
+@click.option(
+    "--ready-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar=ENV_PREFIX + "READY_FILE",
+    show_envvar=True,
+    help="Once the server answers, write its URLs, default app and key here as JSON (for "
+    "launchers: wait for the file instead of reading the banner).",
+)
+def serve(log_level: str, ready_file: Path | None, **values: Any) -> None:
     """Run the sandbox until Ctrl-C."""
     # Imported here: the server's dependencies are heavy and other commands don't need them.
-    import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
 
-    from appstore_sandbox.cli.http_protocol import header_deadline_protocol
-    from appstore_sandbox.cli.serve_logging import APP_FORMAT, log_config
-    from appstore_sandbox.cli.uvicorn_server import Server
-    from appstore_sandbox.http.app import create_app
+    from appstore_sandbox.cli.ready_file import ready_facts, write_ready_file
+    from appstore_sandbox.cli.serve_logging import APP_FORMAT
+    from appstore_sandbox.cli.uvicorn_server import Server, uvicorn_config
     from appstore_sandbox.sandbox import open_sandbox
     from appstore_sandbox.signing import ChainError
 
@@ -101,18 +109,7 @@ def serve(log_level: str, **values: Any) -> None:
         ) from error
     try:
         click.echo(banner(sandbox, settings.base_url))
-        config = uvicorn.Config(
-            create_app(sandbox),
-            log_level=log_level,
-            log_config=log_config(sandbox.clock, log_level),
-            access_log=log_level in {"debug", "info"},
-            http=header_deadline_protocol(
-                settings.header_timeout_s, settings.max_header_bytes, settings.max_header_count
-            ),
-            timeout_keep_alive=settings.keep_alive_timeout_s,
-            loop="uvloop",
-            lifespan="on",
-        )
+        config = uvicorn_config(sandbox, log_level)
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler it found;
         # with the default handler the process would die by the signal (status -15, no cleanup).
         signal.signal(signal.SIGTERM, _exit_cleanly)
@@ -122,8 +119,15 @@ def serve(log_level: str, **values: Any) -> None:
         gc.freeze()
         _pin_mmap_threshold()
         # Calls held in delay faults are let go when shutdown begins, so none holds it up.
-        Server(config, before_shutdown=sandbox.faults.close).run(sockets=[listener])
+        facts = ready_facts(sandbox, settings.base_url) if ready_file else {}
+        Server(
+            config,
+            before_shutdown=sandbox.faults.close,
+            when_started=lambda: write_ready_file(ready_file, facts) if ready_file else None,
+        ).run(sockets=[listener])
     finally:
+        if ready_file is not None:
+            ready_file.unlink(missing_ok=True)  # a launcher never mistakes it for this run's
         click.echo(_what_stopped(sandbox))
         sandbox.close()
         listener.close()

@@ -98,8 +98,8 @@ def trigger(
         "revocationPercentage": revocation_percentage,
     }
     path = _app_path(bundle_id, f"/purchases/{quote(original_transaction_id, safe='')}/triggers")
-    purchase = client.json("POST", path, body)
-    out.emit(purchase, [f"{action}: {ACTIONS[action]}", *_state_lines(purchase)])
+    triggered = client.json("POST", path, body)
+    out.emit(triggered, triggered_lines(triggered))
 
 
 def _default_purchase(client: SandboxClient, bundle_id: str) -> str:
@@ -112,15 +112,90 @@ def _default_purchase(client: SandboxClient, bundle_id: str) -> str:
     return str(default)
 
 
+def triggered_lines(triggered: dict[str, Any]) -> list[str]:
+    """What the trigger did: the subscription, what changed, the notifications sent now, and
+    what follows later."""
+    action = triggered["action"]
+    lines = [f"{action}: {triggered['originalTransactionId']} ({triggered['productId']})"]
+    changes = [_change_text(change) for change in triggered["changes"]]
+    lines.append(f"  changed: {'; '.join(changes) if changes else 'nothing'}")
+    lines += _state_lines(triggered)
+    lines += _notification_lines(triggered)
+    if action in LATER:
+        lines.append(f"  later: {LATER[action]}")
+    if any(notification["url"] for notification in triggered["notifications"]):
+        lines.append(
+            f"  see their delivery: appstore-sandbox notify history --bundle-id "
+            f"{triggered['bundleId']}"
+        )
+    return lines
+
+
+# What follows a trigger when the sandbox clock gets there (docs/apple-facts.md).
+LATER = {
+    "cancel": "EXPIRED (VOLUNTARY) when the period ends",
+    "billing-failure": "DID_FAIL_TO_RENEW when the period ends (GRACE_PERIOD with "
+    "--grace-period, then GRACE_PERIOD_EXPIRED), EXPIRED (BILLING_RETRY) when billing retry ends",
+}
+_ON_OFF = {True: "on", False: "off"}
+_FIELD_NAMES = {
+    "autoRenew": "auto-renew",
+    "autoRenewProductId": "renews to",
+    "productId": "product",
+    "transactionId": "latest transactionId",
+    "expiresDate": "expires",
+    "purchaseDate": "purchased",
+    "inBillingRetry": "billing retry",
+    "gracePeriodExpiresDate": "grace period until",
+    "offerIdentifier": "offer",
+    "nextRenewalFails": "next renewal fails into",
+}
+
+
+def _change_text(change: dict[str, Any]) -> str:
+    field = change["field"]
+    name = _FIELD_NAMES.get(field, field)
+    return f"{name} {_value(field, change['before'])} → {_value(field, change['after'])}"
+
+
+def _value(field: str, value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return _ON_OFF[value]
+    if field.endswith("Date") and isinstance(value, int):
+        return iso_utc(value)
+    return str(value)
+
+
+def _notification_lines(triggered: dict[str, Any]) -> list[str]:
+    notifications = triggered["notifications"]
+    if not notifications:
+        return ["  notifications: none now"]
+    lines = []
+    for notification in notifications:
+        kind = notification["notificationType"]
+        if notification["subtype"]:
+            kind += f" ({notification['subtype']})"
+        environment = notification["environment"]
+        if notification["url"] is None:
+            lines.append(
+                f"  notification: {kind} not sent: no {environment} notification URL set "
+                f"(appstore-sandbox apps set-notification-url --bundle-id {triggered['bundleId']} "
+                f"--environment {environment} --url URL)"
+            )
+        else:
+            lines.append(f"  notification: {kind} sent to {notification['url']} ({environment})")
+    return lines
+
+
 def _state_lines(purchase: dict[str, Any]) -> list[str]:
     renews = (
         f"renews to {purchase['autoRenewProductId']}" if purchase["autoRenew"] else "auto-renew off"
     )
     lines = [
-        f"{purchase['originalTransactionId']}  {purchase['productId']}  {purchase['status']}  "
-        f"{renews}",
-        f"  latest transactionId {purchase['transactionId']}, "
-        f"expires {iso_utc(purchase['expiresDate'])}",
+        f"  now: {purchase['status']}, {renews}, latest transactionId "
+        f"{purchase['transactionId']}, expires {iso_utc(purchase['expiresDate'])}"
     ]
     if purchase["gracePeriodExpiresDate"] is not None:
         lines.append(f"  grace period until {iso_utc(purchase['gracePeriodExpiresDate'])}")

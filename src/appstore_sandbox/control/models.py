@@ -37,6 +37,11 @@ class CreateKeyRequest(CamelModel):
         description="Sign for this app only; by default a key the sandbox generates signs for "
         "every app of the sandbox (its team), as Apple's team keys do.",
     )
+    write_key_file: StrictBool = Field(
+        False,
+        description="Also write the .p8 into the sandbox's data dir (keys/, beside the default "
+        "key's), where deleting the key or the app, or a reset, removes it.",
+    )
 
 
 class PerformanceTestPassedRequest(CamelModel):
@@ -102,6 +107,11 @@ class KeyOut(CamelModel):
 
 class NewKeyOut(KeyOut):
     private_key: str = Field(description="PKCS#8 PEM, the content of the .p8 file. Shown once.")
+    private_key_file: str | None = Field(
+        None,
+        description="With writeKeyFile: the .p8 the sandbox wrote, a path on the sandbox's "
+        "machine; else null.",
+    )
 
 
 class KeyList(CamelModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
@@ -24,8 +25,10 @@ from appstore_sandbox.control.models import (
     NewKeyOut,
     PerformanceTestPassedRequest,
 )
+from appstore_sandbox.control.service import ControlService, NewKey
 from appstore_sandbox.declared_errors import declared
-from appstore_sandbox.keyfiles import key_file
+from appstore_sandbox.errors import InternalError
+from appstore_sandbox.keyfiles import key_file, write_private_key
 from appstore_sandbox.service_registry import provider
 from appstore_sandbox.store import App
 from appstore_sandbox.version import __version__
@@ -111,12 +114,37 @@ def list_keys(bundle_id: str, control: Control) -> KeyList:
 
 
 @router.post("/apps/{bundle_id}/keys", status_code=201, responses=declared(409))
-def create_key(bundle_id: str, control: Control, body: CreateKeyRequest | None = None) -> NewKeyOut:
-    """Generate an In-App Purchase key; the private key is in the response (and the database).
-    It signs for every app of the sandbox's team unless ``onlyOwnApp``."""
+def create_key(
+    bundle_id: str,
+    control: Control,
+    settings: SandboxSettings,
+    body: CreateKeyRequest | None = None,
+) -> NewKeyOut:
+    """Generate an In-App Purchase key; the private key is in the response (and the database),
+    and with ``writeKeyFile`` in a .p8 in the sandbox's data dir. It signs for every app of the
+    sandbox's team unless ``onlyOwnApp``."""
     only_own_app = body.only_own_app if body is not None else False
     new = control.create_key(bundle_id, only_own_app)
-    return NewKeyOut(**KeyOut.of(new.key, bundle_id).model_dump(), private_key=new.private_key_pem)
+    write = body is not None and body.write_key_file
+    written = _write_key_file(control, settings.keys_dir, new) if write else None
+    return NewKeyOut(
+        **KeyOut.of(new.key, bundle_id).model_dump(),
+        private_key=new.private_key_pem,
+        private_key_file=str(written) if written else None,
+    )
+
+
+def _write_key_file(control: ControlService, keys_dir: Path, new: NewKey) -> Path:
+    """The new key's .p8 in the data dir; a key whose file can't be written is not kept."""
+    path = key_file(keys_dir, new.key.key_id)
+    try:
+        write_private_key(path, new.private_key_pem)
+    except OSError as error:
+        control.delete_key(new.bundle_id, new.key.key_id)
+        raise InternalError(
+            f"could not write {path}: {error.strerror or error}; the key was not kept"
+        ) from error
+    return path.resolve()
 
 
 @router.put("/apps/{bundle_id}/keys/{key_id}", status_code=201, responses=declared(409))

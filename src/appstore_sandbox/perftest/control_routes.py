@@ -1,5 +1,6 @@
-"""Control surface for performance tests: per-app settings, full reports, and pruning
-per-request records (starting a run from here is ``workflows.performance_test_starter``)."""
+"""Control surface for performance tests: per-app settings, full reports, cancelling a run,
+and pruning per-request records (starting a run from here is in
+``workflows.performance_test_starter``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from appstore_sandbox.control.dependencies import Control
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.perftest.dependencies import PerformanceTests
 from appstore_sandbox.perftest.models import (
     PerformanceTestSettings,
@@ -47,6 +49,16 @@ def get_report(
 ) -> PerformanceTestReport:
     app = control.app(bundle_id)
     return PerformanceTestReport.from_domain(performance_tests.result(app, request_id))
+
+
+@router.post("/apps/{bundle_id}/performance-tests/{request_id}/cancel", responses=declared(409))
+def cancel_test(
+    bundle_id: str, request_id: str, control: Control, performance_tests: PerformanceTests
+) -> PerformanceTestReport:
+    """End a running test now: it finishes FAIL with the numbers measured so far and a note
+    saying it was cancelled. A finished test is refused (409)."""
+    app = control.app(bundle_id)
+    return PerformanceTestReport.from_domain(performance_tests.cancel(app, request_id))
 
 
 @router.get("/apps/{bundle_id}/performance-tests/{request_id}/requests")

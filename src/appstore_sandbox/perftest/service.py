@@ -25,6 +25,7 @@ from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
     AppTransactionIdNotSupported,
     BadInput,
+    Conflict,
     ExistingPerformanceTestRun,
     FamilySharingNotSupported,
     InvalidPerformanceTestRequest,
@@ -63,6 +64,10 @@ from appstore_sandbox.store import (
 )
 
 _TRANSACTION_ID = re.compile(r"^[0-9]{1,32}$")
+CANCELLED = (
+    "cancelled by a request to the sandbox while the test was running; the numbers are those "
+    "measured until then"
+)
 
 
 @dataclass(frozen=True)
@@ -237,6 +242,25 @@ class PerformanceTestService:
         stats = RunStats.restore(json.loads(run.progress)) if run.progress else RunStats()
         return self._view(run, app, stats)
 
+    def cancel(self, app: App, request_id: str, timeout_s: float = 10) -> RunView:
+        """End a running test now as FAIL with the note ``CANCELLED``; a finished one is a
+        Conflict. A run of another process on the database is closed in the database, and that
+        process stops its engine at its next heartbeat."""
+        before = self.result(app, request_id)  # refuses unknown ids and other apps' runs
+        if before.status != PENDING:
+            raise _already_finished(before)
+        with self._lock:
+            execution = self._executions.get(request_id)
+        if execution is not None:
+            execution.interrupt(CANCELLED)
+            execution.join(timeout_s)
+        else:
+            self._runs.finish(request_id, FAIL, None, self._clock.now_ms(), note=CANCELLED)
+        view = self.result(app, request_id)
+        if view.run.note != CANCELLED:  # it finished on its own meanwhile
+            raise _already_finished(view)
+        return view
+
     def requests(
         self, app: App, request_id: str, result: str | None, offset: int, limit: int
     ) -> RequestPage:
@@ -381,6 +405,13 @@ class PerformanceTestService:
         with self._lock:
             self._executions.pop(execution.request_id, None)
         self.records.prune_quietly()
+
+
+def _already_finished(view: RunView) -> Conflict:
+    return Conflict(
+        f"performance test {view.run.request_id} has already finished ({view.status}); only a "
+        "running test can be cancelled."
+    )
 
 
 def _wall_ms() -> int:

@@ -75,6 +75,10 @@ def _create_owner_only(path: Path) -> None:
 
 
 _sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_exclusive_sections: weakref.WeakKeyDictionary[Engine, dict[int, threading.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+_exclusive_sections_lock = threading.Lock()
 
 
 @contextmanager
@@ -93,6 +97,29 @@ def transaction(engine: Engine) -> Iterator[Connection]:
         return
     with writers, engine.begin() as connection:
         yield connection
+
+
+@contextmanager
+def exclusive(engine: Engine, lock_id: int) -> Iterator[None]:
+    """A section of many transactions that one caller at a time runs: one thread of this
+    process, and on PostgreSQL one process of those sharing the database.
+
+    The thread lock comes first, so that a process keeps at most one pooled connection waiting
+    on PostgreSQL's advisory lock; that lock is a transaction's, released when its transaction
+    ends, also when a crashed process's connection drops.
+    """
+    with _section_lock(engine, lock_id):
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        with engine.begin() as holder:
+            holder.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+            yield
+
+
+def _section_lock(engine: Engine, lock_id: int) -> threading.Lock:
+    with _exclusive_sections_lock:
+        return _exclusive_sections.setdefault(engine, {}).setdefault(lock_id, threading.Lock())
 
 
 def insert_rows(

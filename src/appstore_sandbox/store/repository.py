@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from appstore_sandbox.store import schema
 from appstore_sandbox.store.catalog import CatalogStore
-from appstore_sandbox.store.database import transaction, upsert
+from appstore_sandbox.store.database import exclusive, transaction, upsert
 from appstore_sandbox.store.errors import AlreadyExists
 from appstore_sandbox.store.notifications import NotificationStore
 from appstore_sandbox.store.performance_tests import PerformanceTestStore
@@ -21,6 +21,8 @@ from appstore_sandbox.store.retention import RetentionStore
 from appstore_sandbox.store.signing_chain import ChainStore
 from appstore_sandbox.store.subscriptions import SubscriptionStore, purchase_of
 
+# Any constant works; it only has to be the same in every process sharing a PostgreSQL database.
+_DEFAULTS_LOCK_ID = 0x5A4E_D80E
 # Lookups made on every Apple request are built once: building a statement and its cache key
 # costs SQLAlchemy more than SQLite takes to run it.
 _APP_BY_BUNDLE_ID = select(schema.apps).where(schema.apps.c.bundle_id == bindparam("bundle_id"))
@@ -67,6 +69,13 @@ class Store:
     def _all(self, statement: Any) -> list[Row[Any]]:
         with self.engine.connect() as connection:
             return list(connection.execute(statement))
+
+    @contextmanager
+    def defaults_lock(self) -> Iterator[None]:
+        """Held while the default app is deleted or made (a reset, a first start): by one thread
+        at a time, and on PostgreSQL by one of the processes sharing the database."""
+        with exclusive(self.engine, _DEFAULTS_LOCK_ID):
+            yield
 
     # meta
 

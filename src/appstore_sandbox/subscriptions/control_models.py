@@ -29,6 +29,11 @@ class PurchaseOut(CamelModel):
     in_billing_retry: bool
     grace_period_expires_date: int | None
     offer_identifier: str | None
+    next_renewal_fails: str | None = Field(
+        None,
+        description="Set by the billing-failure trigger: the next renewal's payment fails, into "
+        "BILLING_GRACE_PERIOD or BILLING_RETRY; null when it will succeed.",
+    )
 
     @classmethod
     def of(cls, purchase: Purchase, bundle_id: str) -> PurchaseOut:
@@ -48,6 +53,7 @@ class PurchaseOut(CamelModel):
             in_billing_retry=purchase.billing_issue,
             grace_period_expires_date=purchase.grace_period_expires_ms,
             offer_identifier=purchase.offer_identifier,
+            next_renewal_fails=purchase.renewal_fails,
         )
 
 

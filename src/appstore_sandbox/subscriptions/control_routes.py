@@ -19,7 +19,13 @@ from appstore_sandbox.subscriptions.control_models import (
 )
 from appstore_sandbox.subscriptions.dependencies import Subscriptions
 from appstore_sandbox.subscriptions.lifecycle import Revocation
-from appstore_sandbox.subscriptions.service import ACTIONS, SubscriptionService, Trigger
+from appstore_sandbox.subscriptions.service import (
+    ACTIONS,
+    SubscriptionService,
+    Trigger,
+    Triggered,
+    TriggeredNotice,
+)
 
 router = APIRouter(prefix="/_sandbox/v1/apps/{bundle_id}", tags=["Sandbox control"])
 
@@ -40,6 +46,58 @@ class TriggerRequest(CamelModel):
     revocation_percentage: int | None = Field(
         None, description="refund: REFUND_PRORATED's share, in milliunits (50000 is 50 %)."
     )
+
+
+class FieldChange(CamelModel):
+    field: str = Field(description="The subscription's field, as the purchase names it.")
+    before: str | int | bool | None
+    after: str | int | bool | None
+
+
+class TriggeredNotification(CamelModel):
+    notification_type: str
+    subtype: str | None
+    environment: str
+    url: str | None = Field(
+        description="Where it was sent; null when the app has no notification URL for the "
+        "environment (then nothing was sent)."
+    )
+    notificationUUID: str | None = Field(description="Its notificationUUID; null when not sent.")
+
+    @classmethod
+    def of(cls, notice: TriggeredNotice) -> TriggeredNotification:
+        return cls(
+            notification_type=notice.notification_type,
+            subtype=notice.subtype,
+            environment=notice.environment,
+            url=notice.url,
+            notificationUUID=notice.notification_uuid,
+        )
+
+
+class TriggerOut(PurchaseOut):
+    """The subscription after the trigger, what changed, and the notifications it sent now
+    (those that follow later, such as EXPIRED at the period's end, are not listed)."""
+
+    action: str
+    changes: list[FieldChange]
+    notifications: list[TriggeredNotification]
+
+    @classmethod
+    def of_trigger(cls, action: str, triggered: Triggered, bundle_id: str) -> TriggerOut:
+        before = PurchaseOut.of(triggered.before, bundle_id).model_dump(by_alias=True)
+        after = PurchaseOut.of(triggered.purchase, bundle_id)
+        changes = [
+            FieldChange(field=name, before=before[name], after=value)
+            for name, value in after.model_dump(by_alias=True).items()
+            if before[name] != value
+        ]
+        return cls(
+            **after.model_dump(),
+            action=action,
+            changes=changes,
+            notifications=[TriggeredNotification.of(notice) for notice in triggered.notices],
+        )
 
 
 class SubscriptionSettings(CamelModel):
@@ -92,8 +150,8 @@ def renew_purchase(
 ) -> PurchaseOut:
     """The subscription renews now: a new transactionId, the same originalTransactionId."""
     app = control.app(bundle_id)
-    purchase = subscriptions.trigger(app, original_transaction_id, Trigger("renew"))
-    return PurchaseOut.of(purchase, bundle_id)
+    renewed = subscriptions.trigger(app, original_transaction_id, Trigger("renew"))
+    return PurchaseOut.of(renewed.purchase, bundle_id)
 
 
 @router.delete(
@@ -111,7 +169,7 @@ def trigger(
     body: TriggerRequest,
     control: Control,
     subscriptions: Subscriptions,
-) -> PurchaseOut:
+) -> TriggerOut:
     """Change the subscription as its customer or Apple would; Apple's notifications follow."""
     app = control.app(bundle_id)
     change = Trigger(
@@ -121,7 +179,8 @@ def trigger(
         body.grace_period,
         Revocation(body.revocation_reason, body.revocation_type, body.revocation_percentage),
     )
-    return PurchaseOut.of(subscriptions.trigger(app, original_transaction_id, change), bundle_id)
+    triggered = subscriptions.trigger(app, original_transaction_id, change)
+    return TriggerOut.of_trigger(body.action, triggered, bundle_id)
 
 
 @router.get("/subscription-settings")

@@ -71,6 +71,27 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class TriggeredNotice:
+    """A notification Apple sends for a trigger; ``url`` and ``notification_uuid`` are None when
+    the app has no notification URL for the environment (nothing was sent)."""
+
+    notification_type: str
+    subtype: str | None
+    environment: str
+    url: str | None
+    notification_uuid: str | None
+
+
+@dataclass(frozen=True)
+class Triggered:
+    """What a trigger did: the subscription just before and after, and its notifications."""
+
+    before: Purchase
+    purchase: Purchase
+    notices: tuple[TriggeredNotice, ...]
+
+
+@dataclass(frozen=True)
 class HistoryPage:
     signed_transactions: list[str]
     revision: str
@@ -225,7 +246,7 @@ class SubscriptionService:
 
     # triggers
 
-    def trigger(self, app: App, original_transaction_id: str, trigger: Trigger) -> Purchase:
+    def trigger(self, app: App, original_transaction_id: str, trigger: Trigger) -> Triggered:
         """Change a subscription as its customer or Apple would, with Apple's notifications."""
         if trigger.action not in ACTIONS:
             raise BadInput(f"action must be one of {', '.join(ACTIONS)}.")
@@ -234,10 +255,12 @@ class SubscriptionService:
             # billing recovered still sends GRACE_PERIOD_EXPIRED).
             purchase = self.current(self.subscription(app, original_transaction_id))
             now = self._clock.now_ms()
-            step = self._step(app, self._subscription(app, purchase), trigger, now)
-            applied = self._apply(app, purchase, step)
-            if applied is not None:
-                return applied
+            step = lifecycle.numbered(
+                purchase, self._step(app, self._subscription(app, purchase), trigger, now)
+            )
+            change = self._change(app, purchase, step)
+            if self._subscriptions.apply(change):
+                return Triggered(purchase, step.after, _triggered_notices(step, change))
         raise Conflict(f"{original_transaction_id} kept changing; try again.")
 
     def _step(self, app: App, subscription: Subscription, trigger: Trigger, now: int) -> Step:
@@ -389,14 +412,17 @@ class SubscriptionService:
     def _apply(self, app: App, before: Purchase, step: Step) -> Purchase | None:
         """The subscription after ``step``, or None when it moved meanwhile (nothing written)."""
         step = lifecycle.numbered(before, step)
-        change = SubscriptionChange(
+        return step.after if self._subscriptions.apply(self._change(app, before, step)) else None
+
+    def _change(self, app: App, before: Purchase, step: Step) -> SubscriptionChange:
+        """``step`` (numbered) as the store writes it, with the notifications it sends."""
+        return SubscriptionChange(
             before=before,
             after=step.after,
             added=step.added,
             amended=step.amended,
             notifications=self._notifications(app, step.after, list(step.notices)),
         )
-        return step.after if self._subscriptions.apply(change) else None
 
     def _notifications(
         self, app: App, purchase: Purchase, notices: list[lifecycle.Notice]
@@ -435,6 +461,22 @@ class SubscriptionService:
                 )
             )
         return made
+
+
+def _triggered_notices(step: Step, change: SubscriptionChange) -> tuple[TriggeredNotice, ...]:
+    # _notifications makes one per notice, in order, or none when the app has no URL.
+    environment = step.after.environment.lower()
+    sent: list[NewNotification | None] = list(change.notifications) or [None] * len(step.notices)
+    return tuple(
+        TriggeredNotice(
+            notice.notification_type,
+            notice.subtype,
+            environment,
+            notification.url if notification else None,
+            notification.notification_uuid if notification else None,
+        )
+        for notice, notification in zip(step.notices, sent, strict=True)
+    )
 
 
 def _introductory_terms(offer: IntroductoryOffer) -> dict[str, Any]:

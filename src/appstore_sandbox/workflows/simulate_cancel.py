@@ -157,10 +157,10 @@ def _follow_up(
             notification=None,
             purchase=PurchaseOut.of(purchase, app.bundle_id),
         )
-    purchase = subscriptions.trigger(app, original_id, trigger)
+    triggered = subscriptions.trigger(app, original_id, trigger)
     return FollowUp(
         choice=choice,
         action=action,
         notification=notification,
-        purchase=PurchaseOut.of(purchase, app.bundle_id),
+        purchase=PurchaseOut.of(triggered.purchase, app.bundle_id),
     )
