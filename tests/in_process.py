@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.types import Message
 
-from appstore_sandbox.app import create_app
 from appstore_sandbox.config import Settings
+from appstore_sandbox.http.app import create_app
 from appstore_sandbox.sandbox import Sandbox, default_credentials, open_sandbox
 
 # The address a sandbox on default settings answers to (the gate refuses TestClient's "testserver").

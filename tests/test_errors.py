@@ -10,7 +10,6 @@ import re
 import pytest
 
 from appstore_sandbox import errors
-from appstore_sandbox.app import error_response
 from appstore_sandbox.errors import (
     AdminTokenRequired,
     AppleError,
@@ -24,6 +23,7 @@ from appstore_sandbox.errors import (
     SandboxError,
     Unauthorized,
 )
+from appstore_sandbox.http.app import error_response
 
 ERROR_CLASSES = [
     value

@@ -1,9 +1,11 @@
 """appstore-sandbox: Apple's retention messaging and notification testing, on your machine.
 
-``from appstore_sandbox import Sandbox`` gives the Python API (``appstore_sandbox.testing``), and
-``NotificationReceiver`` a verifying notification receiver for tests
-(``appstore_sandbox.notification_receiver``); they are loaded on first use, so the command line
-doesn't pay for them.
+The public API is this: ``from appstore_sandbox import Sandbox`` (the Python API,
+``appstore_sandbox.testing``) and ``NotificationReceiver`` (a verifying notification receiver for
+tests, ``appstore_sandbox.notification_receiver``), both loaded on first use so the command line
+doesn't pay for them; the pytest plugin (``appstore_sandbox.pytest_plugin``, which pytest loads by
+its entry point); and the ``appstore-sandbox`` command (``appstore_sandbox.cli``). Every other
+module is the server's own.
 """
 
 from __future__ import annotations

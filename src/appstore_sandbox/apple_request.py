@@ -6,11 +6,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
-from appstore_sandbox.auth import Caller
+from appstore_sandbox.auth import Caller, TokenVerifier
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
     AppleError,
@@ -20,25 +20,23 @@ from appstore_sandbox.errors import (
     Unauthorized,
 )
 from appstore_sandbox.faults import Call, DropConnection, Fault, Faults
+from appstore_sandbox.ratelimit import RateLimiter
+from appstore_sandbox.service_registry import provider
 from appstore_sandbox.store import App
-
-if TYPE_CHECKING:  # the composition root imports every surface, and they import this module
-    from appstore_sandbox.sandbox import Sandbox
-
 
 logger = logging.getLogger(__name__)
 
 # Where the app's gate leaves the caller it authenticated from the headers (request.state).
 CALLER_STATE = "caller"
 _BODY_ERROR = "apple_body_error"
-Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
 
-def body_error(error: type[AppleError]) -> Callable[[Endpoint], Endpoint]:
+def body_error(error: type[AppleError]) -> Callable[[_Endpoint], _Endpoint]:
     """Marks an endpoint whose body Apple refuses with an error of its own rather than
     GeneralBadRequest (Configure Realtime URL's ``{}`` is 4000215, not 4000000)."""
 
-    def mark(endpoint: Endpoint) -> Endpoint:
+    def mark(endpoint: _Endpoint) -> _Endpoint:
         setattr(endpoint, _BODY_ERROR, error)
         return endpoint
 
@@ -62,13 +60,9 @@ class AppleRequest:
 # Dependencies that do no I/O are coroutines: FastAPI runs plain functions on a worker thread,
 # and that hop costs more than the work itself.
 
-
-async def get_sandbox(request: Request) -> Sandbox:
-    sandbox: Sandbox = request.app.state.sandbox
-    return sandbox
-
-
-SandboxDep = Annotated["Sandbox", Depends(get_sandbox)]
+_Tokens = Annotated[TokenVerifier, Depends(provider(TokenVerifier))]
+_Faults = Annotated[Faults, Depends(provider(Faults))]
+_RateLimits = Annotated[RateLimiter, Depends(provider(RateLimiter))]
 
 
 def environment_prefix(environment: Environment) -> Callable[[Request], Awaitable[None]]:
@@ -93,14 +87,16 @@ def apple_request(endpoint: str) -> Callable[..., Awaitable[AppleRequest]]:
     # signature check is cached and what remains is two reads by key, which cost less than the
     # hop to a thread and back (under a burst of requests the hop cost as much as the rest of
     # the request; benchmarks/notifications.py).
-    async def dependency(request: Request, sandbox: SandboxDep) -> AppleRequest:
-        caller = _caller(request, sandbox)
+    async def dependency(
+        request: Request, tokens: _Tokens, faults: _Faults, rate_limits: _RateLimits
+    ) -> AppleRequest:
+        caller = _caller(request, tokens)
         environment: Environment = request.state.environment
-        if sandbox.faults.active:  # with no fault set, this test is all faults cost
-            fault = sandbox.faults.take(_call(request, caller, environment))
+        if faults.active:  # with no fault set, this test is all faults cost
+            fault = faults.take(_call(request, caller, environment))
             if fault is not None:
-                await act(sandbox.faults, fault, f"{request.method} {request.url.path}")
-        sandbox.rate_limiter.hit(caller.app.id, endpoint, environment.value)
+                await act(faults, fault, f"{request.method} {request.url.path}")
+        rate_limits.hit(caller.app.id, endpoint, environment.value)
         return AppleRequest(app=caller.app, environment=environment)
 
     return dependency
@@ -131,7 +127,7 @@ async def act(faults: Faults, fault: Fault, what: str) -> None:
         raise DropConnection(fault.fault_id)
 
 
-def _caller(request: Request, sandbox: Sandbox) -> Caller:
+def _caller(request: Request, tokens: TokenVerifier) -> Caller:
     """The caller the gate authenticated, or (a route mounted without the gate) the token's."""
     caller: Caller | None = getattr(request.state, CALLER_STATE, None)
-    return caller or sandbox.tokens.verify(request.headers.get("authorization"))
+    return caller or tokens.verify(request.headers.get("authorization"))

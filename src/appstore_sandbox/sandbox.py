@@ -156,7 +156,9 @@ def open_sandbox(
         notifications=notifications,
         renewal_ticker=_renewal_ticker(settings, shared_clock, subscriptions, delivery.wake),
     )
+    # What a moved clock made due goes out now: renewals, and notification retries.
     shared_clock.on_move(sandbox.renewal_ticker.wake)
+    shared_clock.on_move(delivery.wake)
     shared_clock.sync()
     _create_defaults(sandbox)
     _adopt_default_key_file(sandbox)

@@ -22,10 +22,10 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from appstore_sandbox.app import error_response
 from appstore_sandbox.errors import HeaderSectionTooLarge, RequestHeadersTooLarge
 from appstore_sandbox.faults import CLOSE_CONNECTION
-from appstore_sandbox.gate import on_control_surface
+from appstore_sandbox.http.app import error_response
+from appstore_sandbox.http.gate import on_control_surface
 
 
 class _HeaderLimit(Exception):

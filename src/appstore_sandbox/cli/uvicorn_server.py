@@ -45,9 +45,9 @@ def uvicorn_config(sandbox: Sandbox, log_level: str, own_logging: bool = True) -
 
     Without ``own_logging`` the process's logging configuration is left as it is (a sandbox in
     a thread of someone else's process)."""
-    from appstore_sandbox.app import create_app
     from appstore_sandbox.cli.http_protocol import header_deadline_protocol
     from appstore_sandbox.cli.serve_logging import log_config
+    from appstore_sandbox.http.app import create_app
 
     settings = sandbox.settings
     return uvicorn.Config(

@@ -1,57 +1,55 @@
-"""The /_sandbox/v1 control surface: the sandbox's own API, not Apple's."""
+"""The /_sandbox/v1 control surface, the sandbox's own API (not Apple's): its health, the root
+certificate, apps and their keys. Each Apple surface keeps its own control routes beside it
+(``perftest.control_routes``, ...); the app puts them all behind the admin token."""
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.routing import APIRoute
 
-from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.control.dependencies import Certificates, Control, SandboxSettings
 from appstore_sandbox.control.models import (
     AddKeyRequest,
     AppList,
     AppOut,
     CreateAppRequest,
     CreateKeyRequest,
-    CreatePurchaseRequest,
     Health,
     KeyList,
     KeyOut,
     NewKeyOut,
     PerformanceTestPassedRequest,
-    PurchaseList,
-    PurchaseOut,
 )
 from appstore_sandbox.control.service import ControlService, NewKey
-from appstore_sandbox.errors import AdminTokenRequired, InternalError
+from appstore_sandbox.declared_errors import declared
+from appstore_sandbox.errors import InternalError
 from appstore_sandbox.keyfiles import key_file, write_private_key
-from appstore_sandbox.openapi_errors import declared
-from appstore_sandbox.subscriptions.service import Trigger
+from appstore_sandbox.service_registry import provider
+from appstore_sandbox.store import App
 from appstore_sandbox.version import __version__
 
-
-def check_admin_token(authorization: str | None, expected: str | None) -> None:
-    """Pass when the control surface is open or ``authorization`` is exactly ``Bearer TOKEN``."""
-    if not expected:
-        return
-    scheme, _, given = (authorization or "").partition(" ")
-    # The scheme is case-insensitive (RFC 9110 section 11.1); the token is compared whole, in
-    # constant time.
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.encode(), expected.encode()):
-        raise AdminTokenRequired()
-
-
-async def require_admin_token(request: Request, sandbox: SandboxDep) -> None:
-    """The routes' own check; the app's gate has already made it before the body was read."""
-    check_admin_token(request.headers.get("authorization"), sandbox.settings.admin_token)
-
-
 public = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
-router = APIRouter(
-    prefix="/_sandbox/v1", tags=["Sandbox control"], dependencies=[Depends(require_admin_token)]
-)
+router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
+
+
+@dataclass(frozen=True)
+class AppLeftovers:
+    """What else goes with a deleted app, beyond its rows and key files: the retention images'
+    files. The app names the removers; control may not import the surfaces."""
+
+    removers: tuple[Callable[[App], None], ...] = ()
+
+    def remove(self, app: App) -> None:
+        for remove in self.removers:
+            remove(app)
+
+
+Leftovers = Annotated[AppLeftovers, Depends(provider(AppLeftovers))]
 
 
 @public.get("/health")
@@ -64,68 +62,71 @@ def health() -> Health:
     response_class=Response,
     responses={200: {"content": {"application/pkix-cert": {}}}},
 )
-def root_certificate(sandbox: SandboxDep) -> Response:
+def root_certificate(chain: Certificates) -> Response:
     """The root certificate (DER) to give Apple's SignedDataVerifier."""
     return Response(
-        sandbox.chain.root_der(),
+        chain.root_der(),
         media_type="application/pkix-cert",
         headers={"Content-Disposition": 'attachment; filename="AppStoreSandboxRootCA.cer"'},
     )
 
 
 @router.get("/apps")
-def list_apps(sandbox: SandboxDep) -> AppList:
-    control = sandbox.control
+def list_apps(control: Control) -> AppList:
     return AppList(apps=[AppOut.of(app, control.products(app)) for app in control.apps()])
 
 
 @router.post("/apps", status_code=201, responses=declared(409))
-def create_app(body: CreateAppRequest, sandbox: SandboxDep) -> AppOut:
-    app = sandbox.control.create_app(body.bundle_id, body.app_apple_id)
-    return AppOut.of(app, sandbox.control.products(app))
+def create_app(body: CreateAppRequest, control: Control) -> AppOut:
+    app = control.create_app(body.bundle_id, body.app_apple_id)
+    return AppOut.of(app, control.products(app))
 
 
 @router.get("/apps/{bundle_id}")
-def get_app(bundle_id: str, sandbox: SandboxDep) -> AppOut:
-    app = sandbox.control.app(bundle_id)
-    return AppOut.of(app, sandbox.control.products(app))
+def get_app(bundle_id: str, control: Control) -> AppOut:
+    app = control.app(bundle_id)
+    return AppOut.of(app, control.products(app))
 
 
 @router.delete("/apps/{bundle_id}", status_code=204, responses=declared(409))
-def delete_app(bundle_id: str, sandbox: SandboxDep) -> None:
+def delete_app(
+    bundle_id: str, control: Control, leftovers: Leftovers, settings: SandboxSettings
+) -> None:
     """Delete the app and everything it owns, with its image files and key files."""
-    app, keys = sandbox.control.delete_app(bundle_id)
-    sandbox.images.delete_files(app)
+    app, keys = control.delete_app(bundle_id)
+    leftovers.remove(app)
     for key in keys:
-        key_file(sandbox.settings.keys_dir, key.key_id).unlink(missing_ok=True)
+        key_file(settings.keys_dir, key.key_id).unlink(missing_ok=True)
 
 
 @router.put("/apps/{bundle_id}/performance-test-passed")
 def set_performance_test_passed(
-    bundle_id: str, body: PerformanceTestPassedRequest, sandbox: SandboxDep
+    bundle_id: str, body: PerformanceTestPassedRequest, control: Control
 ) -> AppOut:
     """Open (or close) the production realtime URL gate without running a performance test."""
-    app = sandbox.control.set_performance_test_passed(bundle_id, body.passed)
-    return AppOut.of(app, sandbox.control.products(app))
+    app = control.set_performance_test_passed(bundle_id, body.passed)
+    return AppOut.of(app, control.products(app))
 
 
 @router.get("/apps/{bundle_id}/keys")
-def list_keys(bundle_id: str, sandbox: SandboxDep) -> KeyList:
-    return KeyList(keys=[KeyOut.of(key, bundle_id) for key in sandbox.control.keys(bundle_id)])
+def list_keys(bundle_id: str, control: Control) -> KeyList:
+    return KeyList(keys=[KeyOut.of(key, bundle_id) for key in control.keys(bundle_id)])
 
 
 @router.post("/apps/{bundle_id}/keys", status_code=201, responses=declared(409))
 def create_key(
-    bundle_id: str, sandbox: SandboxDep, body: CreateKeyRequest | None = None
+    bundle_id: str,
+    control: Control,
+    settings: SandboxSettings,
+    body: CreateKeyRequest | None = None,
 ) -> NewKeyOut:
     """Generate an In-App Purchase key; the private key is in the response (and the database),
     and with ``writeKeyFile`` in a .p8 in the sandbox's data dir. It signs for every app of the
     sandbox's team unless ``onlyOwnApp``."""
     only_own_app = body.only_own_app if body is not None else False
-    new = sandbox.control.create_key(bundle_id, only_own_app)
-    keys_dir = sandbox.settings.keys_dir
+    new = control.create_key(bundle_id, only_own_app)
     write = body is not None and body.write_key_file
-    written = _write_key_file(sandbox.control, keys_dir, new) if write else None
+    written = _write_key_file(control, settings.keys_dir, new) if write else None
     return NewKeyOut(
         **KeyOut.of(new.key, bundle_id).model_dump(),
         private_key=new.private_key_pem,
@@ -147,61 +148,18 @@ def _write_key_file(control: ControlService, keys_dir: Path, new: NewKey) -> Pat
 
 
 @router.put("/apps/{bundle_id}/keys/{key_id}", status_code=201, responses=declared(409))
-def add_key(bundle_id: str, key_id: str, body: AddKeyRequest, sandbox: SandboxDep) -> KeyOut:
+def add_key(bundle_id: str, key_id: str, body: AddKeyRequest, control: Control) -> KeyOut:
     """Register a key made elsewhere (for example a real App Store Connect key)."""
-    key = sandbox.control.add_key(
-        bundle_id, body.issuer_id, key_id, body.public_key, body.only_own_app
-    )
+    key = control.add_key(bundle_id, body.issuer_id, key_id, body.public_key, body.only_own_app)
     return KeyOut.of(key, bundle_id)
 
 
 @router.delete("/apps/{bundle_id}/keys/{key_id}", status_code=204)
-def delete_key(bundle_id: str, key_id: str, sandbox: SandboxDep) -> None:
+def delete_key(bundle_id: str, key_id: str, control: Control, settings: SandboxSettings) -> None:
     """Tokens the key signs are refused (401) from now on; a .p8 the sandbox wrote goes too."""
-    sandbox.control.delete_key(bundle_id, key_id)
-    key_file(sandbox.settings.keys_dir, key_id).unlink(missing_ok=True)
+    control.delete_key(bundle_id, key_id)
+    key_file(settings.keys_dir, key_id).unlink(missing_ok=True)
 
 
-@router.get("/apps/{bundle_id}/purchases")
-def list_purchases(bundle_id: str, sandbox: SandboxDep) -> PurchaseList:
-    purchases = sandbox.control.purchases(bundle_id)
-    default = sandbox.control.default_purchase(sandbox.control.app(bundle_id))
-    return PurchaseList(
-        purchases=[PurchaseOut.of(p, bundle_id) for p in purchases],
-        default_original_transaction_id=default.original_transaction_id if default else None,
-    )
-
-
-@router.post("/apps/{bundle_id}/purchases", status_code=201, responses=declared(409))
-def create_purchase(
-    bundle_id: str, body: CreatePurchaseRequest, sandbox: SandboxDep
-) -> PurchaseOut:
-    app = sandbox.control.app(bundle_id)
-    purchase = sandbox.subscriptions.buy(app, body.product_id, body.family_shared)
-    return PurchaseOut.of(purchase, bundle_id)
-
-
-@router.post(
-    "/apps/{bundle_id}/purchases/{original_transaction_id}/renewals",
-    status_code=201,
-    responses=declared(409),
-)
-def renew_purchase(
-    bundle_id: str, original_transaction_id: str, sandbox: SandboxDep
-) -> PurchaseOut:
-    """The subscription renews now: a new transactionId, the same originalTransactionId."""
-    app = sandbox.control.app(bundle_id)
-    renewed = sandbox.subscriptions.trigger(app, original_transaction_id, Trigger("renew"))
-    return PurchaseOut.of(renewed.purchase, bundle_id)
-
-
-@router.delete(
-    "/apps/{bundle_id}/purchases/{original_transaction_id}",
-    status_code=204,
-)
-def delete_purchase(bundle_id: str, original_transaction_id: str, sandbox: SandboxDep) -> None:
-    sandbox.control.delete_purchase(bundle_id, original_transaction_id)
-
-
-# Open whatever the admin token: the gate (appstore_sandbox.gate) lets these through.
+# Open whatever the admin token: the gate (appstore_sandbox.http.gate) lets these through.
 PUBLIC_PATHS = frozenset(route.path for route in public.routes if isinstance(route, APIRoute))

@@ -6,14 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.apple_request import AppleRequest, apple_request
+from appstore_sandbox.declared_errors import declared
+from appstore_sandbox.notifications.dependencies import Notifications
 from appstore_sandbox.notifications.models import (
     CheckTestNotificationResponse,
     NotificationHistoryRequest,
     NotificationHistoryResponse,
     SendTestNotificationResponse,
 )
-from appstore_sandbox.openapi_errors import declared
 
 router = APIRouter(prefix="/inApps/v1/notifications", tags=["App Store Server API"])
 _HISTORY_BODY = {
@@ -27,9 +28,9 @@ _HISTORY_BODY = {
 @router.post("/test", summary="Request a Test Notification", responses=declared(404))
 def request_test_notification(
     call: Annotated[AppleRequest, Depends(apple_request("request_test_notification"))],
-    sandbox: SandboxDep,
+    notifications: Notifications,
 ) -> SendTestNotificationResponse:
-    notification = sandbox.notifications.request_test(call.app, call.environment)
+    notification = notifications.request_test(call.app, call.environment)
     return SendTestNotificationResponse(testNotificationToken=str(notification.test_token))
 
 
@@ -37,9 +38,9 @@ def request_test_notification(
 def get_test_notification_status(
     testNotificationToken: str,
     call: Annotated[AppleRequest, Depends(apple_request("get_test_notification_status"))],
-    sandbox: SandboxDep,
+    notifications: Notifications,
 ) -> CheckTestNotificationResponse:
-    sent = sandbox.notifications.test_status(call.app, call.environment, testNotificationToken)
+    sent = notifications.test_status(call.app, call.environment, testNotificationToken)
     return CheckTestNotificationResponse.from_domain(sent)
 
 
@@ -51,9 +52,9 @@ def get_test_notification_status(
 )
 def get_notification_history(
     call: Annotated[AppleRequest, Depends(apple_request("get_notification_history"))],
-    sandbox: SandboxDep,
+    notifications: Notifications,
     body: Annotated[Any, Body()] = None,
     paginationToken: str | None = None,
 ) -> NotificationHistoryResponse:
-    page = sandbox.notifications.history(call.app, call.environment, body, paginationToken)
+    page = notifications.history(call.app, call.environment, body, paginationToken)
     return NotificationHistoryResponse.from_domain(page)

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request, body_error
+from appstore_sandbox.apple_request import AppleRequest, apple_request, body_error
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.errors import InvalidPerformanceTestRequest, PerformanceTestRunNotFound
-from appstore_sandbox.openapi_errors import declared
+from appstore_sandbox.perftest.dependencies import PerformanceTests
 from appstore_sandbox.perftest.models import (
     PerformanceTestRequest,
     PerformanceTestResponse,
@@ -31,9 +32,9 @@ _SANDBOX_ONLY = (
 def initiate_performance_test(
     body: PerformanceTestRequest,
     call: Annotated[AppleRequest, Depends(apple_request("initiate_performance_test"))],
-    sandbox: SandboxDep,
+    performance_tests: PerformanceTests,
 ) -> PerformanceTestResponse:
-    view = sandbox.performance_tests.initiate(call.app, body.originalTransactionId)
+    view = performance_tests.initiate(call.app, body.originalTransactionId)
     return PerformanceTestResponse.from_domain(view)
 
 
@@ -41,9 +42,9 @@ def initiate_performance_test(
 def get_performance_test_results(
     requestId: str,
     call: Annotated[AppleRequest, Depends(apple_request("get_performance_test_results"))],
-    sandbox: SandboxDep,
+    performance_tests: PerformanceTests,
 ) -> PerformanceTestResultResponse:
-    view = sandbox.performance_tests.result(call.app, requestId)
+    view = performance_tests.result(call.app, requestId)
     return PerformanceTestResultResponse.from_domain(view)
 
 

@@ -8,8 +8,9 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
-from appstore_sandbox.openapi_errors import declared
+from appstore_sandbox.apple_request import AppleRequest, apple_request
+from appstore_sandbox.declared_errors import declared
+from appstore_sandbox.retention.dependencies import DefaultMessages, Images, Messages
 from appstore_sandbox.retention.models import (
     DefaultConfigurationRequest,
     DefaultConfigurationResponse,
@@ -58,11 +59,10 @@ async def upload_image(
     image_identifier: ImageId,
     request: Request,
     call: Annotated[AppleRequest, Depends(apple_request("upload_image"))],
-    sandbox: SandboxDep,
+    images: Images,
     image_size: Annotated[str | None, Query(alias="imageSize")] = None,
 ) -> Response:
-    # The app's gate (appstore_sandbox.gate) refuses a body over the max_image_bytes setting.
-    images = sandbox.images
+    # The app's gate (appstore_sandbox.http.gate) refuses a body over the max_image_bytes setting.
     with images.receiving(call.app, call.environment, image_identifier, image_size) as upload:
         await _receive(request, upload.file)
         await to_thread.run_sync(
@@ -92,17 +92,17 @@ async def _receive(request: Request, file: IncomingFile) -> None:
 def delete_image(
     image_identifier: ImageId,
     call: Annotated[AppleRequest, Depends(apple_request("delete_image"))],
-    sandbox: SandboxDep,
+    images: Images,
 ) -> Response:
-    sandbox.images.delete(call.app, call.environment, image_identifier)
+    images.delete(call.app, call.environment, image_identifier)
     return _ok()
 
 
 @router.get("/image/list", summary="Get Image List")
 def get_image_list(
-    call: Annotated[AppleRequest, Depends(apple_request("get_image_list"))], sandbox: SandboxDep
+    call: Annotated[AppleRequest, Depends(apple_request("get_image_list"))], images: Images
 ) -> GetImageListResponse:
-    images = sandbox.images.list(call.app, call.environment)
+    listed = images.list(call.app, call.environment)
     return GetImageListResponse(
         imageIdentifiers=[
             GetImageListResponseItem(
@@ -110,7 +110,7 @@ def get_image_list(
                 imageState=ReviewState(image.state),
                 imageSize=ImageSize(image.image_size),
             )
-            for image in images
+            for image in listed
         ]
     )
 
@@ -125,9 +125,9 @@ def upload_message(
     message_identifier: MessageId,
     body: UploadMessageRequestBody,
     call: Annotated[AppleRequest, Depends(apple_request("upload_message"))],
-    sandbox: SandboxDep,
+    messages: Messages,
 ) -> Response:
-    sandbox.messages.upload(call.app, call.environment, message_identifier, body)
+    messages.upload(call.app, call.environment, message_identifier, body)
     return _ok()
 
 
@@ -135,24 +135,24 @@ def upload_message(
 def delete_message(
     message_identifier: MessageId,
     call: Annotated[AppleRequest, Depends(apple_request("delete_message"))],
-    sandbox: SandboxDep,
+    messages: Messages,
 ) -> Response:
-    sandbox.messages.delete(call.app, call.environment, message_identifier)
+    messages.delete(call.app, call.environment, message_identifier)
     return _ok()
 
 
 @router.get("/message/list", summary="Get Message List")
 def get_message_list(
-    call: Annotated[AppleRequest, Depends(apple_request("get_message_list"))], sandbox: SandboxDep
+    call: Annotated[AppleRequest, Depends(apple_request("get_message_list"))], messages: Messages
 ) -> GetMessageListResponse:
-    messages = sandbox.messages.list(call.app, call.environment)
+    listed = messages.list(call.app, call.environment)
     return GetMessageListResponse(
         messageIdentifiers=[
             GetMessageListResponseItem(
                 messageIdentifier=message.message_identifier,
                 messageState=ReviewState(message.state),
             )
-            for message in messages
+            for message in listed
         ]
     )
 
@@ -168,9 +168,9 @@ def configure_default_message(
     locale: str,
     body: DefaultConfigurationRequest,
     call: Annotated[AppleRequest, Depends(apple_request("configure_default_message"))],
-    sandbox: SandboxDep,
+    default_messages: DefaultMessages,
 ) -> Response:
-    sandbox.default_messages.configure(
+    default_messages.configure(
         call.app, call.environment, product_id, locale, body.messageIdentifier
     )
     return _ok()
@@ -181,9 +181,9 @@ def get_default_message(
     product_id: ProductId,
     locale: str,
     call: Annotated[AppleRequest, Depends(apple_request("get_default_message"))],
-    sandbox: SandboxDep,
+    default_messages: DefaultMessages,
 ) -> DefaultConfigurationResponse:
-    identifier = sandbox.default_messages.get(call.app, call.environment, product_id, locale)
+    identifier = default_messages.get(call.app, call.environment, product_id, locale)
     return DefaultConfigurationResponse(messageIdentifier=identifier)
 
 
@@ -194,7 +194,7 @@ def delete_default_message(
     product_id: ProductId,
     locale: str,
     call: Annotated[AppleRequest, Depends(apple_request("delete_default_message"))],
-    sandbox: SandboxDep,
+    default_messages: DefaultMessages,
 ) -> Response:
-    sandbox.default_messages.delete(call.app, call.environment, product_id, locale)
+    default_messages.delete(call.app, call.environment, product_id, locale)
     return _ok()

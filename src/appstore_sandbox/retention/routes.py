@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request, body_error
+from appstore_sandbox.apple_request import AppleRequest, apple_request, body_error
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.errors import InvalidRealtimeUrl
-from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.retention import content_routes
+from appstore_sandbox.retention.dependencies import RealtimeUrls
 from appstore_sandbox.retention.models import RealtimeUrlRequest, RealtimeUrlResponse
 
 router = APIRouter(prefix="/inApps/v1/messaging", tags=["Retention Messaging API"])
@@ -25,26 +26,26 @@ router = APIRouter(prefix="/inApps/v1/messaging", tags=["Retention Messaging API
 def configure_realtime_url(
     body: RealtimeUrlRequest,
     call: Annotated[AppleRequest, Depends(apple_request("configure_realtime_url"))],
-    sandbox: SandboxDep,
+    realtime_urls: RealtimeUrls,
 ) -> Response:
-    sandbox.realtime_urls.configure(call.app, call.environment, body.realtimeURL)
+    realtime_urls.configure(call.app, call.environment, body.realtimeURL)
     return Response(status_code=200)
 
 
 @router.get("/realtime/url", summary="Get Realtime URL", responses=declared(404))
 def get_realtime_url(
     call: Annotated[AppleRequest, Depends(apple_request("get_realtime_url"))],
-    sandbox: SandboxDep,
+    realtime_urls: RealtimeUrls,
 ) -> RealtimeUrlResponse:
-    return RealtimeUrlResponse(realtimeURL=sandbox.realtime_urls.get(call.app, call.environment))
+    return RealtimeUrlResponse(realtimeURL=realtime_urls.get(call.app, call.environment))
 
 
 @router.delete("/realtime/url", summary="Delete Realtime URL", response_class=Response)
 def delete_realtime_url(
     call: Annotated[AppleRequest, Depends(apple_request("delete_realtime_url"))],
-    sandbox: SandboxDep,
+    realtime_urls: RealtimeUrls,
 ) -> Response:
-    sandbox.realtime_urls.delete(call.app, call.environment)
+    realtime_urls.delete(call.app, call.environment)
     return Response(status_code=200)
 
 

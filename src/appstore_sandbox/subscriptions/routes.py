@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from appstore_sandbox.apple_request import AppleRequest, SandboxDep, apple_request
+from appstore_sandbox.apple_request import AppleRequest, apple_request
 from appstore_sandbox.errors import InvalidStatus
+from appstore_sandbox.subscriptions.dependencies import Subscriptions
 from appstore_sandbox.subscriptions.lifecycle import status_code
 from appstore_sandbox.subscriptions.models import (
     HistoryResponse,
@@ -25,13 +26,12 @@ _STATUSES = {"1", "2", "3", "4", "5"}
 def get_all_subscription_statuses(
     transactionId: str,
     call: Annotated[AppleRequest, Depends(apple_request("get_all_subscription_statuses"))],
-    sandbox: SandboxDep,
+    subscriptions: Subscriptions,
     status: Annotated[list[str] | None, Query(description="Only these statuses (1-5).")] = None,
 ) -> StatusResponse:
     wanted = set(status or ())
     if not wanted <= _STATUSES:
         raise InvalidStatus("status must be 1, 2, 3, 4 or 5.")
-    subscriptions = sandbox.subscriptions
     purchase = subscriptions.current(
         subscriptions.customer(call.app, call.environment, transactionId)
     )
@@ -61,17 +61,16 @@ def get_all_subscription_statuses(
 def get_transaction_info(
     transactionId: str,
     call: Annotated[AppleRequest, Depends(apple_request("get_transaction_info"))],
-    sandbox: SandboxDep,
+    subscriptions: Subscriptions,
 ) -> TransactionInfoResponse:
-    signed = sandbox.subscriptions.transaction(call.app, call.environment, transactionId)
+    signed = subscriptions.transaction(call.app, call.environment, transactionId)
     return TransactionInfoResponse(signedTransactionInfo=signed)
 
 
 def _history(
-    transactionId: str, request: Request, call: AppleRequest, sandbox: SandboxDep
+    transactionId: str, request: Request, call: AppleRequest, subscriptions: Subscriptions
 ) -> HistoryResponse:
     params = {name: request.query_params.getlist(name) for name in request.query_params}
-    subscriptions = sandbox.subscriptions
     purchase = subscriptions.current(
         subscriptions.customer(call.app, call.environment, transactionId)
     )
@@ -91,9 +90,9 @@ def get_transaction_history(
     transactionId: str,
     request: Request,
     call: Annotated[AppleRequest, Depends(apple_request("get_transaction_history"))],
-    sandbox: SandboxDep,
+    subscriptions: Subscriptions,
 ) -> HistoryResponse:
-    return _history(transactionId, request, call, sandbox)
+    return _history(transactionId, request, call, subscriptions)
 
 
 @router.get(
@@ -105,6 +104,6 @@ def get_transaction_history_v1(
     transactionId: str,
     request: Request,
     call: Annotated[AppleRequest, Depends(apple_request("get_transaction_history"))],
-    sandbox: SandboxDep,
+    subscriptions: Subscriptions,
 ) -> HistoryResponse:
-    return _history(transactionId, request, call, sandbox)
+    return _history(transactionId, request, call, subscriptions)

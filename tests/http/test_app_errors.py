@@ -15,9 +15,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from appstore_sandbox.app import create_app
 from appstore_sandbox.cli.http_protocol import header_deadline_protocol
 from appstore_sandbox.config import Settings
+from appstore_sandbox.http.app import create_app
 from appstore_sandbox.sandbox import open_sandbox
 from tests.in_process import LOCAL_URL
 

@@ -1,17 +1,23 @@
-"""Control surface for subscriptions: triggers (what a customer or Apple does) and how long
-the app's subscription periods last."""
+"""Control surface for subscriptions: purchases, triggers (what a customer or Apple does) and
+how long the app's subscription periods last."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 
-from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.models import CamelModel, PurchaseOut
-from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.control.dependencies import Control
+from appstore_sandbox.control.models import CamelModel
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.store import App
+from appstore_sandbox.subscriptions.control_models import (
+    CreatePurchaseRequest,
+    PurchaseList,
+    PurchaseOut,
+)
+from appstore_sandbox.subscriptions.dependencies import Subscriptions
 from appstore_sandbox.subscriptions.lifecycle import Revocation
 from appstore_sandbox.subscriptions.service import (
     ACTIONS,
@@ -21,11 +27,7 @@ from appstore_sandbox.subscriptions.service import (
     TriggeredNotice,
 )
 
-router = APIRouter(
-    prefix="/_sandbox/v1/apps/{bundle_id}",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1/apps/{bundle_id}", tags=["Sandbox control"])
 
 
 class TriggerRequest(CamelModel):
@@ -119,12 +121,57 @@ class SubscriptionSettingsChange(CamelModel):
     )
 
 
+@router.get("/purchases")
+def list_purchases(bundle_id: str, control: Control) -> PurchaseList:
+    purchases = control.purchases(bundle_id)
+    default = control.default_purchase(control.app(bundle_id))
+    return PurchaseList(
+        purchases=[PurchaseOut.of(p, bundle_id) for p in purchases],
+        default_original_transaction_id=default.original_transaction_id if default else None,
+    )
+
+
+@router.post("/purchases", status_code=201, responses=declared(409))
+def create_purchase(
+    bundle_id: str, body: CreatePurchaseRequest, control: Control, subscriptions: Subscriptions
+) -> PurchaseOut:
+    app = control.app(bundle_id)
+    purchase = subscriptions.buy(app, body.product_id, body.family_shared)
+    return PurchaseOut.of(purchase, bundle_id)
+
+
+@router.post(
+    "/purchases/{original_transaction_id}/renewals",
+    status_code=201,
+    responses=declared(409),
+)
+def renew_purchase(
+    bundle_id: str, original_transaction_id: str, control: Control, subscriptions: Subscriptions
+) -> PurchaseOut:
+    """The subscription renews now: a new transactionId, the same originalTransactionId."""
+    app = control.app(bundle_id)
+    renewed = subscriptions.trigger(app, original_transaction_id, Trigger("renew"))
+    return PurchaseOut.of(renewed.purchase, bundle_id)
+
+
+@router.delete(
+    "/purchases/{original_transaction_id}",
+    status_code=204,
+)
+def delete_purchase(bundle_id: str, original_transaction_id: str, control: Control) -> None:
+    control.delete_purchase(bundle_id, original_transaction_id)
+
+
 @router.post("/purchases/{original_transaction_id}/triggers")
 def trigger(
-    bundle_id: str, original_transaction_id: str, body: TriggerRequest, sandbox: SandboxDep
+    bundle_id: str,
+    original_transaction_id: str,
+    body: TriggerRequest,
+    control: Control,
+    subscriptions: Subscriptions,
 ) -> TriggerOut:
     """Change the subscription as its customer or Apple would; Apple's notifications follow."""
-    app = sandbox.control.app(bundle_id)
+    app = control.app(bundle_id)
     change = Trigger(
         body.action,
         body.product_id,
@@ -132,27 +179,29 @@ def trigger(
         body.grace_period,
         Revocation(body.revocation_reason, body.revocation_type, body.revocation_percentage),
     )
-    triggered = sandbox.subscriptions.trigger(app, original_transaction_id, change)
+    triggered = subscriptions.trigger(app, original_transaction_id, change)
     return TriggerOut.of_trigger(body.action, triggered, bundle_id)
 
 
 @router.get("/subscription-settings")
-def get_settings(bundle_id: str, sandbox: SandboxDep) -> SubscriptionSettings:
-    app = sandbox.control.app(bundle_id)
-    return _settings(sandbox.subscriptions, app)
+def get_settings(
+    bundle_id: str, control: Control, subscriptions: Subscriptions
+) -> SubscriptionSettings:
+    app = control.app(bundle_id)
+    return _settings(subscriptions, app)
 
 
 @router.put("/subscription-settings")
 def set_settings(
-    bundle_id: str, body: SubscriptionSettingsChange, sandbox: SandboxDep
+    bundle_id: str, body: SubscriptionSettingsChange, control: Control, subscriptions: Subscriptions
 ) -> SubscriptionSettings:
     """Renewal durations apply from each subscription's next period on."""
-    app = sandbox.control.app(bundle_id)
+    app = control.app(bundle_id)
     if body.bundle_version is not None:
-        sandbox.subscriptions.set_bundle_version(app, body.bundle_version)
+        subscriptions.set_bundle_version(app, body.bundle_version)
     if body.renewal_durations is not None:
-        sandbox.subscriptions.set_durations(app, body.renewal_durations)
-    return _settings(sandbox.subscriptions, app)
+        subscriptions.set_durations(app, body.renewal_durations)
+    return _settings(subscriptions, app)
 
 
 def _settings(subscriptions: SubscriptionService, app: App) -> SubscriptionSettings:

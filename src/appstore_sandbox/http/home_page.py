@@ -17,29 +17,30 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.routes import check_admin_token
+from appstore_sandbox.config import Settings
+from appstore_sandbox.control.dependencies import SandboxSettings
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
-from appstore_sandbox.docs_assets import DOCS_PATH
 from appstore_sandbox.errors import AdminTokenRequired
-from appstore_sandbox.sandbox import Sandbox, default_key
+from appstore_sandbox.http.admin_token import check_admin_token
+from appstore_sandbox.http.docs_assets import DOCS_PATH
+from appstore_sandbox.http.sandbox_wide import SandboxWide, SandboxWideOperations
 from appstore_sandbox.version import __version__
 
-HOME_PATH = "/"
+_HOME_PATH = "/"
 
 
 @dataclass(frozen=True)
-class DefaultApp:
+class _DefaultApp:
     bundle_id: str
     issuer_id: str
     key_id: str
 
 
 @dataclass(frozen=True)
-class HomePage:
+class _HomePage:
     base_url: str
     locked: bool
-    default_app: DefaultApp | None
+    default_app: _DefaultApp | None
 
     @property
     def urls(self) -> dict[str, str]:
@@ -94,38 +95,36 @@ class HomePage:
 
 
 def add_home_page(app: FastAPI) -> None:
-    @app.get(HOME_PATH, include_in_schema=False)
-    def home(request: Request, sandbox: SandboxDep) -> Response:
-        page = home_page(sandbox, request.headers.get("authorization"))
+    @app.get(_HOME_PATH, include_in_schema=False)
+    def home(request: Request, settings: SandboxSettings, sandbox_wide: SandboxWide) -> Response:
+        page = _home_page(settings, sandbox_wide, request.headers.get("authorization"))
         if _wants_json(request.headers.get("accept", "")):
             return JSONResponse(page.as_json())
         # Relative to where the page was reached (a proxy's name and prefix), as /docs's own.
         root: str = request.scope.get("root_path", "")
-        return HTMLResponse(render_html(page, docs_href=f"{root}{DOCS_PATH}"))
+        return HTMLResponse(_render_html(page, docs_href=f"{root}{DOCS_PATH}"))
 
 
-def home_page(sandbox: Sandbox, authorization: str | None) -> HomePage:
-    token = sandbox.settings.admin_token
+def _home_page(
+    settings: Settings, sandbox_wide: SandboxWideOperations, authorization: str | None
+) -> _HomePage:
+    token = settings.admin_token
     try:
         check_admin_token(authorization, token)
         unlocked = True
     except AdminTokenRequired:
         unlocked = False
-    return HomePage(
-        base_url=sandbox.settings.base_url,
+    return _HomePage(
+        base_url=settings.base_url,
         locked=bool(token),
-        default_app=_default_app(sandbox) if unlocked else None,
+        default_app=_default_app(sandbox_wide) if unlocked else None,
     )
 
 
-def _default_app(sandbox: Sandbox) -> DefaultApp | None:
-    """The default app and its key as they are now (``None`` once either was deleted), read
-    without writing the key file as ``/_sandbox/v1/env`` does."""
-    key = default_key(sandbox)
-    stored = sandbox.store.key_by_id(key.key_id) if key else None
-    if stored is None or sandbox.store.app_by_bundle_id(DEFAULT_BUNDLE_ID) is None:
-        return None
-    return DefaultApp(DEFAULT_BUNDLE_ID, stored.issuer_id, stored.key_id)
+def _default_app(sandbox_wide: SandboxWideOperations) -> _DefaultApp | None:
+    """The default app and its key as they are now (``None`` once either was deleted)."""
+    key = sandbox_wide.default_key()
+    return _DefaultApp(DEFAULT_BUNDLE_ID, key.issuer_id, key.key_id) if key else None
 
 
 def _wants_json(accept: str) -> bool:
@@ -134,7 +133,7 @@ def _wants_json(accept: str) -> bool:
     return "application/json" in types and "text/html" not in types
 
 
-def render_html(page: HomePage, docs_href: str = DOCS_PATH) -> str:
+def _render_html(page: _HomePage, docs_href: str = DOCS_PATH) -> str:
     urls = page.urls
     rows = [
         ("Sandbox base URL", urls["sandboxUrl"]),
@@ -163,7 +162,7 @@ def _row(name: str, value: str) -> str:
     return f"<tr><th>{escape(name)}</th><td><code>{escape(value)}</code></td></tr>"
 
 
-def _note(page: HomePage) -> str:
+def _note(page: _HomePage) -> str:
     if page.default_app:
         return (
             "<p>The key's private key is in its key file (<code>appstore-sandbox env</code> "

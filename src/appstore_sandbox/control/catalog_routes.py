@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field, StrictInt, StrictStr
 
-from appstore_sandbox.apple_request import SandboxDep
 from appstore_sandbox.catalog.service import OfferTerms
+from appstore_sandbox.control.dependencies import Catalog, Control
 from appstore_sandbox.control.models import CamelModel, ProductOut
-from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.errors import NotFound
-from appstore_sandbox.openapi_errors import declared
 from appstore_sandbox.store.catalog import IntroductoryOffer, PromotionalOffer
 
-router = APIRouter(
-    prefix="/_sandbox/v1/apps/{bundle_id}",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1/apps/{bundle_id}", tags=["Sandbox control"])
 
 
 class CreateProductRequest(CamelModel):
@@ -119,57 +114,61 @@ class ResponseChecksOut(ResponseChecks):
 
 
 @router.get("/products")
-def list_products(bundle_id: str, sandbox: SandboxDep) -> ProductList:
-    app = sandbox.control.app(bundle_id)
-    return ProductList(products=[ProductOut.of(p) for p in sandbox.catalog.products(app)])
+def list_products(bundle_id: str, control: Control, catalog: Catalog) -> ProductList:
+    app = control.app(bundle_id)
+    return ProductList(products=[ProductOut.of(p) for p in catalog.products(app)])
 
 
 @router.post("/products", status_code=201, responses=declared(409))
-def create_product(bundle_id: str, body: CreateProductRequest, sandbox: SandboxDep) -> ProductOut:
+def create_product(
+    bundle_id: str, body: CreateProductRequest, control: Control, catalog: Catalog
+) -> ProductOut:
     """Add a product; an auto-renewable subscription belongs to a subscription group."""
-    app = sandbox.control.app(bundle_id)
-    product = sandbox.catalog.create_product(
+    app = control.app(bundle_id)
+    product = catalog.create_product(
         app, body.product_id, body.subscription_group, body.type, body.subscription_period
     )
     return ProductOut.of(product)
 
 
 @router.delete("/products/{product_id}", status_code=204, responses=declared(409))
-def delete_product(bundle_id: str, product_id: str, sandbox: SandboxDep) -> None:
+def delete_product(bundle_id: str, product_id: str, catalog: Catalog, control: Control) -> None:
     """Delete a product with its offers and default messages; refused while it is purchased."""
-    sandbox.catalog.delete_product(sandbox.control.app(bundle_id), product_id)
+    catalog.delete_product(control.app(bundle_id), product_id)
 
 
 @router.get("/offers")
-def list_offers(bundle_id: str, sandbox: SandboxDep) -> OfferList:
+def list_offers(bundle_id: str, control: Control, catalog: Catalog) -> OfferList:
     """Every promotional offer of every product of the app."""
-    app = sandbox.control.app(bundle_id)
-    return OfferList(offers=[OfferOut.of(o, bundle_id) for o in sandbox.catalog.offers(app)])
+    app = control.app(bundle_id)
+    return OfferList(offers=[OfferOut.of(o, bundle_id) for o in catalog.offers(app)])
 
 
 @router.get("/products/{product_id}/offers")
-def list_product_offers(bundle_id: str, product_id: str, sandbox: SandboxDep) -> OfferList:
-    app = sandbox.control.app(bundle_id)
-    offers = sandbox.catalog.offers(app, product_id)
+def list_product_offers(
+    bundle_id: str, product_id: str, control: Control, catalog: Catalog
+) -> OfferList:
+    app = control.app(bundle_id)
+    offers = catalog.offers(app, product_id)
     return OfferList(offers=[OfferOut.of(offer, bundle_id) for offer in offers])
 
 
 @router.post("/products/{product_id}/offers", status_code=201, responses=declared(409))
 def create_offer(
-    bundle_id: str, product_id: str, body: CreateOfferRequest, sandbox: SandboxDep
+    bundle_id: str, product_id: str, body: CreateOfferRequest, control: Control, catalog: Catalog
 ) -> OfferOut:
     """Add a promotional offer to an auto-renewable subscription."""
-    app = sandbox.control.app(bundle_id)
-    offer = sandbox.catalog.create_offer(app, product_id, body.offer_id, body.terms())
+    app = control.app(bundle_id)
+    offer = catalog.create_offer(app, product_id, body.offer_id, body.terms())
     return OfferOut.of(offer, bundle_id)
 
 
 @router.get("/products/{product_id}/introductory-offer", responses=declared(404))
 def get_introductory_offer(
-    bundle_id: str, product_id: str, sandbox: SandboxDep
+    bundle_id: str, product_id: str, control: Control, catalog: Catalog
 ) -> IntroductoryOfferOut:
-    app = sandbox.control.app(bundle_id)
-    offer = sandbox.catalog.introductory_offer(app, product_id)
+    app = control.app(bundle_id)
+    offer = catalog.introductory_offer(app, product_id)
     if offer is None:
         raise NotFound(f"{product_id} has no introductory offer.")
     return IntroductoryOfferOut.of(offer, bundle_id)
@@ -177,32 +176,34 @@ def get_introductory_offer(
 
 @router.put("/products/{product_id}/introductory-offer")
 def set_introductory_offer(
-    bundle_id: str, product_id: str, body: OfferTermsIn, sandbox: SandboxDep
+    bundle_id: str, product_id: str, body: OfferTermsIn, control: Control, catalog: Catalog
 ) -> IntroductoryOfferOut:
     """The offer new subscribers get on their first period (offerType 1), replacing any."""
-    app = sandbox.control.app(bundle_id)
-    offer = sandbox.catalog.set_introductory_offer(app, product_id, body.terms())
+    app = control.app(bundle_id)
+    offer = catalog.set_introductory_offer(app, product_id, body.terms())
     return IntroductoryOfferOut.of(offer, bundle_id)
 
 
 @router.delete(
     "/products/{product_id}/introductory-offer", status_code=204, responses=declared(404)
 )
-def delete_introductory_offer(bundle_id: str, product_id: str, sandbox: SandboxDep) -> None:
-    sandbox.catalog.delete_introductory_offer(sandbox.control.app(bundle_id), product_id)
+def delete_introductory_offer(
+    bundle_id: str, product_id: str, catalog: Catalog, control: Control
+) -> None:
+    catalog.delete_introductory_offer(control.app(bundle_id), product_id)
 
 
 @router.get("/response-checks")
-def get_response_checks(bundle_id: str, sandbox: SandboxDep) -> ResponseChecksOut:
-    app = sandbox.control.app(bundle_id)
-    return ResponseChecksOut(bundle_id=bundle_id, mode=sandbox.catalog.response_check_mode(app))
+def get_response_checks(bundle_id: str, control: Control, catalog: Catalog) -> ResponseChecksOut:
+    app = control.app(bundle_id)
+    return ResponseChecksOut(bundle_id=bundle_id, mode=catalog.response_check_mode(app))
 
 
 @router.put("/response-checks")
 def set_response_checks(
-    bundle_id: str, body: ResponseChecks, sandbox: SandboxDep
+    bundle_id: str, body: ResponseChecks, control: Control, catalog: Catalog
 ) -> ResponseChecksOut:
     """Whether a realtime response that breaks a catalog rule fails the request (strict)."""
-    app = sandbox.control.app(bundle_id)
-    mode = sandbox.catalog.set_response_check_mode(app, body.mode)
+    app = control.app(bundle_id)
+    mode = catalog.set_response_check_mode(app, body.mode)
     return ResponseChecksOut(bundle_id=bundle_id, mode=mode)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from appstore_sandbox.control.routes import PUBLIC_PATHS
-from appstore_sandbox.openapi_errors import APPLE_ERROR, CONTROL_ERROR, declared, document_errors
+from appstore_sandbox.declared_errors import declared
+from appstore_sandbox.http.openapi_errors import APPLE_ERROR, CONTROL_ERROR, document_errors
 from tests.in_process import in_process
 
 APPLE = "#/components/schemas/" + APPLE_ERROR

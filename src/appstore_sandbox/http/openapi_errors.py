@@ -1,13 +1,16 @@
 """The error responses of every operation in the OpenAPI document, in its surface's own shape.
 
-Routes declare the errors particular to them (``responses=declared(403, 409)``);
-:func:`document_errors` adds those any operation of its kind can meet, gives every error its
-body, and drops FastAPI's 422, which this app never sends (invalid input is a 400).
+Routes declare the errors particular to them (``responses=declared(403, 409)``, from
+``appstore_sandbox.declared_errors``); :func:`document_errors` adds those any operation of its
+kind can meet, gives every error its body, and drops FastAPI's 422, which this app never sends
+(invalid input is a 400).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from appstore_sandbox.declared_errors import DESCRIPTIONS
 
 APPLE_ERROR = "AppleError"
 CONTROL_ERROR = "ControlError"
@@ -29,26 +32,9 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {"error": {"type": "string", "title": "Error"}},
     },
 }
-_DESCRIPTIONS = {
-    400: "Invalid request.",
-    401: "Missing or invalid credentials.",
-    403: "Not allowed in the current state, or from a web page of another origin (Origin).",
-    404: "Not found.",
-    409: "Conflicts with the current state (already exists, in use, or running).",
-    413: "The request body is over the sandbox's size limit.",
-    415: "The request body is not application/json.",
-    421: "The Host header names no address the sandbox answers to (setting allowed_hosts).",
-    429: "Rate limit exceeded; Retry-After is when to retry, in UNIX milliseconds.",
-    500: "Unexpected error; the details are in the server log.",
-}
 # Apple documents no body for a path it does not serve; the control surface answers its own shape.
 _APPLE_NOT_FOUND = "Not found (plain text when no route matches the path)."
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
-
-
-def declared(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for a route that can also answer ``statuses``."""
-    return {status: {"description": _DESCRIPTIONS[status]} for status in statuses}
 
 
 def document_errors(document: dict[str, Any], public_paths: frozenset[str]) -> dict[str, Any]:
@@ -70,7 +56,7 @@ def _document_operation(operation: dict[str, Any], apple: bool, public: bool) ->
     responses: dict[str, Any] = operation["responses"]
     responses.pop("422", None)
     for status in sorted(_statuses(operation, apple, public)):
-        responses.setdefault(str(status), {"description": _DESCRIPTIONS[status]})
+        responses.setdefault(str(status), {"description": DESCRIPTIONS[status]})
     for code, response in responses.items():
         if code[0] in "45":
             _set_content(response, int(code), apple)
@@ -104,12 +90,12 @@ def _set_content(response: dict[str, Any], status: int, apple: bool) -> None:
     content: dict[str, Any] = {"application/json": {"schema": schema}}
     if apple and status == 404:
         content["text/plain"] = {"schema": {"type": "string"}}
-        if response.get("description") == _DESCRIPTIONS[404]:
+        if response.get("description") == DESCRIPTIONS[404]:
             response["description"] = _APPLE_NOT_FOUND
     response["content"] = content
 
 
-SECURITY_SCHEMES = {
+_SECURITY_SCHEMES = {
     "appleToken": {
         "type": "http",
         "scheme": "bearer",
@@ -128,7 +114,7 @@ SECURITY_SCHEMES = {
 
 def document_security(document: dict[str, Any], public_paths: frozenset[str]) -> dict[str, Any]:
     """Declare the bearer schemes, so "Try it out" in /docs can send a token."""
-    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    document.setdefault("components", {})["securitySchemes"] = _SECURITY_SCHEMES
     for path, operations in document["paths"].items():
         if path.startswith(("/sandbox/", "/production/")):
             requirement: list[dict[str, list[str]]] = [{"appleToken": []}]

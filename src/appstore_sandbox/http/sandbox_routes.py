@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 
-from appstore_sandbox.apple_request import SandboxDep
+from appstore_sandbox.control.dependencies import SandboxSettings
 from appstore_sandbox.control.models import CamelModel
-from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.errors import NotFound
-from appstore_sandbox.openapi_errors import declared
-from appstore_sandbox.reset import reset_sandbox
-from appstore_sandbox.sandbox import default_credentials
+from appstore_sandbox.http.sandbox_wide import SandboxWide
 
-router = APIRouter(
-    prefix="/_sandbox/v1", tags=["Sandbox control"], dependencies=[Depends(require_admin_token)]
-)
+router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
 
 
 class ResetRequest(CamelModel):
@@ -33,10 +29,10 @@ class ResetOut(CamelModel):
 
 
 @router.post("/reset", responses=declared(409))
-def reset(sandbox: SandboxDep, body: ResetRequest | None = None) -> ResetOut:
+def reset(sandbox_wide: SandboxWide, body: ResetRequest | None = None) -> ResetOut:
     """Every app and what it owns, the clock offset and rate limits gone; the defaults back."""
     request = body or ResetRequest.model_validate({})
-    summary = reset_sandbox(sandbox, keep_keys=request.keep_keys, force=request.force)
+    summary = sandbox_wide.reset(keep_keys=request.keep_keys, force=request.force)
     return ResetOut(
         apps_removed=summary.apps_removed,
         runs_interrupted=summary.runs_interrupted,
@@ -58,12 +54,12 @@ class EnvOut(CamelModel):
 
 
 @router.get("/env", responses=declared(404))
-def env(sandbox: SandboxDep) -> EnvOut:
+def env(sandbox_wide: SandboxWide, settings: SandboxSettings) -> EnvOut:
     """Base URLs and the default app's credentials: what a client or a script needs."""
-    credentials = default_credentials(sandbox)
+    credentials = sandbox_wide.default_credentials()
     if credentials is None:
         raise NotFound("The default app or its key was removed; reset brings them back.")
-    base = sandbox.settings.base_url
+    base = settings.base_url
     return EnvOut(
         sandbox_url=f"{base}/sandbox",
         production_url=f"{base}/production",
@@ -74,5 +70,5 @@ def env(sandbox: SandboxDep) -> EnvOut:
         key_id=credentials.key_id,
         key_file=str(credentials.key_file),
         original_transaction_id=credentials.original_transaction_id,
-        root_certificate_file=str(sandbox.root_certificate_file.resolve()),
+        root_certificate_file=str(sandbox_wide.root_certificate_file.resolve()),
     )

@@ -18,14 +18,15 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from appstore_sandbox.apple_request import CALLER_STATE
-from appstore_sandbox.control.routes import PUBLIC_PATHS, check_admin_token
+from appstore_sandbox.auth import TokenVerifier
+from appstore_sandbox.config import Settings
+from appstore_sandbox.control.routes import PUBLIC_PATHS
 from appstore_sandbox.errors import (
     BodyTimedOut,
     ContentTooLarge,
@@ -41,17 +42,15 @@ from appstore_sandbox.errors import (
     UnsupportedMediaType,
 )
 from appstore_sandbox.faults import CLOSE_CONNECTION, DropConnection
-from appstore_sandbox.inbound_hosts import InboundHosts
+from appstore_sandbox.http.admin_token import check_admin_token
+from appstore_sandbox.http.inbound_hosts import InboundHosts
 
-if TYPE_CHECKING:
-    from appstore_sandbox.sandbox import Sandbox
-
-CONTROL_PREFIX = "/_sandbox/"
+_CONTROL_PREFIX = "/_sandbox/"
 _APPLE_API = re.compile(r"/(?:sandbox|production)/inApps/")
 _IMAGE_UPLOAD = re.compile(r"/(?:sandbox|production)/inApps/v1/messaging/image/[^/]+")
 
 logger = logging.getLogger("appstore_sandbox")
-Respond = Callable[[SandboxError], Response]
+_Respond = Callable[[SandboxError], Response]
 _DISCONNECT_WAIT_S = 5.0
 
 
@@ -62,7 +61,7 @@ class _Limit:
 
 
 def on_control_surface(path: str) -> bool:
-    return path.startswith(CONTROL_PREFIX)
+    return path.startswith(_CONTROL_PREFIX)
 
 
 class Gate:
@@ -73,11 +72,14 @@ class Gate:
     undeclared one as soon as it passes the limit.
     """
 
-    def __init__(self, app: ASGIApp, sandbox: Sandbox, respond: Respond) -> None:
+    def __init__(
+        self, app: ASGIApp, settings: Settings, tokens: TokenVerifier, respond: _Respond
+    ) -> None:
         self.app = app
-        self._sandbox = sandbox
+        self._settings = settings
+        self._tokens = tokens
         self._respond = respond
-        self._hosts = InboundHosts.from_settings(sandbox.settings)
+        self._hosts = InboundHosts.from_settings(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,7 +110,7 @@ class Gate:
         except SandboxError as error:
             await self._refuse(error, scope, send, has_body=_has_body(headers))
             return
-        settings = self._sandbox.settings
+        settings = self._settings
         body = _BoundedBody(limit.max_bytes, settings.body_timeout_s, settings.body_deadline_s)
         try:
             over = await body.run(self.app, scope, receive, send)
@@ -132,13 +134,13 @@ class Gate:
     def _authenticate(self, scope: Scope, headers: Headers) -> None:
         path: str = scope["path"]
         if _APPLE_API.match(path):
-            caller = self._sandbox.tokens.verify(headers.get("authorization"))
+            caller = self._tokens.verify(headers.get("authorization"))
             scope.setdefault("state", {})[CALLER_STATE] = caller
         elif on_control_surface(path) and path not in PUBLIC_PATHS:
-            check_admin_token(headers.get("authorization"), self._sandbox.settings.admin_token)
+            check_admin_token(headers.get("authorization"), self._settings.admin_token)
 
     def _body_limit(self, scope: Scope) -> _Limit:
-        settings = self._sandbox.settings
+        settings = self._settings
         if scope["method"] == "PUT" and _IMAGE_UPLOAD.fullmatch(scope["path"]):
             return _Limit(settings.max_image_bytes, "max_image_bytes")
         return _Limit(settings.max_body_bytes, "max_body_bytes")

@@ -1,27 +1,23 @@
-"""Control surface: simulate a customer tapping Cancel Subscription (one realtime request)."""
+"""Control surface: simulate a customer tapping Cancel Subscription (one realtime request to the
+retention surface's URL) and, when asked, what the customer does next (a subscriptions trigger)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictStr
 
-from appstore_sandbox.apple_request import SandboxDep
-from appstore_sandbox.control.models import CamelModel, PurchaseOut
-from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.control.dependencies import Control
+from appstore_sandbox.control.models import CamelModel
 from appstore_sandbox.environments import Environment
+from appstore_sandbox.retention.dependencies import CancelSimulations
 from appstore_sandbox.store import App
-from appstore_sandbox.subscriptions.service import Trigger
+from appstore_sandbox.subscriptions.control_models import PurchaseOut
+from appstore_sandbox.subscriptions.dependencies import Subscriptions
+from appstore_sandbox.subscriptions.service import SubscriptionService, Trigger
 
-if TYPE_CHECKING:
-    from appstore_sandbox.sandbox import Sandbox
-
-router = APIRouter(
-    prefix="/_sandbox/v1/apps/{bundle_id}",
-    tags=["Sandbox control"],
-    dependencies=[Depends(require_admin_token)],
-)
+router = APIRouter(prefix="/_sandbox/v1/apps/{bundle_id}", tags=["Sandbox control"])
 
 
 class SimulateCancelRequest(CamelModel):
@@ -110,39 +106,22 @@ class CancelSimulation(BaseModel):
     then: FollowUp | None = Field(None, description="With ``then``: what followed.")
 
 
-class RealtimeCalls(CamelModel):
-    realtime_calls: Literal["always", "defaultMessage"] = Field(
-        description="When a cancellation calls the realtime URL: always, or only when a default "
-        "message exists for the product and locale (RevenueCat's observation of Apple; "
-        "unconfirmed by Apple's docs)."
-    )
-
-
-@router.get("/realtime-calls")
-def get_realtime_calls(bundle_id: str, sandbox: SandboxDep) -> RealtimeCalls:
-    app = sandbox.control.app(bundle_id)
-    return RealtimeCalls(realtime_calls=sandbox.cancel_simulator.realtime_calls(app))
-
-
-@router.put("/realtime-calls")
-def set_realtime_calls(bundle_id: str, body: RealtimeCalls, sandbox: SandboxDep) -> RealtimeCalls:
-    app = sandbox.control.app(bundle_id)
-    when = sandbox.cancel_simulator.set_realtime_calls(app, body.realtime_calls)
-    return RealtimeCalls(realtime_calls=when)
-
-
 @router.post("/simulate-cancel")
 def simulate_cancel(
-    bundle_id: str, body: SimulateCancelRequest, sandbox: SandboxDep
+    bundle_id: str,
+    body: SimulateCancelRequest,
+    control: Control,
+    cancel_simulator: CancelSimulations,
+    subscriptions: Subscriptions,
 ) -> CancelSimulation:
     """Send the realtime request Apple sends when the customer taps Cancel Subscription, and
     say what the customer would see: the realtime message, the default one, or neither."""
-    app = sandbox.control.app(bundle_id)
-    outcome = sandbox.cancel_simulator.simulate(
+    app = control.app(bundle_id)
+    outcome = cancel_simulator.simulate(
         app, body.environment, body.product_id, body.locale, body.transaction_id
     )
     if body.then is not None:
-        outcome["then"] = _follow_up(sandbox, app, outcome, body.then)
+        outcome["then"] = _follow_up(subscriptions, app, outcome, body.then)
     return CancelSimulation.model_validate(outcome)
 
 
@@ -155,10 +134,12 @@ _ACCEPTED = {
 
 
 def _follow_up(
-    sandbox: Sandbox, app: App, outcome: dict[str, Any], choice: Literal["cancel", "accept"]
+    subscriptions: SubscriptionService,
+    app: App,
+    outcome: dict[str, Any],
+    choice: Literal["cancel", "accept"],
 ) -> FollowUp:
     original_id = outcome["request"]["originalTransactionId"]
-    subscriptions = sandbox.subscriptions
     message = outcome["message"] or {}
     if choice == "cancel":
         action, notification = "cancel", "DID_CHANGE_RENEWAL_STATUS (AUTO_RENEW_DISABLED)"

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field, StrictInt, StrictStr
 
-from appstore_sandbox.apple_request import OPERATIONS, SandboxDep
+from appstore_sandbox.apple_request import OPERATIONS
+from appstore_sandbox.control.dependencies import ActiveFaults
 from appstore_sandbox.control.models import CamelModel
-from appstore_sandbox.control.routes import require_admin_token
+from appstore_sandbox.declared_errors import declared
 from appstore_sandbox.errors import BadInput, NotFound
 from appstore_sandbox.faults import Fault, FaultSpec, operation_problem
-from appstore_sandbox.openapi_errors import declared
 
-router = APIRouter(
-    prefix="/_sandbox/v1", tags=["Sandbox control"], dependencies=[Depends(require_admin_token)]
-)
+router = APIRouter(prefix="/_sandbox/v1", tags=["Sandbox control"])
 
 
 class FaultIn(CamelModel):
@@ -60,31 +58,31 @@ class FaultList(CamelModel):
 
 
 @router.post("/faults", status_code=201)
-def add_fault(body: FaultIn, sandbox: SandboxDep) -> FaultOut:
+def add_fault(body: FaultIn, faults: ActiveFaults) -> FaultOut:
     """Make Apple's API (or notification deliveries) fail on purpose; at most max_faults at
     once."""
     problem = body.operation and operation_problem(body.operation, OPERATIONS)
     if problem:
         raise BadInput(problem)
-    return FaultOut.of(sandbox.faults.add(body.to_spec()))
+    return FaultOut.of(faults.add(body.to_spec()))
 
 
 @router.get("/faults")
-def list_faults(sandbox: SandboxDep) -> FaultList:
-    return FaultList(faults=[FaultOut.of(fault) for fault in sandbox.faults.all()])
+def list_faults(faults: ActiveFaults) -> FaultList:
+    return FaultList(faults=[FaultOut.of(fault) for fault in faults.all()])
 
 
 @router.delete("/faults")
-def clear_faults(sandbox: SandboxDep) -> FaultList:
+def clear_faults(faults: ActiveFaults) -> FaultList:
     """Remove every fault and let go the calls held in delays at once; the (empty) list."""
-    sandbox.faults.clear()
-    return list_faults(sandbox)
+    faults.clear()
+    return list_faults(faults)
 
 
 @router.delete("/faults/{fault_id}", responses=declared(404))
-def remove_fault(fault_id: str, sandbox: SandboxDep) -> FaultList:
+def remove_fault(fault_id: str, faults: ActiveFaults) -> FaultList:
     """Remove one fault (or one whose count is used up while it holds calls in its delay) and
     let go the calls it holds; the faults that remain."""
-    if not sandbox.faults.remove(fault_id):
+    if not faults.remove(fault_id):
         raise NotFound(f"No fault {fault_id}.")
-    return list_faults(sandbox)
+    return list_faults(faults)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from appstore_sandbox.control.routes import check_admin_token
 from appstore_sandbox.errors import AdminTokenRequired
+from appstore_sandbox.http.admin_token import check_admin_token
 from tests.in_process import InProcess, in_process
 
 TOKEN = "s3cret"

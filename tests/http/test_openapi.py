@@ -33,8 +33,8 @@ from appstoreserverlibrary.models.StatusResponse import StatusResponse
 from appstoreserverlibrary.models.TransactionInfoResponse import TransactionInfoResponse
 from fastapi.testclient import TestClient
 
-from appstore_sandbox.app import create_app
 from appstore_sandbox.config import Settings
+from appstore_sandbox.http.app import create_app
 from appstore_sandbox.sandbox import open_sandbox
 from tests.in_process import LOCAL_URL
 

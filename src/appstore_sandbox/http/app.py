@@ -8,24 +8,17 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from appstore_sandbox import sandbox_routes
-from appstore_sandbox.allowed_methods import allowed_methods
 from appstore_sandbox.apple_request import body_error_of, environment_prefix
-from appstore_sandbox.control import catalog as control_catalog
-from appstore_sandbox.control import faults as control_faults
-from appstore_sandbox.control import notifications as control_notifications
-from appstore_sandbox.control import performance_tests as control_performance_tests
-from appstore_sandbox.control import review as control_review
+from appstore_sandbox.control import catalog_routes as control_catalog
+from appstore_sandbox.control import clock_routes as control_clock
+from appstore_sandbox.control import fault_routes as control_faults
 from appstore_sandbox.control import routes as control_routes
-from appstore_sandbox.control import simulation as control_simulation
-from appstore_sandbox.control import subscriptions as control_subscriptions
-from appstore_sandbox.docs_assets import add_docs
 from appstore_sandbox.environments import Environment
 from appstore_sandbox.errors import (
     AppleError,
@@ -37,15 +30,25 @@ from appstore_sandbox.errors import (
     SandboxError,
     Unauthorized,
 )
-from appstore_sandbox.gate import Gate, on_control_surface
-from appstore_sandbox.home_page import add_home_page
+from appstore_sandbox.http import sandbox_routes
+from appstore_sandbox.http.admin_token import require_admin_token
+from appstore_sandbox.http.allowed_methods import allowed_methods
+from appstore_sandbox.http.docs_assets import add_docs
+from appstore_sandbox.http.gate import Gate, on_control_surface
+from appstore_sandbox.http.home_page import add_home_page
+from appstore_sandbox.http.openapi_errors import document_errors, document_security
+from appstore_sandbox.http.route_services import route_services
+from appstore_sandbox.notifications import control_routes as notification_control
 from appstore_sandbox.notifications import routes as notification_routes
-from appstore_sandbox.openapi_errors import document_errors, document_security
+from appstore_sandbox.perftest import control_routes as perftest_control
 from appstore_sandbox.perftest import routes as perftest_routes
+from appstore_sandbox.retention import control_routes as retention_control
 from appstore_sandbox.retention import routes as retention_routes
 from appstore_sandbox.sandbox import Sandbox
+from appstore_sandbox.subscriptions import control_routes as subscription_control
 from appstore_sandbox.subscriptions import routes as subscription_routes
 from appstore_sandbox.version import __version__
+from appstore_sandbox.workflows import performance_test_starter, simulate_cancel
 
 
 def create_app(sandbox: Sandbox) -> FastAPI:
@@ -72,46 +75,60 @@ def create_app(sandbox: Sandbox) -> FastAPI:
         # the client controls; a 404 that says why is safer and Apple's clients never add one.
         redirect_slashes=False,
     )
-    app.state.sandbox = sandbox
+    route_services(sandbox).install(app)
+    _include_apple_routes(app)
+    _include_control_routes(app)
+    add_docs(app)
+    add_home_page(app)
+    app.add_exception_handler(SandboxError, _sandbox_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_middleware(
+        Gate, settings=sandbox.settings, tokens=sandbox.tokens, respond=error_response
+    )
+    _document_errors(app)
+    return app
+
+
+def _include_apple_routes(app: FastAPI) -> None:
+    """Apple's surfaces under each base URL; the performance test under /sandbox only."""
     for environment in Environment:
         for router in (
             retention_routes.router,
             notification_routes.router,
             subscription_routes.router,
         ):
-            app.include_router(
-                router,
-                prefix=f"/{environment.value}",
-                dependencies=[Depends(environment_prefix(environment))],
-            )
+            _include_in(app, router, environment)
+    _include_in(app, perftest_routes.router, Environment.SANDBOX)
+    _include_in(app, perftest_routes.production_router, Environment.PRODUCTION)
+
+
+def _include_in(app: FastAPI, router: APIRouter, environment: Environment) -> None:
     app.include_router(
-        perftest_routes.router,
-        prefix=f"/{Environment.SANDBOX.value}",
-        dependencies=[Depends(environment_prefix(Environment.SANDBOX))],
+        router,
+        prefix=f"/{environment.value}",
+        dependencies=[Depends(environment_prefix(environment))],
     )
-    app.include_router(
-        perftest_routes.production_router,
-        prefix=f"/{Environment.PRODUCTION.value}",
-        dependencies=[Depends(environment_prefix(Environment.PRODUCTION))],
-    )
+
+
+def _include_control_routes(app: FastAPI) -> None:
+    """The control surface: each slice's control routes behind the admin token, but for the
+    few that are open (``control.routes.public``)."""
     app.include_router(control_routes.public)
-    app.include_router(control_performance_tests.router)
-    app.include_router(control_review.router)
-    app.include_router(control_notifications.router)
-    app.include_router(control_catalog.router)
-    app.include_router(control_simulation.router)
-    app.include_router(control_subscriptions.router)
-    app.include_router(control_routes.router)
-    app.include_router(control_faults.router)
-    app.include_router(sandbox_routes.router)
-    add_docs(app)
-    add_home_page(app)
-    app.add_exception_handler(SandboxError, _sandbox_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_middleware(Gate, sandbox=sandbox, respond=error_response)
-    _document_errors(app)
-    return app
+    for router in (
+        perftest_control.router,
+        performance_test_starter.router,
+        retention_control.router,
+        notification_control.router,
+        control_clock.router,
+        control_catalog.router,
+        simulate_cancel.router,
+        subscription_control.router,
+        control_routes.router,
+        control_faults.router,
+        sandbox_routes.router,
+    ):
+        app.include_router(router, dependencies=[Depends(require_admin_token)])
 
 
 def _document_errors(app: FastAPI) -> None:
@@ -161,7 +178,7 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 
 
 async def _bad_request(request: Request, message: str, parsed: bool = False) -> Response:
-    # The gate (appstore_sandbox.gate) has checked the credentials before the body was read.
+    # The gate (appstore_sandbox.http.gate) has checked the credentials before the body was read.
     if on_control_surface(request.url.path):
         return error_response(BadInput(message))
     error = body_error_of(request) if parsed else GeneralBadRequest
