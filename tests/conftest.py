@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import compileall
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,11 @@ from tests.sandbox_process import SandboxProcess, stop_all
 
 POSTGRES_URL = os.environ.get("APPSTORE_SANDBOX_TEST_DATABASE_URL")
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "appstore_sandbox"
+
+# pytest caches the assertion-rewritten test modules only where bytecode may be written; under
+# PYTHONDONTWRITEBYTECODE every xdist worker would rewrite all of them again on every run (60 %
+# of collecting the suite). This conftest loads before any test module is rewritten.
+sys.dont_write_bytecode = False
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
