@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.sandbox_process import SandboxProcess, stop_all
+from tests.shared_sandboxes import RECORDS, shared_sandbox, stop_recorded
 
 POSTGRES_URL = os.environ.get("APPSTORE_SANDBOX_TEST_DATABASE_URL")
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "appstore_sandbox"
@@ -39,6 +40,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     PYTHONDONTWRITEBYTECODE is set (CI machines often set it) each would compile it again."""
     if "PYTEST_XDIST_WORKER" not in os.environ and PACKAGE.is_dir():
         compileall.compile_dir(PACKAGE, quiet=1)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The process that ends an xdist run stops the sandboxes its workers shared."""
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        return
+    factory: pytest.TempPathFactory | None = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        stop_recorded(factory.getbasetemp() / RECORDS)
 
 
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
@@ -137,16 +147,29 @@ SandboxWith = Callable[..., SandboxProcess]
 
 
 @pytest.fixture(scope="session")
-def sandbox_with(_start_session_sandbox: StartSandbox) -> SandboxWith:
+def sandbox_with(
+    _start_session_sandbox: StartSandbox, backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> SandboxWith:
     """The sandbox started with these ``serve`` arguments, shared by every test asking for them.
 
+    Under xdist on SQLite, every worker shares it too (``tests.shared_sandboxes``); a
+    PostgreSQL database belongs to the worker that made it, so there each worker starts its own.
     Tests on a shared sandbox isolate themselves with ``new_app()`` and never stop it.
     """
     shared: dict[tuple[str, ...], SandboxProcess] = {}
+    across_workers = backend == "sqlite" and "PYTEST_XDIST_WORKER" in os.environ
+    records = tmp_path_factory.getbasetemp().parent / RECORDS
+
+    def start_unowned(extra_args: tuple[str, ...]) -> SandboxProcess:
+        return SandboxProcess(tmp_path_factory.mktemp("sandbox"), None, list(extra_args)).start()
 
     def get(*extra_args: str) -> SandboxProcess:
         if extra_args not in shared:
-            shared[extra_args] = _start_session_sandbox(*extra_args)
+            shared[extra_args] = (
+                shared_sandbox(records, extra_args, lambda: start_unowned(extra_args))
+                if across_workers
+                else _start_session_sandbox(*extra_args)
+            )
         return shared[extra_args]
 
     return get
