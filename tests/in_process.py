@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from appstoreserverlibrary.api_client import AppStoreServerAPIClient
 from appstoreserverlibrary.models.Environment import Environment
 from fastapi import FastAPI
@@ -43,6 +44,25 @@ class InProcess:
 
     def apple_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.apple_token()}"}
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """An httpx client's requests answered by an in-process app: the CLI's client is httpx's,
+    Starlette's TestClient is httpx2's, so each request and response is copied across."""
+
+    def __init__(self, client: TestClient) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self._client.request(
+            request.method,
+            str(request.url),
+            headers=list(request.headers.multi_items()),
+            content=request.read(),
+        )
+        return httpx.Response(
+            answer.status_code, headers=list(answer.headers.multi_items()), content=answer.content
+        )
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from click.testing import CliRunner
 
 from appstore_sandbox.cli import main
@@ -36,9 +37,18 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+@dataclass(frozen=True)
+class InProcessServer:
+    """A sandbox app in the test's own process: the commands reach ``url`` through
+    ``transport`` instead of a socket."""
+
+    url: str
+    transport: httpx.BaseTransport
+
+
 def run_cli(
     *args: str,
-    server: str | None = None,
+    server: str | InProcessServer | None = None,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> CliResult:
@@ -47,17 +57,19 @@ def run_cli(
     An exception the command does not turn into an exit status fails the test with its traceback,
     as it would print one in a real process.
     """
-    command = [*args, *(["--server", server] if server is not None else [])]
+    transport = server.transport if isinstance(server, InProcessServer) else None
+    url = server.url if isinstance(server, InProcessServer) else server
+    command = [*args, *(["--server", url] if url is not None else [])]
     hidden = {k: None for k in os.environ if k.startswith("APPSTORE_SANDBOX_")}
     runner = CliRunner(env={**hidden, **(env or {})})
     with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
-        result = runner.invoke(main, command, prog_name="appstore-sandbox")
+        result = runner.invoke(main, command, prog_name="appstore-sandbox", obj=transport)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
-def run_clis(*invocations: Sequence[str], server: str) -> list[CliResult]:
+def run_clis(*invocations: Sequence[str], server: str | InProcessServer) -> list[CliResult]:
     """Independent invocations, one after the other."""
     return [run_cli(*args, server=server) for args in invocations]
 

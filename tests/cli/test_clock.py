@@ -1,17 +1,19 @@
 """``appstore-sandbox clock``: what a duration and a time may be, and setting, showing and resetting
-the clock of a real server (advancing it to make a retry due is in test_notify)."""
+the clock of a sandbox in this process (advancing it to make a retry due is in test_notify, on a
+real server)."""
 
 from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 
 from appstore_sandbox.cli.clock import format_duration
-from tests.cli.running import assert_one_line_error, run_cli, run_clis
-from tests.conftest import StartSandbox
+from tests.cli.running import InProcessServer, assert_one_line_error, run_cli, run_clis
+from tests.in_process import LOCAL_URL, InProcessTransport, in_process
 
 
 def free_server_url() -> str:
@@ -48,12 +50,13 @@ def test_clock_set_wants_an_iso_time_with_its_zone() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(start_module_sandbox: StartSandbox) -> str:
-    """A sandbox of this module's own, whose clock the tests move."""
-    return start_module_sandbox().base_url
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
+    """A sandbox of this module's own, whose clock the tests move, in this process."""
+    with in_process(tmp_path_factory.mktemp("clock")) as app:
+        yield InProcessServer(LOCAL_URL, InProcessTransport(app.client))
 
 
-def test_set_show_and_reset(server: str) -> None:
+def test_set_show_and_reset(server: InProcessServer) -> None:
     set_to = run_cli("clock", "set", "2100-01-31T12:00:00Z", server=server)
     shown = run_cli("clock", "show", server=server)
     state = run_cli("clock", "show", "--json", server=server).json()
@@ -77,7 +80,7 @@ def _ms(iso: str) -> int:
     return round(datetime.fromisoformat(iso).timestamp() * 1000)
 
 
-def test_a_time_before_the_real_now_is_a_one_line_error(server: str) -> None:
+def test_a_time_before_the_real_now_is_a_one_line_error(server: InProcessServer) -> None:
     result = run_cli("clock", "set", "2020-01-01T00:00:00+02:00", server=server)
     assert_one_line_error(result, contains="2019-12-31T22:00:00Z is before the real time")
     assert "clock reset" in result.stderr

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
+import httpx
 
 from appstore_sandbox.cli.client import DEFAULT_SERVER, SandboxClient
 from appstore_sandbox.defaults import DEFAULT_BUNDLE_ID
@@ -48,10 +49,16 @@ def control_command(func: F) -> F:
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
     @wraps(func)
     def wrapper(server: str, admin_token: str | None, as_json: bool, **kwargs: Any) -> Any:
-        client = SandboxClient(server, admin_token)
+        client = SandboxClient(server, admin_token, transport=_given_transport())
         return func(client=client, out=Output(as_json), **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _given_transport() -> httpx.BaseTransport | None:
+    """A transport the caller of ``main`` passed as its context object (``obj=``), as the tests
+    do to reach an app in their own process; otherwise the commands use the network."""
+    return click.get_current_context().find_object(httpx.BaseTransport)
 
 
 def bundle_id_option(func: F) -> F:
