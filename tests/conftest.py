@@ -15,6 +15,7 @@ import compileall
 import os
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +53,22 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with the fewest tests run first. The slow modules (a server killed, restarted,
+    a demo, a nested pytest) hold a few long tests each; started last, as xdist's loadscope
+    would by default (``--no-loadscope-reorder`` in pyproject keeps this order), one of them
+    would finish alone on one core. The many quick tests fill the end instead. The sort is
+    stable, and keeps each backend's tests together (a session fixture per backend)."""
+    per_module = Counter(item.nodeid.split("::")[0] for item in items)
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend", BACKENDS[0]) if callspec else BACKENDS[0]
+        return BACKENDS.index(backend), per_module[item.nodeid.split("::")[0]]
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
