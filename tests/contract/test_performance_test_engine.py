@@ -45,7 +45,9 @@ def _parent_of(pid: int) -> int:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_the_engine_is_a_child_process_of_the_server(sandbox: SandboxProcess) -> None:
     with target_server("ok") as url:
-        subject = subject_for(sandbox, url, totalRequests=30, totalDuration=1000, rate="even")
+        # Long enough that the engine is still there when its parent is looked up on a busy
+        # machine (a one-second run could end between the report and the read of /proc).
+        subject = subject_for(sandbox, url, totalRequests=30, totalDuration=4000, rate="even")
         request_id = subject.initiate()
         engine_pid = _engine_pid(sandbox, subject, request_id)
         assert engine_pid != sandbox.pid
