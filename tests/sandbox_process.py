@@ -42,6 +42,7 @@ class SandboxProcess:
     database_url: str | None = None
     extra_args: list[str] = field(default_factory=list)
     banner: dict[str, str] = field(default_factory=dict)
+    attached_pid: int | None = None  # a server another xdist worker started and shares
     _server: ServeProcess | None = None
 
     def start(self) -> SandboxProcess:
@@ -77,6 +78,8 @@ class SandboxProcess:
 
     @property
     def pid(self) -> int:
+        if self._server is None and self.attached_pid is not None:
+            return self.attached_pid
         assert self._server is not None, "the sandbox is not running"
         return self._server.pid
 

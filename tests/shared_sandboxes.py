@@ -44,7 +44,11 @@ def shared_sandbox(
         if path.exists():
             record = _Record(**json.loads(path.read_text()))
             return SandboxProcess(
-                Path(record.data_dir), record.database_url, record.extra_args, record.banner
+                Path(record.data_dir),
+                record.database_url,
+                record.extra_args,
+                record.banner,
+                attached_pid=record.pid,
             )
         sandbox = start()
         record = _Record(
